@@ -1,0 +1,51 @@
+# The README's commands. Everything runs inside .venv, created on first use.
+PYTHON_SYSTEM ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: install data rebuild-data run serve-prod test lint typecheck fmt bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON_SYSTEM) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Build the derived files only when they are missing (they are committed).
+data: $(STAMP)
+	test -f data/MANIFEST.json || $(VENV)/bin/geoservice data build
+
+rebuild-data: $(STAMP)
+	$(VENV)/bin/geoservice data build
+
+run: data
+	$(VENV)/bin/geoservice serve --host $(HOST) --port $(PORT)
+
+# Production: several workers, each loading the data once at start-up.
+serve-prod: data
+	$(VENV)/bin/gunicorn --workers 2 --bind $(HOST):$(PORT) 'geoservice.wsgi:create_app()'
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check geoservice tests benchmarks
+	$(VENV)/bin/ruff format --check geoservice tests benchmarks
+
+fmt: $(STAMP)
+	$(VENV)/bin/ruff format geoservice tests benchmarks
+	$(VENV)/bin/ruff check --fix geoservice tests benchmarks
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+test: $(STAMP) lint typecheck
+	$(PY) -m pytest
+
+bench: data
+	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

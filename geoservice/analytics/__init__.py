@@ -1,0 +1,1 @@
+"""Territory-wide figures: accessibility, underserved zones, scenarios."""

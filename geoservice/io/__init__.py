@@ -1,0 +1,1 @@
+"""Readers and writers: the only layer that touches files or the network."""

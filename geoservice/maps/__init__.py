@@ -1,0 +1,1 @@
+"""GeoDataFrame to GeoJSON / PNG / HTML; no Flask here."""

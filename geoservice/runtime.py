@@ -1,0 +1,69 @@
+"""What a running service holds in memory: loaded once at start-up, never per request."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from geoservice import __version__
+from geoservice.errors import DataError, MissingDataError
+from geoservice.settings import Settings
+
+#: Written by ``geoservice data build`` next to the derived files.
+MANIFEST_NAME = "MANIFEST.json"
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """The data a service instance answers from.
+
+    Attributes
+    ----------
+    settings
+        The configuration the instance was started with.
+    manifest
+        Content of ``data/MANIFEST.json``: sources, outputs and their sha256.
+    built_at
+        When the derived files were written (modification time of the manifest), UTC.
+    """
+
+    settings: Settings
+    manifest: Mapping[str, Any] = field(default_factory=dict)
+    built_at: datetime | None = None
+
+    def describe(self) -> dict[str, Any]:
+        """The ``/health`` document."""
+        return {
+            "status": "ok",
+            "version": __version__,
+            "data": {
+                "built_at": self.built_at.isoformat() if self.built_at else None,
+                "outputs": self.manifest.get("outputs", {}),
+                "sources": self.manifest.get("sources", {}),
+            },
+        }
+
+
+def read_manifest(data_dir: Path) -> tuple[dict[str, Any], datetime]:
+    """Read ``MANIFEST.json`` of `data_dir`; refuse to go on without it."""
+    path = data_dir / MANIFEST_NAME
+    if not path.is_file():
+        msg = f"{path} is missing: run `geoservice data build` (or `make data`) to create it"
+        raise MissingDataError(msg)
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        msg = f"{path} is unreadable ({e}): run `geoservice data build` to rebuild it"
+        raise DataError(msg) from e
+    built_at = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+    return manifest, built_at
+
+
+def load_runtime(settings: Settings) -> Runtime:
+    """Load every derived file the service needs from ``settings.data_dir``."""
+    manifest, built_at = read_manifest(settings.data_dir)
+    return Runtime(settings=settings, manifest=manifest, built_at=built_at)

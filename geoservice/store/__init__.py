@@ -1,0 +1,1 @@
+"""The offers database (SQLAlchemy)."""

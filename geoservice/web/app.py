@@ -1,0 +1,82 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flask_smorest
+from flask import Flask
+from werkzeug.exceptions import HTTPException
+
+from geoservice import __version__
+from geoservice.errors import GeoserviceError
+from geoservice.runtime import Runtime, load_runtime
+from geoservice.settings import Settings, load_settings
+from geoservice.web import health
+from geoservice.web.context import EXTENSION_KEY
+from geoservice.web.problems import (
+    handle_geoservice_error,
+    handle_http_exception,
+    handle_unexpected_error,
+)
+
+API_PREFIX = "/api/v1"
+
+
+class Api(flask_smorest.Api):
+    """flask-smorest Api whose HTTP errors are RFC 9457 problem documents."""
+
+    def handle_http_exception(self, error: HTTPException) -> Any:
+        return handle_http_exception(error)
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Flask:
+    """Build the WSGI application.
+
+    Parameters
+    ----------
+    settings
+        Configuration; default :func:`~geoservice.settings.load_settings`.
+    runtime
+        Already loaded data (tests share one across apps); default loaded from
+        ``settings.data_dir``.
+    """
+    settings = settings or (runtime.settings if runtime else load_settings())
+    runtime = runtime or load_runtime(settings)
+
+    app = Flask(__name__)
+    app.config.update(
+        API_TITLE="geoservice",
+        API_VERSION=__version__,
+        OPENAPI_VERSION="3.1.0",
+        OPENAPI_URL_PREFIX=API_PREFIX,
+        OPENAPI_JSON_PATH="openapi.json",
+        MAX_CONTENT_LENGTH=int(settings.get("api.max_body_bytes", 1_000_000)),
+        JSON_SORT_KEYS=False,
+        API_SPEC_OPTIONS={
+            "info": {
+                "description": (
+                    "Which cultural activities can people in the Nièvre reach, how and how "
+                    "fast. Coordinates are WGS 84 (EPSG:4326) longitude, latitude. Errors are "
+                    "RFC 9457 application/problem+json documents."
+                )
+            }
+        },
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.extensions[EXTENSION_KEY] = runtime
+
+    api = Api(app)
+    api.register_blueprint(health.blp)
+    for blp in _resource_blueprints():
+        api.register_blueprint(blp, url_prefix=API_PREFIX + (blp.url_prefix or ""))
+
+    app.register_error_handler(GeoserviceError, handle_geoservice_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected_error)
+    return app
+
+
+def _resource_blueprints() -> list[flask_smorest.Blueprint]:
+    """The /api/v1 resources, one blueprint each."""
+    return []

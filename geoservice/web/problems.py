@@ -1,0 +1,135 @@
+"""RFC 9457 problem documents: the one place where errors become HTTP statuses."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+from flask import Response, current_app, json, request
+from werkzeug.exceptions import HTTPException
+
+from geoservice.errors import (
+    DataError,
+    GeoserviceError,
+    InvalidParameterError,
+    LimitExceededError,
+    NotFoundError,
+    OutsideCoverageError,
+    ServiceUnavailableError,
+)
+
+PROBLEM_MIMETYPE = "application/problem+json"
+
+#: Error class → HTTP status. The first matching class (in this order) wins.
+STATUS_BY_ERROR: tuple[tuple[type[GeoserviceError], int], ...] = (
+    (LimitExceededError, 422),
+    (InvalidParameterError, 400),
+    (NotFoundError, 404),
+    (OutsideCoverageError, 422),
+    (ServiceUnavailableError, 503),
+    (DataError, 500),
+)
+
+
+def problem_response(
+    status: int,
+    detail: str,
+    *,
+    title: str | None = None,
+    extra: Mapping[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """A ``application/problem+json`` response."""
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "instance": request.path,
+    }
+    body.update(extra or {})
+    response = current_app.response_class(
+        json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_MIMETYPE
+    )
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _flatten_messages(messages: Any, location: str | None = None) -> list[dict[str, str]]:
+    """webargs' ``{"query": {"limit": ["..."]}}`` → ``[{"name", "in", "reason"}]``."""
+    params: list[dict[str, str]] = []
+
+    def walk(node: Any, path: list[str], where: str | None) -> None:
+        if isinstance(node, Mapping):
+            for key, value in node.items():
+                if where is None and key in {"query", "json", "form", "headers", "files", "path"}:
+                    walk(value, path, str(key))
+                else:
+                    walk(value, [*path, str(key)], where)
+        elif isinstance(node, list | tuple) and node and all(isinstance(v, str) for v in node):
+            params.append(
+                {"name": ".".join(path) or "body", "in": where or "body", "reason": " ".join(node)}
+            )
+        elif isinstance(node, list | tuple):
+            for i, value in enumerate(node):
+                walk(value, [*path, str(i)], where)
+        else:
+            params.append(
+                {"name": ".".join(path) or "body", "in": where or "body", "reason": str(node)}
+            )
+
+    walk(messages, [], location)
+    return params
+
+
+def handle_http_exception(error: HTTPException) -> Response:
+    """Werkzeug / flask-smorest HTTP errors (404, 405, 413, argument validation...)."""
+    status = error.code or 500
+    data = getattr(error, "data", None) or {}
+    messages = data.get("messages")
+    extra: dict[str, Any] = {}
+    if messages:
+        invalid = _flatten_messages(messages)
+        extra["invalid_params"] = invalid
+        names = ", ".join(sorted({p["name"] for p in invalid}))
+        detail = f"invalid parameter(s): {names}: " + "; ".join(
+            f"{p['name']}: {p['reason']}" for p in invalid
+        )
+    elif status == 404:
+        detail = f"no resource at {request.path}"
+    elif status == 405:
+        detail = f"method {request.method} is not allowed on {request.path}"
+    elif status == 413:
+        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        detail = f"request body too large (limit {limit} bytes)"
+    else:
+        detail = data.get("message") or error.description or HTTPStatus(status).phrase
+    headers = dict(data.get("headers") or {})
+    if status == 405 and error.get_response().headers.get("Allow"):
+        headers["Allow"] = error.get_response().headers["Allow"]
+    return problem_response(status, str(detail), extra=extra, headers=headers)
+
+
+def handle_geoservice_error(error: GeoserviceError) -> Response:
+    """Domain errors: status from :data:`STATUS_BY_ERROR`."""
+    status = next((s for cls, s in STATUS_BY_ERROR if isinstance(error, cls)), 500)
+    extra: dict[str, Any] = {}
+    if isinstance(error, InvalidParameterError):
+        extra["invalid_params"] = [{"name": error.field, "reason": str(error)}]
+        if error.allowed is not None:
+            extra["allowed"] = error.allowed
+    if isinstance(error, OutsideCoverageError):
+        extra["invalid_params"] = [{"name": error.field, "reason": str(error)}]
+        if error.distance_m is not None:
+            extra["distance_m"] = round(error.distance_m, 1)
+    if status >= 500:
+        current_app.logger.error("%s: %s", type(error).__name__, error)
+    return problem_response(status, str(error), extra=extra)
+
+
+def handle_unexpected_error(error: Exception) -> Response:
+    """Anything else: log it with its traceback, answer a 500 problem without internals."""
+    current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
+    return problem_response(500, "internal error; it has been logged")
