@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from geoservice.errors import GeoserviceError, InvalidParameterError
@@ -38,6 +39,19 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextmanager
+def _osmnx_progress() -> Iterator[None]:
+    """Let osmnx print its progress lines (requests, pauses, graph sizes) while downloading."""
+    import osmnx as ox
+
+    before = ox.settings.log_console
+    ox.settings.log_console = True
+    try:
+        yield
+    finally:
+        ox.settings.log_console = before
+
+
 def _cmd_network_fetch(args: argparse.Namespace) -> int:
     from geoservice.io import osm
 
@@ -57,10 +71,12 @@ def _cmd_network_fetch(args: argparse.Namespace) -> int:
             f"({west:.4f}, {south:.4f}, {east:.4f}, {north:.4f}) from Overpass...",
             flush=True,
         )
-        G = osm.graph_from_polygon(polygon, network_type=network_type)
+        with _osmnx_progress():
+            G = osm.graph_from_polygon(polygon, network_type=network_type)
     else:
         print(f"geocoding {args.place!r} and downloading its {network_type} network...", flush=True)
-        G = osm.graph_from_place(args.place, network_type=network_type)
+        with _osmnx_progress():
+            G = osm.graph_from_place(args.place, network_type=network_type)
     for line in osm.iter_graph_summary(G):
         print(line, flush=True)
     out.parent.mkdir(parents=True, exist_ok=True)
