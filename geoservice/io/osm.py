@@ -29,6 +29,8 @@ the service itself never downloads.
 from __future__ import annotations
 
 import re
+import urllib.error
+import urllib.request
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -448,6 +450,29 @@ def _download_errors() -> tuple[type[BaseException], ...]:
     return (OSError, InsufficientResponseError, ResponseStatusCodeError)
 
 
+def _offline_message(service: str, e: BaseException) -> str:
+    return (
+        f"could not download the network from {service} ({type(e).__name__}: {e}); check the "
+        "internet connection, or build the network from a local file with --osm-file"
+    )
+
+
+def _require_overpass() -> None:
+    """Fail fast when the Overpass server cannot be reached.
+
+    osmnx asks the server's ``/status`` endpoint for a slot before each query and, when that
+    fails, waits 60 s before trying the query anyway; one quick request here spares that wait.
+    """
+    url = str(ox.settings.overpass_url).rstrip("/") + "/status"
+    try:
+        with urllib.request.urlopen(url, timeout=15):
+            pass
+    except urllib.error.HTTPError:
+        return  # the server answered: let osmnx deal with its status
+    except OSError as e:  # URLError (DNS, refused, timeout) derives from OSError
+        raise ServiceUnavailableError(_offline_message(f"Overpass ({url})", e)) from e
+
+
 def graph_from_polygon(
     polygon: Polygon | MultiPolygon, *, network_type: str = "drive"
 ) -> nx.MultiDiGraph:
@@ -466,15 +491,11 @@ def graph_from_polygon(
     if not isinstance(polygon, Polygon | MultiPolygon) or not polygon.is_valid:
         msg = f"a valid Polygon or MultiPolygon is needed, not {polygon.geom_type}"
         raise InvalidParameterError("polygon", msg)
+    _require_overpass()
     try:
         G = ox.graph_from_polygon(polygon, network_type=network_type)
     except _download_errors() as e:
-        msg = (
-            f"could not download the {network_type} network from Overpass "
-            f"({type(e).__name__}: {e}); check the internet connection, or build the "
-            "network from a local file with --osm-file"
-        )
-        raise ServiceUnavailableError(msg) from e
+        raise ServiceUnavailableError(_offline_message("Overpass", e)) from e
     return _normalise_graph(G, network_type=network_type, source="overpass")
 
 

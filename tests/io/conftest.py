@@ -110,5 +110,6 @@ def fake_overpass(
         nodes = [e for e in answer["elements"] if e["type"] == "node" and e["id"] in used]
         yield {**overpass_json, "elements": nodes + ways}
 
+    monkeypatch.setattr(osm, "_require_overpass", lambda: None)
     monkeypatch.setattr(ox._overpass, "_download_overpass_network", download)
     return requests

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+import urllib.error
+import urllib.request
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -351,6 +354,15 @@ def test_download_without_network_is_a_service_error(
     def offline(*args: Any, **kwargs: Any) -> Any:
         raise requests.exceptions.ConnectionError("Failed to resolve 'overpass-api.de'")
 
+    # the quick reachability check osmnx lacks (it would wait 60 s, then try)
+    def no_dns(*args: Any, **kwargs: Any) -> Any:
+        raise urllib.error.URLError(socket.gaierror(-2, "Name or service not known"))
+
+    monkeypatch.setattr(urllib.request, "urlopen", no_dns)
+    with pytest.raises(ServiceUnavailableError, match=r"from Overpass \(https://.*/status\)"):
+        osm.graph_from_polygon(osm_bounds)
+    # the download itself failing
+    monkeypatch.setattr(osm, "_require_overpass", lambda: None)
     monkeypatch.setattr(ox._overpass, "_download_overpass_network", offline)
     with pytest.raises(ServiceUnavailableError, match=r"could not download.*--osm-file"):
         osm.graph_from_polygon(osm_bounds)

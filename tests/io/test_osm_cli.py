@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import socket
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -106,3 +109,29 @@ def test_fetch_needs_exactly_one_source(capsys: pytest.CaptureFixture[str]) -> N
         main(["network", "fetch", "--place", "Nevers", "--osm-file", "x.osm", "-o", "x.graphml"])
     assert exit_info.value.code == 2
     assert "not allowed with argument" in capsys.readouterr().err
+
+
+def test_fetch_polygon_without_network_fails_fast(
+    monkeypatch: pytest.MonkeyPatch,
+    osm_bounds: Polygon,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def no_dns(*args: Any, **kwargs: Any) -> Any:
+        raise urllib.error.URLError(socket.gaierror(-2, "Name or service not known"))
+
+    def unexpected(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("osmnx must not be asked to download when Overpass is unreachable")
+
+    monkeypatch.setattr(urllib.request, "urlopen", no_dns)
+    monkeypatch.setattr(ox._overpass, "_download_overpass_network", unexpected)
+    area = tmp_path / "area.geojson"
+    feature = {"type": "Feature", "properties": {}, "geometry": json.loads(to_geojson(osm_bounds))}
+    area.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+    out = tmp_path / "area.graphml"
+    assert main(["network", "fetch", "--polygon", str(area), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "could not download the network from Overpass" in err
+    assert "Name or service not known" in err
+    assert "Traceback" not in err
+    assert not out.exists()
