@@ -39,7 +39,7 @@ class Runtime:
         with ``code``, ``name``, ``population``.
     offers
         The published cultural offers, EPSG:4326 points (columns in
-        :data:`geoservice.io.offers.OFFER_COLUMNS`), sorted by ``offer_id``.
+        :data:`geoservice.core.offers.OFFER_COLUMNS`), sorted by ``offer_id``.
     """
 
     settings: Settings
@@ -102,6 +102,7 @@ def read_manifest(data_dir: Path) -> tuple[dict[str, Any], datetime]:
 
 def load_runtime(settings: Settings) -> Runtime:
     """Load every derived file the service needs from ``settings.data_dir``."""
+    from geoservice.io.offers import load_offers
     from geoservice.io.territory import load_communes, load_zones
 
     data_dir = settings.data_dir
@@ -112,4 +113,5 @@ def load_runtime(settings: Settings) -> Runtime:
         built_at=built_at,
         communes=load_communes(data_dir),
         zones=load_zones(data_dir),
+        offers=load_offers(data_dir),
     )

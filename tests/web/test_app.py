@@ -25,6 +25,10 @@ def test_health_reports_data_checksums(client: FlaskClient) -> None:
     counts = body["data"]["counts"]
     assert counts["communes"] == 309
     assert counts["population"] == 201_417
+    assert counts["offers_by_category"] == {
+        "cinema": 10, "festival": 50, "library": 105, "museum": 11
+    }  # fmt: skip
+    assert {"communes.geojson", "zones.geojson", "offers.geojson"} <= set(outputs)
 
 
 def test_openapi_document_is_served(client: FlaskClient) -> None:
