@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import geopandas as gpd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from geoservice.core.offers import (
     CATEGORIES,
@@ -112,6 +114,22 @@ def test_search_filters_and_pages(runtime: Runtime) -> None:
 
 
 def test_search_refuses_a_frame_without_crs(runtime: Runtime) -> None:
-    frame = gpd.GeoDataFrame(runtime.offers.drop(columns="geometry"), geometry=[None] * 176)
+    frame = gpd.GeoDataFrame(
+        runtime.offers.drop(columns="geometry"), geometry=[None] * len(runtime.offers)
+    )
     with pytest.raises(DataError):
         search_offers(frame, OfferQuery())
+
+
+@given(st.text(max_size=40))
+def test_bbox_text_is_parsed_or_refused_by_name(text: str) -> None:
+    field = None
+    try:
+        min_lon, min_lat, max_lon, max_lat = bbox_from_text(text)
+    except InvalidParameterError as e:
+        field = e.field
+    if field is not None:
+        assert field == "bbox"
+    else:
+        assert -180 <= min_lon <= max_lon <= 180
+        assert -90 <= min_lat <= max_lat <= 90

@@ -98,3 +98,11 @@ def test_unknown_theme_and_category_list_allowed_values(client: FlaskClient) -> 
     assert "music" in theme["allowed"]
     category = client.get("/api/v1/offers?category=theatre").get_json()
     assert category["allowed"] == ["cinema", "festival", "library", "museum"]
+
+
+def test_offers_are_in_the_openapi_document(client: FlaskClient) -> None:
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    assert "/api/v1/offers" in paths
+    assert "/api/v1/offers/{offer_id}" in paths
+    names = {p["name"] for p in paths["/api/v1/offers"]["get"]["parameters"]}
+    assert {"q", "theme", "category", "commune", "bbox", "limit", "offset"} <= names
