@@ -72,7 +72,10 @@ def sha256_file(path: Path) -> str:
 
 def default_steps() -> list[tuple[str, BuildStep]]:
     """The build steps, in order."""
-    return []
+    from geoservice.io.offers import build_offers
+    from geoservice.io.territory import build_territory
+
+    return [("territory", build_territory), ("offers", build_offers)]
 
 
 def build_data(
