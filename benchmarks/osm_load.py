@@ -20,6 +20,7 @@ import osmium
 import osmnx as ox
 
 from geoservice.io import osm
+from geoservice.io.sources import verify_source
 from geoservice.settings import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,7 +53,9 @@ def write_section(lines: list[str]) -> None:
 
 
 def main() -> None:
-    xml = load_settings(environ={}).raw_dir / OSM_FILE
+    raw_dir = load_settings(environ={}).raw_dir
+    verify_source(raw_dir, OSM_FILE)
+    xml = raw_dir / OSM_FILE
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         pbf = Path(tmp) / "gretz.osm.pbf"

@@ -6,7 +6,6 @@ osmnx's download-and-build code runs on real data without the internet.
 
 from __future__ import annotations
 
-import hashlib
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,10 +17,10 @@ import shapely
 from shapely import Polygon
 
 from geoservice.io import osm
+from geoservice.io.sources import verify_source
 
 # ../shared/data/raw/SOURCES.md §8
 OSM_FILE = "osm-fallback-not-nievre/gretz-armainvilliers-77_map.osm"
-OSM_FILE_SHA256 = "58c3c78be9c1abbcb1429ca4594e43dcb03c39e85e74720760e823a6f3edf83c"
 
 OverpassFake = Callable[[Polygon, str, Any], Iterator[dict[str, Any]]]
 
@@ -29,11 +28,8 @@ OverpassFake = Callable[[Polygon, str, Any], Iterator[dict[str, Any]]]
 @pytest.fixture(scope="session")
 def osm_xml_path(raw_dir: Path) -> Path:
     """The real OSM XML export of Gretz-Armainvilliers (77), checked against SOURCES.md."""
-    path = raw_dir / OSM_FILE
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    if digest != OSM_FILE_SHA256:
-        pytest.fail(f"{path}: sha256 {digest}, SOURCES.md says {OSM_FILE_SHA256}")
-    return path
+    verify_source(raw_dir, OSM_FILE)
+    return raw_dir / OSM_FILE
 
 
 @pytest.fixture(scope="session")
