@@ -37,6 +37,7 @@ from typing import Any
 
 import networkx as nx
 import osmnx as ox
+import shapely
 from osmnx import _osm_xml, _overpass, simplification, truncate
 from osmnx import graph as ox_graph
 from osmnx._errors import InsufficientResponseError, ResponseStatusCodeError
@@ -445,9 +446,8 @@ def polygon_from_file(path: str | Path) -> Polygon | MultiPolygon:
 # --------------------------------------------------------------------------- downloads
 
 
-def _download_errors() -> tuple[type[BaseException], ...]:
-    # requests' errors derive from OSError; osmnx reports bad answers with these
-    return (OSError, InsufficientResponseError, ResponseStatusCodeError)
+# requests' errors derive from OSError; osmnx reports bad answers with its own classes
+_DOWNLOAD_ERRORS = (OSError, InsufficientResponseError, ResponseStatusCodeError)
 
 
 def _offline_message(service: str, e: BaseException) -> str:
@@ -488,13 +488,16 @@ def graph_from_polygon(
         When `polygon` is not a valid Polygon/MultiPolygon.
     """
     check_network_type(network_type)
-    if not isinstance(polygon, Polygon | MultiPolygon) or not polygon.is_valid:
-        msg = f"a valid Polygon or MultiPolygon is needed, not {polygon.geom_type}"
-        raise InvalidParameterError("polygon", msg)
+    if not isinstance(polygon, Polygon | MultiPolygon):
+        kind = getattr(polygon, "geom_type", type(polygon).__name__)
+        raise InvalidParameterError("polygon", f"a Polygon or MultiPolygon is needed, not {kind}")
+    if not polygon.is_valid:
+        reason = shapely.is_valid_reason(polygon)
+        raise InvalidParameterError("polygon", f"the polygon is not valid: {reason}")
     _require_overpass()
     try:
         G = ox.graph_from_polygon(polygon, network_type=network_type)
-    except _download_errors() as e:
+    except _DOWNLOAD_ERRORS as e:
         raise ServiceUnavailableError(_offline_message("Overpass", e)) from e
     return _normalise_graph(G, network_type=network_type, source="overpass")
 

@@ -388,3 +388,20 @@ def test_download_a_real_place() -> None:
     assert len(G) > 50
     assert G.graph["crs"] == "EPSG:4326"
     assert all(d["length"] > 0 for _, _, d in G.edges(data=True))
+
+
+def test_polygon_inputs_are_checked(tmp_path: Path) -> None:
+    points = tmp_path / "points.geojson"
+    gpd.GeoDataFrame(geometry=[shapely.Point(3.16, 46.99)], crs=4326).to_file(points)
+    with pytest.raises(DataError, match=r"holds no polygon.*Point"):
+        osm.polygon_from_file(points)
+    with pytest.raises(InvalidParameterError, match="not Point"):
+        osm.graph_from_polygon(shapely.Point(3.16, 46.99))  # type: ignore[arg-type]
+    bowtie = Polygon([(3.0, 47.0), (3.1, 47.1), (3.1, 47.0), (3.0, 47.1)])
+    with pytest.raises(InvalidParameterError, match="not valid: Self-intersection"):
+        osm.graph_from_polygon(bowtie)
+    lambert = tmp_path / "area-2154.geojson"
+    area = gpd.GeoSeries([shapely.box(3.1, 46.9, 3.2, 47.0)], crs=4326)
+    gpd.GeoDataFrame(geometry=area.to_crs(2154)).to_file(lambert)
+    loaded = osm.polygon_from_file(lambert)
+    assert loaded.bounds == pytest.approx((3.1, 46.9, 3.2, 47.0), abs=1e-3)
