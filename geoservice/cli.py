@@ -56,9 +56,9 @@ def _cmd_network_fetch(args: argparse.Namespace) -> int:
     from geoservice.io import osm
 
     out = Path(args.output)
-    if not out.name.lower().endswith(osm.GRAPHML_SUFFIX):
-        msg = f"the output must be a {osm.GRAPHML_SUFFIX} file, not {out.name!r}"
-        raise InvalidParameterError("output", msg, allowed=[osm.GRAPHML_SUFFIX])
+    if not out.name.lower().endswith(osm.GRAPHML_SUFFIXES):
+        msg = f"the output must be a GraphML file, not {out.name!r}"
+        raise InvalidParameterError("output", msg, allowed=osm.GRAPHML_SUFFIXES)
     network_type = osm.check_network_type(args.network_type)
     if args.osm_file:
         print(f"reading {args.osm_file} ({network_type} network)...", flush=True)

@@ -55,13 +55,15 @@ from geoservice.errors import (
 NETWORK_TYPES = ("drive", "bike", "walk", "all")
 
 #: File name endings read as OSM XML (osmnx reader, bz2/gz decompressed on the fly).
-OSM_XML_SUFFIXES = (".osm", ".osm.bz2", ".osm.gz")
+OSM_XML_SUFFIXES = (".osm", ".osm.bz2", ".osm.gz", ".xml")
 #: File name endings read as OSM PBF (pyosmium).
 OSM_PBF_SUFFIXES = (".osm.pbf", ".pbf")
 #: File name ending of saved graphs.
 GRAPHML_SUFFIX = ".graphml"
+#: File name endings of saved graphs (networkx compresses / decompresses ``.gz`` itself).
+GRAPHML_SUFFIXES = (GRAPHML_SUFFIX, ".graphml.gz")
 #: Every network file ending :func:`load_network_file` accepts.
-NETWORK_FILE_SUFFIXES = (GRAPHML_SUFFIX, *OSM_XML_SUFFIXES, *OSM_PBF_SUFFIXES)
+NETWORK_FILE_SUFFIXES = (*GRAPHML_SUFFIXES, *OSM_XML_SUFFIXES, *OSM_PBF_SUFFIXES)
 
 CRS = "EPSG:4326"
 
@@ -315,7 +317,7 @@ def graph_from_osm_file(path: str | Path, *, network_type: str = "drive") -> nx.
     Parameters
     ----------
     path
-        An OSM XML file (``.osm``, ``.osm.bz2``, ``.osm.gz``; read by osmnx) or an OSM
+        An OSM XML file (``.osm``, ``.osm.bz2``, ``.osm.gz``, ``.xml``; read by osmnx) or an OSM
         PBF file (``.osm.pbf``, ``.pbf``; read by pyosmium).
     network_type
         One of :data:`NETWORK_TYPES`; selects the ways with osmnx's filter of that name.
@@ -349,8 +351,25 @@ def graph_from_osm_file(path: str | Path, *, network_type: str = "drive") -> nx.
     return graph_from_overpass_json([response], network_type=network_type, source=path.name)
 
 
+def graph_from_pbf(path: str | Path, *, network_type: str = "drive") -> nx.MultiDiGraph:
+    """Build the road graph of a local ``.osm.pbf`` file (see :func:`graph_from_osm_file`).
+
+    Raises
+    ------
+    InvalidParameterError
+        When the file name does not end with ``.pbf``.
+    """
+    path = Path(path)
+    if not _has_suffix(path, OSM_PBF_SUFFIXES):
+        msg = f"not an OSM PBF file: {path.name!r}"
+        raise InvalidParameterError("path", msg, allowed=OSM_PBF_SUFFIXES)
+    return graph_from_osm_file(path, network_type=network_type)
+
+
 def save_graph(G: nx.MultiDiGraph, path: str | Path) -> Path:
     """Save `G` as GraphML with osmnx (every attribute as text); return the path.
+
+    A ``.graphml.gz`` path is gzip-compressed (by networkx).
 
     Raises
     ------
@@ -358,9 +377,9 @@ def save_graph(G: nx.MultiDiGraph, path: str | Path) -> Path:
         When `path` does not end with ``.graphml``.
     """
     path = Path(path)
-    if not _has_suffix(path, [GRAPHML_SUFFIX]):
-        msg = f"a saved graph must be a {GRAPHML_SUFFIX} file, not {path.name!r}"
-        raise InvalidParameterError("path", msg, allowed=[GRAPHML_SUFFIX])
+    if not _has_suffix(path, GRAPHML_SUFFIXES):
+        msg = f"a saved graph must be a GraphML file, not {path.name!r}"
+        raise InvalidParameterError("path", msg, allowed=GRAPHML_SUFFIXES)
     ox.save_graphml(G, path)
     return path
 
@@ -396,9 +415,9 @@ def load_graph(path: str | Path) -> nx.MultiDiGraph:
 def load_network_file(path: str | Path, network_type: str = "drive") -> nx.MultiDiGraph:
     """Load a road network from any supported file, dispatching on its suffix.
 
-    ``.graphml`` → :func:`load_graph` (`network_type` is ignored: the graph is what was
-    saved); ``.osm`` / ``.osm.bz2`` / ``.osm.gz`` / ``.osm.pbf`` / ``.pbf`` →
-    :func:`graph_from_osm_file`.
+    ``.graphml`` / ``.graphml.gz`` → :func:`load_graph` (`network_type` is ignored: the
+    graph is what was saved); ``.osm`` / ``.osm.bz2`` / ``.osm.gz`` / ``.xml`` /
+    ``.osm.pbf`` / ``.pbf`` → :func:`graph_from_osm_file`.
 
     Raises
     ------
@@ -408,7 +427,7 @@ def load_network_file(path: str | Path, network_type: str = "drive") -> nx.Multi
         When `path` does not exist.
     """
     path = Path(path)
-    if _has_suffix(path, [GRAPHML_SUFFIX]):
+    if _has_suffix(path, GRAPHML_SUFFIXES):
         return load_graph(path)
     if _has_suffix(path, (*OSM_XML_SUFFIXES, *OSM_PBF_SUFFIXES)):
         return graph_from_osm_file(path, network_type=network_type)

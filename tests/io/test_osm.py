@@ -297,9 +297,17 @@ def test_load_network_file_dispatches_on_suffix(
     graphs: dict[str, nx.MultiDiGraph], osm_xml_path: Path, tmp_path: Path
 ) -> None:
     pbf = _write_pbf(osm_xml_path, tmp_path / "gretz.pbf")
-    for path in (osm_xml_path, pbf):
+    xml = tmp_path / "gretz.xml"
+    xml.symlink_to(osm_xml_path)
+    gz = osm.save_graph(graphs["bike"], tmp_path / "gretz-bike.graphml.gz")
+    assert gz.read_bytes()[:2] == b"\x1f\x8b"  # gzip
+    for path in (osm_xml_path, pbf, xml, gz):
         G = osm.load_network_file(path, network_type="bike")
         assert set(G.edges(keys=True)) == set(graphs["bike"].edges(keys=True))
+        assert G.graph["network_type"] == "bike"
+    assert len(osm.graph_from_pbf(pbf, network_type="walk")) == len(graphs["walk"])
+    with pytest.raises(InvalidParameterError, match=r"not an OSM PBF file: 'gretz.xml'"):
+        osm.graph_from_pbf(xml)
 
 
 # --------------------------------------------------------------------------- downloads

@@ -100,7 +100,7 @@ def test_fetch_output_must_be_graphml(
 ) -> None:
     out = tmp_path / "gretz.gpkg"
     assert main(["network", "fetch", "--osm-file", str(osm_xml_path), "-o", str(out)]) == 2
-    assert "the output must be a .graphml file" in capsys.readouterr().err
+    assert "the output must be a GraphML file, not 'gretz.gpkg'" in capsys.readouterr().err
     assert not out.exists()
 
 
