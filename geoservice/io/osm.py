@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 import urllib.error
 import urllib.request
+import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -173,9 +174,48 @@ def filter_overpass_json(response_json: Mapping[str, Any], network_type: str) ->
     clauses = way_filter_clauses(network_type)
     elements = response_json.get("elements", [])
     ways = [e for e in elements if e["type"] == "way" and way_matches(e.get("tags", {}), clauses)]
+    present = {e["id"] for e in elements if e["type"] == "node"}
+    ways, cut = _complete_ways(ways, present)
+    if cut:
+        msg = (
+            f"{cut} OSM way(s) use nodes absent from the data (an extract cut at its border?): "
+            "each keeps its longest stretch of present nodes, or is dropped; use an extract "
+            "made with complete ways (osmium extract --strategy complete_ways) to avoid this"
+        )
+        warnings.warn(msg, UserWarning, stacklevel=2)
     used = {ref for w in ways for ref in w["nodes"]}
     nodes = [e for e in elements if e["type"] == "node" and e["id"] in used]
     return {"elements": nodes + ways}
+
+
+def _complete_ways(
+    ways: Iterable[dict[str, Any]], present: set[int]
+) -> tuple[list[dict[str, Any]], int]:
+    """Ways cut to their longest run of `present` nodes (dropped below 2), and how many were cut.
+
+    osmnx needs the coordinates of every node of a way; a stretch with a missing node cannot
+    be measured, so it is left out rather than bridged by a straight line.
+    """
+    kept: list[dict[str, Any]] = []
+    cut = 0
+    for way in ways:
+        refs = way["nodes"]
+        if all(r in present for r in refs):
+            kept.append(way)
+            continue
+        cut += 1
+        best: list[int] = []
+        run: list[int] = []
+        for r in [*refs, None]:  # None closes the last run
+            if r is not None and r in present:
+                run.append(r)
+                continue
+            if len(run) > len(best):
+                best = run
+            run = []
+        if len(best) >= 2:
+            kept.append({**way, "nodes": best})
+    return kept, cut
 
 
 # --------------------------------------------------------------------------- builder

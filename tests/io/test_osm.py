@@ -413,3 +413,41 @@ def test_polygon_inputs_are_checked(tmp_path: Path) -> None:
     gpd.GeoDataFrame(geometry=area.to_crs(2154)).to_file(lambert)
     loaded = osm.polygon_from_file(lambert)
     assert loaded.bounds == pytest.approx((3.1, 46.9, 3.2, 47.0), abs=1e-3)
+
+
+def test_ways_with_missing_nodes_keep_their_complete_stretch(
+    graphs: dict[str, nx.MultiDiGraph], osm_xml_path: Path, tmp_path: Path
+) -> None:
+    """An extract cut at its border: the ways lose their stretches beyond the last node."""
+    tree = ET.parse(osm_xml_path)
+    root = tree.getroot()
+    drive_ways = [
+        w
+        for w in root.findall("way")
+        if _is_drive_way({t.get("k", ""): t.get("v", "") for t in w.findall("tag")})
+    ]
+    # drop the last two nodes of the three longest drive ways
+    longest = sorted(drive_ways, key=lambda w: -len(w.findall("nd")))[:3]
+    missing = {nd.get("ref") for w in longest for nd in w.findall("nd")[-2:]}
+    for node in root.findall("node"):
+        if node.get("id") in missing:
+            root.remove(node)
+    cut_file = tmp_path / "cut.osm"
+    tree.write(cut_file, encoding="utf-8", xml_declaration=True)
+    with pytest.warns(UserWarning, match=r"\d+ OSM way\(s\) use nodes absent"):
+        G = osm.graph_from_osm_file(cut_file, network_type="drive")
+    assert not set(G.nodes) & {int(m) for m in missing if m is not None}
+    assert all(d["length"] > 0 for _, _, d in G.edges(data=True))
+    whole_m = sum(d["length"] for _, _, d in graphs["drive"].edges(data=True))
+    assert 0 < sum(d["length"] for _, _, d in G.edges(data=True)) < whole_m
+
+
+def test_complete_ways_keeps_the_longest_run() -> None:
+    ways = [
+        {"id": 1, "nodes": [1, 2, 3]},
+        {"id": 2, "nodes": [1, 9, 2, 3, 4, 9, 5]},
+        {"id": 3, "nodes": [9, 1, 9]},
+    ]
+    kept, cut = osm._complete_ways(ways, {1, 2, 3, 4, 5})
+    assert cut == 2
+    assert kept == [{"id": 1, "nodes": [1, 2, 3]}, {"id": 2, "nodes": [2, 3, 4]}]
