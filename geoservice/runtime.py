@@ -7,11 +7,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from geoservice import __version__
 from geoservice.errors import DataError, MissingDataError
 from geoservice.settings import Settings
+
+if TYPE_CHECKING:
+    from geoservice.core.network import RoadNetwork
 
 #: Written by ``geoservice data build`` next to the derived files.
 MANIFEST_NAME = "MANIFEST.json"
@@ -29,11 +32,14 @@ class Runtime:
         Content of ``data/MANIFEST.json``: sources, outputs and their sha256.
     built_at
         When the derived files were written (modification time of the manifest), UTC.
+    network
+        The road network with its per-mode routers (``[network] source``).
     """
 
     settings: Settings
     manifest: Mapping[str, Any] = field(default_factory=dict)
     built_at: datetime | None = None
+    network: RoadNetwork | None = None
 
     def describe(self) -> dict[str, Any]:
         """The ``/health`` document."""
@@ -45,6 +51,7 @@ class Runtime:
                 "outputs": self.manifest.get("outputs", {}),
                 "sources": self.manifest.get("sources", {}),
             },
+            "network": self.network.describe() if self.network is not None else None,
         }
 
 
@@ -65,5 +72,8 @@ def read_manifest(data_dir: Path) -> tuple[dict[str, Any], datetime]:
 
 def load_runtime(settings: Settings) -> Runtime:
     """Load every derived file the service needs from ``settings.data_dir``."""
+    from geoservice.io.network import load_road_network
+
     manifest, built_at = read_manifest(settings.data_dir)
-    return Runtime(settings=settings, manifest=manifest, built_at=built_at)
+    network = load_road_network(settings)
+    return Runtime(settings=settings, manifest=manifest, built_at=built_at, network=network)

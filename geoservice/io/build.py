@@ -72,7 +72,9 @@ def sha256_file(path: Path) -> str:
 
 def default_steps() -> list[tuple[str, BuildStep]]:
     """The build steps, in order."""
-    return []
+    from geoservice.io.travelmapping import build_roads
+
+    return [("roads", build_roads)]
 
 
 def build_data(
