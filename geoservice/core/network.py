@@ -196,6 +196,8 @@ class ModeNetwork:
         self.router = Router(G, weight="travel_time")
         self.x_m, self.y_m = node_coordinates_m(G, self.router.nodes)
         self.index = NodeIndex(self.x_m, self.y_m, max_snap_m=max_snap_m)
+        #: Weight of the reverse edge (v → u) of each router edge, inf when there is none.
+        self.reverse_weight = _reverse_weights(self.router)
         self.access_detour_factor = access_detour_factor
         self.snap_candidates = snap_candidates
 
@@ -226,6 +228,19 @@ class ModeNetwork:
         """Travel times from a point in EPSG:4326 to every node within `limit_s` seconds."""
         x, y = lambert93_from_wgs84(lon, lat)
         return self.reach_from_xy(float(x), float(y), limit_s=limit_s, field=field)
+
+
+def _reverse_weights(router: Router) -> FloatArray:
+    n = max(router.node_count, 1)
+    forward = router.edge_u * n + router.edge_v
+    backward = router.edge_v * n + router.edge_u
+    order = np.argsort(forward)
+    found = np.searchsorted(forward[order], backward)
+    found = np.minimum(found, len(forward) - 1)
+    hit = forward[order][found] == backward if len(forward) else np.zeros(0, dtype=bool)
+    result = np.full(len(forward), np.inf)
+    result[hit] = router.edge_weight[order][found[hit]]
+    return result
 
 
 class RoadNetwork:
