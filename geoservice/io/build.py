@@ -74,8 +74,13 @@ def default_steps() -> list[tuple[str, BuildStep]]:
     """The build steps, in order."""
     from geoservice.io.offers import build_offers
     from geoservice.io.territory import build_territory
+    from geoservice.io.travelmapping import build_roads
 
-    return [("territory", build_territory), ("offers", build_offers)]
+    return [
+        ("territory", build_territory),
+        ("offers", build_offers),
+        ("roads", build_roads),
+    ]
 
 
 def build_data(

@@ -17,8 +17,12 @@ def test_build_twice_gives_identical_bytes(
     lines: list[str] = []
     first = build_data(settings, raw_dir=raw_dir, out_dir=tmp_path / "a", echo=lines.append)
     second = build_data(settings, raw_dir=raw_dir, out_dir=tmp_path / "b", echo=lambda _: None)
-    names = sorted(p.name for p in (tmp_path / "a").iterdir())
-    assert names == sorted(p.name for p in (tmp_path / "b").iterdir())
+
+    def files(root: Path) -> list[str]:
+        return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+
+    names = files(tmp_path / "a")
+    assert names == files(tmp_path / "b")
     assert {"communes.geojson", "zones.geojson", "offers.geojson", "MANIFEST.json"} <= set(names)
     for name in names:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
