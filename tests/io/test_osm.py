@@ -24,6 +24,8 @@ from geoservice.errors import (
     ServiceUnavailableError,
 )
 from geoservice.io import osm
+from geoservice.io.network import load_network_graph, load_road_network
+from geoservice.settings import Settings
 
 # The drive filter of osmnx 2.1.1 (_overpass._get_network_filter), written out as exact
 # value sets: an independent re-implementation to check ours against.
@@ -451,3 +453,22 @@ def test_complete_ways_keeps_the_longest_run() -> None:
     kept, cut = osm._complete_ways(ways, {1, 2, 3, 4, 5})
     assert cut == 2
     assert kept == [{"id": 1, "nodes": [1, 2, 3]}, {"id": 2, "nodes": [2, 3, 4]}]
+
+
+def test_service_loads_a_configured_osm_file(
+    settings: Settings, osm_xml_path: Path, graphs: dict[str, nx.MultiDiGraph]
+) -> None:
+    """``network.source`` = an OSM file: filtered with ``network.osm_network_type`` ("all")."""
+    configured = settings.with_overrides({"network.source": str(osm_xml_path)})
+    assert configured.get("network.osm_network_type") == "all"
+    net = load_road_network(configured)
+    G = load_network_graph(configured)
+    assert G.graph["source"] == osm_xml_path.name
+    assert set(G.edges(keys=True)) == set(graphs["all"].edges(keys=True))
+
+    def classes(mode: str) -> set[str]:
+        return {d["highway"] for _, _, d in net.modes[mode].G.edges(data=True)}
+
+    assert "path" in classes("walk")
+    assert "path" not in classes("drive")  # banned for cars in config/network.toml
+    assert {"trunk", "residential"} <= classes("drive")
