@@ -12,7 +12,7 @@ from geoservice import __version__
 from geoservice.errors import GeoserviceError
 from geoservice.runtime import Runtime, load_runtime
 from geoservice.settings import Settings, load_settings
-from geoservice.web import health
+from geoservice.web import frontend, health
 from geoservice.web.context import EXTENSION_KEY
 from geoservice.web.middleware import install_middleware
 from geoservice.web.problems import (
@@ -45,7 +45,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     settings = settings or (runtime.settings if runtime else load_settings())
     runtime = runtime or load_runtime(settings)
 
-    app = Flask(__name__)
+    # The page's static files are served by the frontend blueprint, not by the app.
+    app = Flask(__name__, static_folder=None)
     app.config.update(
         API_TITLE="geoservice",
         API_VERSION=__version__,
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         api.register_blueprint(blp, url_prefix=API_PREFIX + (blp.url_prefix or ""))
     for blp in _root_blueprints():
         api.register_blueprint(blp)
+    app.register_blueprint(frontend.blp)
 
     install_middleware(app, cors_origins=tuple(settings.get("api.cors_origins", ())))
     app.register_error_handler(GeoserviceError, handle_geoservice_error)
