@@ -72,7 +72,9 @@ def sha256_file(path: Path) -> str:
 
 def default_steps() -> list[tuple[str, BuildStep]]:
     """The build steps, in order."""
-    return []
+    from geoservice.io.gtfs import build_transit  # gtfs imports this module
+
+    return [("transit", build_transit)]
 
 
 def build_data(
