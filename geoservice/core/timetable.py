@@ -211,6 +211,8 @@ class Timetable:
     _active_cache: dict[date, tuple[list[bool], ...]] = field(
         default_factory=dict, repr=False, compare=False
     )
+    #: Structures derived on first use (the reversed timetable), kept with the timetable.
+    derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def n_stops(self) -> int:
