@@ -14,6 +14,7 @@ from geoservice.runtime import Runtime, load_runtime
 from geoservice.settings import Settings, load_settings
 from geoservice.web import health
 from geoservice.web.context import EXTENSION_KEY
+from geoservice.web.middleware import install_middleware
 from geoservice.web.problems import (
     handle_geoservice_error,
     handle_http_exception,
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     for blp in _resource_blueprints():
         api.register_blueprint(blp, url_prefix=API_PREFIX + (blp.url_prefix or ""))
 
+    install_middleware(app, cors_origins=tuple(settings.get("api.cors_origins", ())))
     app.register_error_handler(GeoserviceError, handle_geoservice_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected_error)
