@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from geoservice import __version__
+from geoservice.core.timetable import Timetable
 from geoservice.errors import DataError, MissingDataError
 from geoservice.settings import Settings
 
@@ -29,11 +30,14 @@ class Runtime:
         Content of ``data/MANIFEST.json``: sources, outputs and their sha256.
     built_at
         When the derived files were written (modification time of the manifest), UTC.
+    transit
+        The public-transport timetable (``data/transit/``), or None when not built.
     """
 
     settings: Settings
     manifest: Mapping[str, Any] = field(default_factory=dict)
     built_at: datetime | None = None
+    transit: Timetable | None = None
 
     def describe(self) -> dict[str, Any]:
         """The ``/health`` document."""
@@ -66,4 +70,20 @@ def read_manifest(data_dir: Path) -> tuple[dict[str, Any], datetime]:
 def load_runtime(settings: Settings) -> Runtime:
     """Load every derived file the service needs from ``settings.data_dir``."""
     manifest, built_at = read_manifest(settings.data_dir)
-    return Runtime(settings=settings, manifest=manifest, built_at=built_at)
+    return Runtime(
+        settings=settings,
+        manifest=manifest,
+        built_at=built_at,
+        transit=_load_transit(settings),
+    )
+
+
+def _load_transit(settings: Settings) -> Timetable | None:
+    """The timetable of ``data/transit/``, or None if that build step has not run."""
+    from geoservice.core.timetable import timetable_from_tables, transit_params_from_settings
+    from geoservice.io.gtfs import read_gtfs_dir
+
+    folder = settings.data_dir / str(settings.get("transit.out_subdir", "transit"))
+    if not (folder / "stop_times.txt").is_file():
+        return None
+    return timetable_from_tables(read_gtfs_dir(folder), transit_params_from_settings(settings))

@@ -408,8 +408,12 @@ class WindowArrival:
         dep = int(self.best_departure_s[stop])
         if dep < 0:
             return None
+        best = self.best_travel_time_s[stop]
         for s in self.searches:
-            if s.departure_s >= dep and s.arrival_s[stop] - dep == self.best_travel_time_s[stop]:
+            if s.departure_s >= dep and best in (
+                s.arrival_s[stop] - dep,
+                s.arrival_s[stop] - s.departure_s,
+            ):
                 return s
         return None
 

@@ -81,4 +81,6 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
 def _resource_blueprints() -> list[flask_smorest.Blueprint]:
     """The /api/v1 resources, one blueprint each."""
-    return []
+    from geoservice.web import transit
+
+    return [transit.blp]

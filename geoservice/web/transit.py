@@ -1,0 +1,227 @@
+"""``GET /api/v1/transit/earliest``: earliest arrival by train and coach at every reached stop."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask.views import MethodView
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from pyproj import Transformer
+
+from geoservice.core.raptor import (
+    UNREACHED,
+    EarliestArrival,
+    Leg,
+    earliest_arrival,
+    earliest_arrival_window,
+)
+from geoservice.core.timetable import ServiceDate, Timetable
+from geoservice.core.transit_access import walk_access_s
+from geoservice.errors import InvalidParameterError, LimitExceededError, MissingDataError
+from geoservice.web.blueprint import Blueprint
+from geoservice.web.context import get_runtime
+
+#: Local time of the timetables (every agency of the TER feed uses it).
+TIMEZONE = ZoneInfo("Europe/Paris")
+
+blp = Blueprint(
+    "transit",
+    __name__,
+    url_prefix="/transit",
+    description="Public transport (SNCF TER trains and coaches, GTFS) with walking access",
+)
+
+
+class EarliestArgs(Schema):
+    from_stop = fields.String(
+        metadata={"description": "Stop or station id (e.g. ter:StopArea:OCE87696005, Nevers)"}
+    )
+    lon = fields.Float(validate=validate.Range(-180, 180), metadata={"description": "WGS 84"})
+    lat = fields.Float(validate=validate.Range(-90, 90), metadata={"description": "WGS 84"})
+    departure = fields.DateTime(
+        required=True,
+        metadata={"description": "ISO 8601; without offset it is local time (Europe/Paris)"},
+    )
+    window_minutes = fields.Integer(
+        validate=validate.Range(min=1),
+        metadata={"description": "Departure window: best and median over every minute"},
+    )
+    max_rides = fields.Integer(validate=validate.Range(min=1, max=12))
+
+    @validates_schema
+    def _one_origin(self, data: Mapping[str, Any], **_: Any) -> None:
+        has_point = "lon" in data or "lat" in data
+        if "from_stop" in data and has_point:
+            raise ValidationError("give from_stop or lon/lat, not both", "from_stop")
+        if "from_stop" not in data and not has_point:
+            raise ValidationError("give from_stop or lon and lat", "from_stop")
+        if has_point and ("lon" not in data or "lat" not in data):
+            raise ValidationError("lon and lat go together", "lat" if "lon" in data else "lon")
+
+
+class ServiceDateSchema(Schema):
+    requested = fields.Date()
+    used = fields.Date()
+    reason = fields.String()
+
+
+class LegSchema(Schema):
+    mode = fields.String(metadata={"description": "walk or ride"})
+    from_stop = fields.String(allow_none=True)
+    from_name = fields.String(allow_none=True)
+    to_stop = fields.String(allow_none=True)
+    to_name = fields.String(allow_none=True)
+    departure = fields.String()
+    arrival = fields.String()
+    distance_m = fields.Float(allow_none=True)
+    route_short_name = fields.String(allow_none=True)
+    route_long_name = fields.String(allow_none=True)
+    trip_id = fields.String(allow_none=True)
+    headsign = fields.String(allow_none=True)
+    stops = fields.List(fields.String())
+
+
+class StopArrivalSchema(Schema):
+    stop_id = fields.String()
+    name = fields.String()
+    station_id = fields.String()
+    lon = fields.Float()
+    lat = fields.Float()
+    arrival = fields.String(metadata={"description": "Of the best departure (ISO 8601)"})
+    travel_time_s = fields.Integer(metadata={"description": "Best over the window"})
+    median_travel_time_s = fields.Integer(
+        allow_none=True, metadata={"description": "Window only; null if reached < half the time"}
+    )
+    rides = fields.Integer()
+    legs = fields.List(fields.Nested(LegSchema))
+
+
+class EarliestResponse(Schema):
+    service_date = fields.Nested(ServiceDateSchema)
+    departure = fields.String()
+    window_minutes = fields.Integer(allow_none=True)
+    access_stops = fields.Integer(metadata={"description": "Stops reachable by the access walk"})
+    stops = fields.List(fields.Nested(StopArrivalSchema))
+
+
+def _clock(day: date, seconds: int) -> str:
+    """ISO datetime of `seconds` after midnight of `day`, local time."""
+    return (datetime.combine(day, time(0), TIMEZONE) + timedelta(seconds=seconds)).isoformat()
+
+
+def _leg_dict(tt: Timetable, leg: Leg, day: date) -> dict[str, Any]:
+    def name(stop: str | None) -> str | None:
+        return tt.stop_names[tt.stop_index[stop]] if stop is not None else None
+
+    return {
+        "mode": leg.mode,
+        "from_stop": leg.from_stop,
+        "from_name": name(leg.from_stop),
+        "to_stop": leg.to_stop,
+        "to_name": name(leg.to_stop),
+        "departure": _clock(day, leg.departure_s),
+        "arrival": _clock(day, leg.arrival_s),
+        "distance_m": leg.distance_m,
+        "route_short_name": leg.route_short_name,
+        "route_long_name": leg.route_long_name,
+        "trip_id": leg.trip_id,
+        "headsign": leg.headsign,
+        "stops": list(leg.stop_ids),
+    }
+
+
+def _service_dict(sd: ServiceDate) -> dict[str, Any]:
+    return {"requested": sd.requested, "used": sd.used, "reason": sd.reason}
+
+
+def _access(tt: Timetable, args: Mapping[str, Any]) -> dict[str, float]:
+    if "from_stop" in args:
+        stops = tt.stops_of_station(args["from_stop"])
+        if not stops:
+            msg = f"unknown stop or station id {args['from_stop']!r}"
+            raise InvalidParameterError("from_stop", msg)
+        return {tt.stop_ids[i]: 0.0 for i in stops}
+    to_2154 = Transformer.from_crs("EPSG:4326", "EPSG:2154", always_xy=True)
+    x, y = to_2154.transform(args["lon"], args["lat"])
+    return {k: float(v) for k, v in walk_access_s(tt, x, y).items()}
+
+
+def _stop_entry(
+    tt: Timetable, search: EarliestArrival, stop: int, day: date, travel_s: int
+) -> dict[str, Any]:
+    return {
+        "stop_id": tt.stop_ids[stop],
+        "name": tt.stop_names[stop],
+        "station_id": tt.stop_station[stop],
+        "lon": float(tt.stop_lon[stop]),
+        "lat": float(tt.stop_lat[stop]),
+        "arrival": _clock(day, int(search.arrival_s[stop])),
+        "travel_time_s": travel_s,
+        "median_travel_time_s": None,
+        "rides": int(search.rides[stop]),
+        "legs": [_leg_dict(tt, leg, day) for leg in search.legs_to(stop)],
+    }
+
+
+@blp.route("/earliest")
+class Earliest(MethodView):
+    @blp.arguments(EarliestArgs, location="query")
+    @blp.response(200, EarliestResponse)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Earliest arrival at every reached stop, with itineraries.
+
+        The origin is a stop / station id, or a point walked from (straight line × detour at
+        walking speed, within the configured access distance). With `window_minutes`, every
+        departure minute of the window is considered: `travel_time_s` is the best travel time
+        and `median_travel_time_s` the median over the minutes. Dates outside the timetable
+        validity use the same weekday of a reference week: `service_date.reason` says which.
+        """
+        runtime = get_runtime()
+        tt = runtime.transit
+        if tt is None:
+            raise MissingDataError("no timetable loaded: run `geoservice data build`")
+        departure: datetime = args["departure"]
+        if departure.tzinfo is not None:
+            departure = departure.astimezone(TIMEZONE)
+        day = departure.date()
+        start_s = departure.hour * 3600 + departure.minute * 60 + departure.second
+        window = args.get("window_minutes")
+        if window is not None and window > tt.params.max_window_minutes:
+            raise LimitExceededError(
+                "window_minutes",
+                f"window_minutes {window} is above the limit {tt.params.max_window_minutes}",
+            )
+        access = _access(tt, args)
+        max_rides = args.get("max_rides")
+        entries: list[dict[str, Any]] = []
+        if window is None:
+            search = earliest_arrival(tt, access, start_s, day, max_rides=max_rides)
+            service = search.service_date
+            for stop in range(tt.n_stops):
+                if search.arrival_s[stop] < UNREACHED:
+                    travel = int(search.arrival_s[stop]) - start_s
+                    entries.append(_stop_entry(tt, search, stop, day, travel))
+        else:
+            result = earliest_arrival_window(tt, access, start_s, window, day, max_rides=max_rides)
+            service = result.service_date
+            for stop in range(tt.n_stops):
+                best = int(result.best_travel_time_s[stop])
+                best_search = result.best_search_for(stop) if best < UNREACHED else None
+                if best_search is None:
+                    continue
+                entry = _stop_entry(tt, best_search, stop, day, best)
+                entry["arrival"] = _clock(day, int(result.best_departure_s[stop]) + best)
+                median = int(result.median_travel_time_s[stop])
+                entry["median_travel_time_s"] = median if median < UNREACHED else None
+                entries.append(entry)
+        entries.sort(key=lambda e: (e["travel_time_s"], e["stop_id"]))
+        return {
+            "service_date": _service_dict(service),
+            "departure": departure.replace(tzinfo=departure.tzinfo or TIMEZONE).isoformat(),
+            "window_minutes": window,
+            "access_stops": len(access),
+            "stops": entries,
+        }

@@ -1,0 +1,102 @@
+"""``GET /api/v1/transit/earliest``."""
+
+from __future__ import annotations
+
+from flask.testing import FlaskClient
+
+URL = "/api/v1/transit/earliest"
+NEVERS = "ter:StopArea:OCE87696005"
+
+
+def _by_station(stops: list[dict], station: str) -> dict:
+    return min((s for s in stops if s["station_id"] == station), key=lambda s: s["travel_time_s"])
+
+
+def test_from_nevers_station_tuesday_0800(client: FlaskClient) -> None:
+    r = client.get(URL, query_string={"from_stop": NEVERS, "departure": "2025-02-04T08:00:00"})
+    assert r.status_code == 200
+    body = r.get_json()
+    assert body["service_date"]["used"] == "2025-02-04"
+    assert "inside" in body["service_date"]["reason"]
+    cosne = _by_station(body["stops"], "ter:StopArea:OCE87696146")
+    assert cosne["arrival"].startswith("2025-02-04T09:25:00")
+    assert cosne["travel_time_s"] == 85 * 60
+    ride = [leg for leg in cosne["legs"] if leg["mode"] == "ride"]
+    assert len(ride) == 1
+    assert ride[0]["departure"].startswith("2025-02-04T08:35")
+    assert ride[0]["from_name"] == "Nevers"
+    assert ride[0]["stops"][0] == ride[0]["from_stop"]
+    assert ride[0]["route_short_name"]
+    times = [s["travel_time_s"] for s in body["stops"]]
+    assert times == sorted(times)
+
+
+def test_date_outside_validity_is_mapped_and_said(client: FlaskClient) -> None:
+    r = client.get(
+        URL, query_string={"from_stop": NEVERS, "departure": "2026-11-24T08:00:00+01:00"}
+    )
+    assert r.status_code == 200
+    body = r.get_json()
+    assert body["service_date"]["requested"] == "2026-11-24"
+    assert body["service_date"]["used"] == "2025-01-28"
+    assert "outside" in body["service_date"]["reason"]
+    assert body["stops"]
+    # Times are given on the requested day.
+    assert body["stops"][-1]["arrival"].startswith("2026-11-24")
+
+
+def test_window_reports_best_and_median(client: FlaskClient) -> None:
+    r = client.get(
+        URL,
+        query_string={
+            "from_stop": NEVERS,
+            "departure": "2025-02-04T07:00:00",
+            "window_minutes": 120,
+        },
+    )
+    assert r.status_code == 200
+    stops = r.get_json()["stops"]
+    charite = _by_station(stops, "ter:StopArea:OCE87696195")
+    assert charite["median_travel_time_s"] is None or (
+        charite["median_travel_time_s"] >= charite["travel_time_s"]
+    )
+    assert charite["travel_time_s"] <= 24 * 60 + 10 * 60
+
+
+def test_from_point_walks_to_the_station(client: FlaskClient) -> None:
+    # 300 m or so from Nevers station.
+    r = client.get(URL, query_string={"lon": 3.154, "lat": 46.988, "departure": "2025-02-04T08:00"})
+    assert r.status_code == 200
+    body = r.get_json()
+    assert body["access_stops"] >= 2
+    first = body["stops"][0]["legs"][0]
+    assert first["mode"] == "walk"
+    assert first["from_stop"] is None
+
+
+def test_far_point_reaches_nothing(client: FlaskClient) -> None:
+    r = client.get(
+        URL, query_string={"lon": 4.0097, "lat": 47.2797, "departure": "2025-02-04T08:00"}
+    )
+    assert r.status_code == 200
+    assert r.get_json()["stops"] == []
+
+
+def test_bad_requests_are_problems(client: FlaskClient) -> None:
+    cases = [
+        ({"departure": "2025-02-04T08:00"}, 400),
+        ({"from_stop": NEVERS}, 400),
+        ({"from_stop": NEVERS, "departure": "yesterday"}, 400),
+        ({"from_stop": "nope", "departure": "2025-02-04T08:00"}, 400),
+        ({"lon": 3.1, "departure": "2025-02-04T08:00"}, 400),
+        ({"from_stop": NEVERS, "departure": "2025-02-04T08:00", "window_minutes": 100000}, 422),
+    ]
+    for query, status in cases:
+        r = client.get(URL, query_string=query)
+        assert r.status_code == status, query
+        assert r.mimetype == "application/problem+json"
+
+
+def test_openapi_documents_the_endpoint(client: FlaskClient) -> None:
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert "/api/v1/transit/earliest" in spec["paths"]
