@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
+
 from geoservice import __version__
 from geoservice.core.timetable import Timetable
 from geoservice.errors import DataError, MissingDataError
@@ -30,6 +32,15 @@ class Runtime:
         Content of ``data/MANIFEST.json``: sources, outputs and their sha256.
     built_at
         When the derived files were written (modification time of the manifest), UTC.
+    communes
+        The current communes, EPSG:4326, sorted by ``code``: ``code`` (INSEE), ``name``,
+        ``population``, ``canton``, ``epci`` (SIREN), ``arrondissement``, polygons.
+    zones
+        ``canton`` / ``epci`` / ``arrondissement`` / ``departement`` → EPSG:4326 polygons
+        with ``code``, ``name``, ``population``.
+    offers
+        The published cultural offers, EPSG:4326 points (columns in
+        :data:`geoservice.core.offers.OFFER_COLUMNS`), sorted by ``offer_id``.
     transit
         The public-transport timetable (``data/transit/``), or None when not built.
     """
@@ -37,6 +48,9 @@ class Runtime:
     settings: Settings
     manifest: Mapping[str, Any] = field(default_factory=dict)
     built_at: datetime | None = None
+    communes: gpd.GeoDataFrame = field(default_factory=lambda: _empty_frame())
+    zones: Mapping[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    offers: gpd.GeoDataFrame = field(default_factory=lambda: _empty_frame())
     transit: Timetable | None = None
 
     def describe(self) -> dict[str, Any]:
@@ -48,8 +62,31 @@ class Runtime:
                 "built_at": self.built_at.isoformat() if self.built_at else None,
                 "outputs": self.manifest.get("outputs", {}),
                 "sources": self.manifest.get("sources", {}),
+                "counts": self.counts(),
             },
         }
+
+    def counts(self) -> dict[str, Any]:
+        """Sizes of the loaded data: communes, zones per level, offers per category."""
+        by_category: dict[str, int] = {}
+        if "category" in self.offers.columns:
+            by_category = {
+                str(k): int(v)
+                for k, v in self.offers["category"].value_counts().sort_index().items()
+            }
+        return {
+            "communes": len(self.communes),
+            "population": int(self.communes["population"].sum())
+            if "population" in self.communes.columns
+            else 0,
+            "zones": {level: len(frame) for level, frame in self.zones.items()},
+            "offers": len(self.offers),
+            "offers_by_category": by_category,
+        }
+
+
+def _empty_frame() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")
 
 
 def read_manifest(data_dir: Path) -> tuple[dict[str, Any], datetime]:
@@ -69,11 +106,18 @@ def read_manifest(data_dir: Path) -> tuple[dict[str, Any], datetime]:
 
 def load_runtime(settings: Settings) -> Runtime:
     """Load every derived file the service needs from ``settings.data_dir``."""
-    manifest, built_at = read_manifest(settings.data_dir)
+    from geoservice.io.offers import load_offers
+    from geoservice.io.territory import load_communes, load_zones
+
+    data_dir = settings.data_dir
+    manifest, built_at = read_manifest(data_dir)
     return Runtime(
         settings=settings,
         manifest=manifest,
         built_at=built_at,
+        communes=load_communes(data_dir),
+        zones=load_zones(data_dir),
+        offers=load_offers(data_dir),
         transit=_load_transit(settings),
     )
 

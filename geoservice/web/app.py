@@ -81,6 +81,6 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
 def _resource_blueprints() -> list[flask_smorest.Blueprint]:
     """The /api/v1 resources, one blueprint each."""
-    from geoservice.web import transit
+    from geoservice.web import communes, offers, transit
 
-    return [transit.blp]
+    return [communes.blp, offers.blp, transit.blp]
