@@ -67,6 +67,24 @@ def main() -> int:
             return 1
         reached.append(int((fast.arrival_s < 10**9).sum()))
 
+    # Same measure from train stations only (hubs reach more of the network).
+    trains = [i for i, sid in enumerate(tt.stop_ids) if "OCETrain" in sid]
+    station_queries = [
+        (rng.choice(trains), rng.randrange(6 * 3600, 20 * 3600)) for _ in range(N_QUERIES)
+    ]
+    st_raptor_s: list[float] = []
+    st_dijkstra_s: list[float] = []
+    for origin, t0 in station_queries:
+        t = time.perf_counter()
+        fast = earliest_arrival(tt, {tt.stop_ids[origin]: 0}, t0, DAY)
+        st_raptor_s.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        slow = earliest_arrival_dijkstra(tt, teg, {origin: 0}, t0)
+        st_dijkstra_s.append(time.perf_counter() - t)
+        if (fast.arrival_s < slow).any():
+            print("MISMATCH", origin, t0, file=sys.stderr)
+            return 1
+
     window_s: list[float] = []
     window_base_s: list[float] = []
     searches: list[int] = []
@@ -85,8 +103,11 @@ def main() -> int:
     d50, d90 = _ms(dijkstra_s)
     w50, w90 = _ms(window_s)
     wb50, wb90 = _ms(window_base_s)
+    s50, s90 = _ms(st_raptor_s)
+    sd50, sd90 = _ms(st_dijkstra_s)
     rows = [
         ("one-to-all earliest arrival", N_QUERIES, r50, r90, d50, d90),
+        ("one-to-all, from train stations", N_QUERIES, s50, s90, sd50, sd90),
         (f"{WINDOW_MINUTES}-min window (every minute)", N_WINDOWS, w50, w90, wb50, wb90),
     ]
     lines = [
@@ -125,8 +146,17 @@ def main() -> int:
         f"≤ 500 ms p50 — {'met' if w50 <= 500 else 'MISSED'}; ≥ 10x the baseline — one-to-all "
         f"{'met' if d50 / r50 >= 10 else 'MISSED'} ({d50 / r50:.1f}x), window "
         f"{'met' if wb50 / w50 >= 10 else 'MISSED'} ({wb50 / w50:.1f}x).",
-        END,
     ]
+    if d50 / r50 < 10:
+        lines += [
+            "",
+            "Why the one-to-all speed-up is missed: one day of this subset is a time-expanded "
+            f"graph of only {teg.G.number_of_nodes():,} nodes, so a networkx Dijkstra on it "
+            "(graph built beforehand) costs about as much as RAPTOR's Python loops; both are "
+            "far below a millisecond at p50. RAPTOR's gain shows where many searches are "
+            "needed (the window) and in that it needs no per-day graph.",
+        ]
+    lines.append(END)
     section = "\n".join(lines) + "\n"
     print(section)
     text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n\n"
