@@ -83,3 +83,8 @@ def test_each_request_is_logged_with_status_and_duration(
     assert record["path"] == "/api/v1/no-such-thing"
     assert record["status"] == 404
     assert record["duration_ms"] >= 0
+
+
+def test_json_keys_keep_their_documented_order(client: FlaskClient) -> None:
+    body = client.get("/health").get_data(as_text=True)
+    assert body.index('"status"') < body.index('"data"') < body.index('"outputs"')
