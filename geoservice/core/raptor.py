@@ -140,6 +140,13 @@ class EarliestArrival:
             legs[0] = replace(
                 walk, departure_s=walk.departure_s + wait, arrival_s=walk.arrival_s + wait
             )
+        # Starting at the stop itself: no access walk to show.
+        if (
+            len(legs) >= 2
+            and legs[0].from_stop is None
+            and legs[0].arrival_s == legs[0].departure_s
+        ):
+            legs = legs[1:]
         return legs
 
 

@@ -37,6 +37,7 @@ from geoservice.errors import (
     MissingDataError,
 )
 from geoservice.io.build import BuildContext, StepResult, sha256_file
+from geoservice.io.sources import SOURCES_NAME, stated_checksums
 from geoservice.settings import Settings
 
 #: Columns written for each table, in order. Optional input columns missing in a feed are
@@ -193,14 +194,24 @@ def subset_area_from_settings(settings: Settings) -> SubsetArea:
 
 
 def verify_raw(raw_dir: Path, rel: str, expected_sha256: str) -> Path:
-    """The path of raw file `rel`, after checking it exists and has `expected_sha256`."""
+    """The path of raw file `rel`, after checking it exists and has `expected_sha256`.
+
+    `expected_sha256` comes from the configuration; when ``SOURCES.md`` of `raw_dir` states a
+    sha256 for `rel` too, the file must match that one as well (a feed added by configuration
+    only may not be listed there yet).
+    """
     path = raw_dir / rel
     if not path.is_file():
         raise MissingDataError(f"raw file {rel} not found in {raw_dir}")
     actual = sha256_file(path)
-    if actual != expected_sha256:
-        msg = f"{rel}: sha256 {actual} differs from the recorded {expected_sha256}"
-        raise ChecksumMismatchError(msg)
+    stated = stated_checksums(raw_dir).get(rel) if (raw_dir / SOURCES_NAME).is_file() else None
+    for expected, where in ((expected_sha256, "config/transit.toml"), (stated, SOURCES_NAME)):
+        if expected is not None and actual != expected:
+            msg = (
+                f"raw file {rel} has sha256 {actual}, but {where} states {expected}: restore "
+                "the published file, or update the recorded sha256 if it was replaced on purpose"
+            )
+            raise ChecksumMismatchError(msg)
     return path
 
 

@@ -1,4 +1,9 @@
-"""``GET /api/v1/transit/earliest``: earliest arrival by train and coach at every reached stop."""
+"""Public transport queries.
+
+``GET /api/v1/transit/earliest``: earliest arrival at every reached stop from a stop or point.
+``GET /api/v1/transit/latest``: latest departure from every stop to arrive at a stop or point
+by a given time ("leave by when?").
+"""
 
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ from geoservice.core.raptor import (
     Leg,
     earliest_arrival,
     earliest_arrival_window,
+    latest_departure,
 )
 from geoservice.core.timetable import ServiceDate, Timetable
 from geoservice.core.transit_access import walk_access_s
@@ -107,6 +113,59 @@ class EarliestResponse(Schema):
     stops = fields.List(fields.Nested(StopArrivalSchema))
 
 
+class LatestArgs(Schema):
+    to_stop = fields.String(
+        metadata={"description": "Stop or station id (e.g. ter:StopArea:OCE87696146, Cosne)"}
+    )
+    lon = fields.Float(validate=validate.Range(-180, 180), metadata={"description": "WGS 84"})
+    lat = fields.Float(validate=validate.Range(-90, 90), metadata={"description": "WGS 84"})
+    arrive_by = fields.DateTime(
+        required=True,
+        metadata={"description": "ISO 8601; without offset it is local time (Europe/Paris)"},
+    )
+    max_rides = fields.Integer(validate=validate.Range(min=1, max=12))
+
+    @validates_schema
+    def _one_target(self, data: Mapping[str, Any], **_: Any) -> None:
+        has_point = "lon" in data or "lat" in data
+        if "to_stop" in data and has_point:
+            raise ValidationError("give to_stop or lon/lat, not both", "to_stop")
+        if "to_stop" not in data and not has_point:
+            raise ValidationError("give to_stop or lon and lat", "to_stop")
+        if has_point and ("lon" not in data or "lat" not in data):
+            raise ValidationError("lon and lat go together", "lat" if "lon" in data else "lon")
+
+
+class StopDepartureSchema(Schema):
+    stop_id = fields.String()
+    name = fields.String()
+    station_id = fields.String()
+    lon = fields.Float()
+    lat = fields.Float()
+    departure = fields.String(metadata={"description": "Latest departure (ISO 8601)"})
+    legs = fields.List(fields.Nested(LegSchema))
+
+
+class LatestResponse(Schema):
+    service_date = fields.Nested(ServiceDateSchema)
+    arrive_by = fields.String()
+    egress_stops = fields.Integer(metadata={"description": "Stops within the egress walk"})
+    stops = fields.List(fields.Nested(StopDepartureSchema))
+
+
+def _local(moment: datetime) -> tuple[datetime, date, int]:
+    """`moment` in local time (naive = local), its date and seconds after midnight."""
+    moment = moment.astimezone(TIMEZONE) if moment.tzinfo else moment.replace(tzinfo=TIMEZONE)
+    return moment, moment.date(), moment.hour * 3600 + moment.minute * 60 + moment.second
+
+
+def _timetable() -> Timetable:
+    tt = get_runtime().transit
+    if tt is None:
+        raise MissingDataError("no timetable loaded: run `geoservice data build`")
+    return tt
+
+
 def _clock(day: date, seconds: int) -> str:
     """ISO datetime of `seconds` after midnight of `day`, local time."""
     return (datetime.combine(day, time(0), TIMEZONE) + timedelta(seconds=seconds)).isoformat()
@@ -137,12 +196,13 @@ def _service_dict(sd: ServiceDate) -> dict[str, Any]:
     return {"requested": sd.requested, "used": sd.used, "reason": sd.reason}
 
 
-def _access(tt: Timetable, args: Mapping[str, Any]) -> dict[str, float]:
-    if "from_stop" in args:
-        stops = tt.stops_of_station(args["from_stop"])
+def _access(tt: Timetable, args: Mapping[str, Any], field: str = "from_stop") -> dict[str, float]:
+    """Walk seconds between the request's stop / station or point and the stops in reach."""
+    if field in args:
+        stops = tt.stops_of_station(args[field])
         if not stops:
-            msg = f"unknown stop or station id {args['from_stop']!r}"
-            raise InvalidParameterError("from_stop", msg)
+            msg = f"unknown stop or station id {args[field]!r}"
+            raise InvalidParameterError(field, msg)
         return {tt.stop_ids[i]: 0.0 for i in stops}
     to_2154 = Transformer.from_crs("EPSG:4326", "EPSG:2154", always_xy=True)
     x, y = to_2154.transform(args["lon"], args["lat"])
@@ -179,15 +239,8 @@ class Earliest(MethodView):
         and `median_travel_time_s` the median over the minutes. Dates outside the timetable
         validity use the same weekday of a reference week: `service_date.reason` says which.
         """
-        runtime = get_runtime()
-        tt = runtime.transit
-        if tt is None:
-            raise MissingDataError("no timetable loaded: run `geoservice data build`")
-        departure: datetime = args["departure"]
-        if departure.tzinfo is not None:
-            departure = departure.astimezone(TIMEZONE)
-        day = departure.date()
-        start_s = departure.hour * 3600 + departure.minute * 60 + departure.second
+        tt = _timetable()
+        departure, day, start_s = _local(args["departure"])
         window = args.get("window_minutes")
         if window is not None and window > tt.params.max_window_minutes:
             raise LimitExceededError(
@@ -220,8 +273,46 @@ class Earliest(MethodView):
         entries.sort(key=lambda e: (e["travel_time_s"], e["stop_id"]))
         return {
             "service_date": _service_dict(service),
-            "departure": departure.replace(tzinfo=departure.tzinfo or TIMEZONE).isoformat(),
+            "departure": departure.isoformat(),
             "window_minutes": window,
             "access_stops": len(access),
+            "stops": entries,
+        }
+
+
+@blp.route("/latest")
+class Latest(MethodView):
+    @blp.arguments(LatestArgs, location="query")
+    @blp.response(200, LatestResponse)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Latest departure from every stop to arrive at a stop or point by `arrive_by`.
+
+        Each stop listed can be left (boarding a vehicle there) at `departure` at the latest;
+        `legs` is that itinerary, ending with the walk to the point when one is given. Dates
+        outside the timetable validity are mapped as for `/transit/earliest`.
+        """
+        tt = _timetable()
+        arrive_by, day, deadline_s = _local(args["arrive_by"])
+        egress = _access(tt, args, field="to_stop")
+        result = latest_departure(tt, egress, deadline_s, day, max_rides=args.get("max_rides"))
+        latest = sorted(result.latest().items(), key=lambda item: (-item[1], item[0]))
+        entries = [
+            {
+                "stop_id": stop_id,
+                "name": tt.stop_names[tt.stop_index[stop_id]],
+                "station_id": tt.stop_station[tt.stop_index[stop_id]],
+                "lon": float(tt.stop_lon[tt.stop_index[stop_id]]),
+                "lat": float(tt.stop_lat[tt.stop_index[stop_id]]),
+                "departure": _clock(day, dep_s),
+                "legs": [
+                    _leg_dict(tt, leg, day) for leg in result.legs_from(tt.stop_index[stop_id])
+                ],
+            }
+            for stop_id, dep_s in latest
+        ]
+        return {
+            "service_date": _service_dict(result.service_date),
+            "arrive_by": arrive_by.isoformat(),
+            "egress_stops": len(egress),
             "stops": entries,
         }

@@ -128,3 +128,20 @@ def test_missing_required_column_is_reported(built: Path, tmp_path: Path) -> Non
     _zip_dir(built, broken, drop_column=("stop_times", "departure_time"))
     with pytest.raises(MissingColumnError, match="departure_time"):
         read_gtfs_zip(broken, "broken.zip")
+
+
+def test_sources_md_checksum_is_enforced_too(
+    settings: Settings, raw_dir: Path, tmp_path: Path
+) -> None:
+    """The configured sha256 matches, but SOURCES.md states another: refused."""
+    raw = tmp_path / "raw"
+    (raw / "france-geojson").mkdir(parents=True)
+    (raw / "sncf-ter-gtfs").mkdir()
+    shutil.copy(raw_dir / AREA, raw / AREA)
+    shutil.copy(raw_dir / TER_ZIP, raw / TER_ZIP)
+    (raw / "SOURCES.md").write_text(
+        f"## 3. `{TER_ZIP}` — TER\n\n- Size 1 B, sha256 {'a' * 64}.\n", encoding="utf-8"
+    )
+    ctx = BuildContext(settings=settings, raw_dir=raw, out_dir=tmp_path, echo=lambda _: None)
+    with pytest.raises(ChecksumMismatchError, match=r"SOURCES\.md"):
+        build_transit(ctx)

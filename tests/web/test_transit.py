@@ -100,3 +100,45 @@ def test_bad_requests_are_problems(client: FlaskClient) -> None:
 def test_openapi_documents_the_endpoint(client: FlaskClient) -> None:
     spec = client.get("/api/v1/openapi.json").get_json()
     assert "/api/v1/transit/earliest" in spec["paths"]
+
+
+LATEST = "/api/v1/transit/latest"
+
+
+def test_latest_departure_to_cosne_by_1000(client: FlaskClient) -> None:
+    r = client.get(
+        LATEST,
+        query_string={"to_stop": "ter:StopArea:OCE87696146", "arrive_by": "2025-02-04T10:00:00"},
+    )
+    assert r.status_code == 200
+    body = r.get_json()
+    assert body["service_date"]["used"] == "2025-02-04"
+    nevers = next(s for s in body["stops"] if s["stop_id"] == "ter:StopPoint:OCETrain TER-87696005")
+    assert nevers["departure"].startswith("2025-02-04T08:35")
+    assert nevers["legs"][0]["from_stop"] == nevers["stop_id"]
+    assert nevers["legs"][-1]["arrival"] <= "2025-02-04T10:00:00+01:00"
+    departures = [s["departure"] for s in body["stops"]]
+    assert departures == sorted(departures, reverse=True)
+
+
+def test_latest_to_a_point_ends_with_a_walk(client: FlaskClient) -> None:
+    r = client.get(
+        LATEST, query_string={"lon": 3.154, "lat": 46.988, "arrive_by": "2025-02-04T12:00"}
+    )
+    assert r.status_code == 200
+    body = r.get_json()
+    assert body["egress_stops"] >= 2
+    far = [s for s in body["stops"] if s["legs"] and s["legs"][-1]["mode"] == "walk"]
+    assert far
+    assert all(s["legs"][-1]["to_stop"] is None for s in far)
+
+
+def test_latest_bad_requests(client: FlaskClient) -> None:
+    for query in (
+        {"arrive_by": "2025-02-04T10:00"},
+        {"to_stop": "nope", "arrive_by": "2025-02-04T10:00"},
+        {"to_stop": NEVERS},
+    ):
+        r = client.get(LATEST, query_string=query)
+        assert r.status_code == 400, query
+        assert r.mimetype == "application/problem+json"
