@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 
@@ -15,6 +15,9 @@ from geoservice import __version__
 from geoservice.core.timetable import Timetable
 from geoservice.errors import DataError, MissingDataError
 from geoservice.settings import Settings
+
+if TYPE_CHECKING:
+    from geoservice.core.network import RoadNetwork
 
 #: Written by ``geoservice data build`` next to the derived files.
 MANIFEST_NAME = "MANIFEST.json"
@@ -41,6 +44,8 @@ class Runtime:
     offers
         The published cultural offers, EPSG:4326 points (columns in
         :data:`geoservice.core.offers.OFFER_COLUMNS`), sorted by ``offer_id``.
+    network
+        The road network with its per-mode routers (``[network] source``).
     transit
         The public-transport timetable (``data/transit/``), or None when not built.
     """
@@ -48,6 +53,7 @@ class Runtime:
     settings: Settings
     manifest: Mapping[str, Any] = field(default_factory=dict)
     built_at: datetime | None = None
+    network: RoadNetwork | None = None
     communes: gpd.GeoDataFrame = field(default_factory=lambda: _empty_frame())
     zones: Mapping[str, gpd.GeoDataFrame] = field(default_factory=dict)
     offers: gpd.GeoDataFrame = field(default_factory=lambda: _empty_frame())
@@ -64,6 +70,7 @@ class Runtime:
                 "sources": self.manifest.get("sources", {}),
                 "counts": self.counts(),
             },
+            "network": self.network.describe() if self.network is not None else None,
         }
 
     def counts(self) -> dict[str, Any]:
@@ -106,6 +113,7 @@ def read_manifest(data_dir: Path) -> tuple[dict[str, Any], datetime]:
 
 def load_runtime(settings: Settings) -> Runtime:
     """Load every derived file the service needs from ``settings.data_dir``."""
+    from geoservice.io.network import load_road_network
     from geoservice.io.offers import load_offers
     from geoservice.io.territory import load_communes, load_zones
 
@@ -118,6 +126,7 @@ def load_runtime(settings: Settings) -> Runtime:
         communes=load_communes(data_dir),
         zones=load_zones(data_dir),
         offers=load_offers(data_dir),
+        network=load_road_network(settings),
         transit=_load_transit(settings),
     )
 

@@ -44,7 +44,7 @@ class TimeExpandedGraph:
 
 def time_expanded_graph(tt: Timetable, service_day: date) -> TimeExpandedGraph:
     """Build the time-expanded graph of the trips running when the service day is `service_day`."""
-    G = nx.DiGraph()  # noqa: N806 (graphs are G)
+    G = nx.DiGraph()
     active = tt.active_rows(service_day)
     events: list[list[tuple[int, _Node]]] = [[] for _ in range(tt.n_stops)]
     alighting: list[tuple[_Node, int, int]] = []
@@ -81,7 +81,7 @@ def time_expanded_graph(tt: Timetable, service_day: date) -> TimeExpandedGraph:
 
 
 def _link(
-    G: nx.DiGraph,  # noqa: N803
+    G: nx.DiGraph,
     node: object,
     t: int,
     board: tuple[list[int], list[_Node]],
@@ -100,7 +100,7 @@ def earliest_arrival_dijkstra(
 
     `access` maps stop index → access seconds; the date is the one `teg` was built for.
     """
-    G = teg.G  # noqa: N806
+    G = teg.G
     source = ("source", -1, -1, -1)
     G.add_node(source)
     for s, a in access.items():

@@ -61,7 +61,10 @@ class TransitParams:
     max_transfer_walk_m
         Longest straight-line distance between two stops for a walking transfer.
     max_access_walk_m
-        Longest straight-line distance of an access or egress walk.
+        Longest straight-line distance of an access or egress walk (and of a direct leg
+        when access goes over the road network).
+    max_access_s
+        Longest access or egress over the road network, seconds.
     default_min_transfer_s
         Time to change vehicles, at a stop or between stops, when transfers.txt is silent.
     max_rides
@@ -74,6 +77,7 @@ class TransitParams:
     detour_factor: float = 1.3
     max_transfer_walk_m: float = 500.0
     max_access_walk_m: float = 2000.0
+    max_access_s: int = 1800
     default_min_transfer_s: int = 180
     max_rides: int = 8
     max_window_minutes: int = 240

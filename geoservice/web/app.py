@@ -71,6 +71,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     api.register_blueprint(health.blp)
     for blp in _resource_blueprints():
         api.register_blueprint(blp, url_prefix=API_PREFIX + (blp.url_prefix or ""))
+    for blp in _root_blueprints():
+        api.register_blueprint(blp)
 
     install_middleware(app, cors_origins=tuple(settings.get("api.cors_origins", ())))
     app.register_error_handler(GeoserviceError, handle_geoservice_error)
@@ -81,6 +83,13 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
 def _resource_blueprints() -> list[flask_smorest.Blueprint]:
     """The /api/v1 resources, one blueprint each."""
-    from geoservice.web import communes, offers, transit
+    from geoservice.web import communes, isochrones, offers, transit
 
-    return [communes.blp, offers.blp, transit.blp]
+    return [communes.blp, offers.blp, isochrones.blp, transit.blp]
+
+
+def _root_blueprints() -> list[flask_smorest.Blueprint]:
+    """Blueprints mounted at their own prefix (the openrouteservice URL scheme, /ors/v2)."""
+    from geoservice.web import isochrones
+
+    return [isochrones.ors_blp]

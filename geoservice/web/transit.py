@@ -25,7 +25,7 @@ from geoservice.core.raptor import (
     latest_departure,
 )
 from geoservice.core.timetable import ServiceDate, Timetable
-from geoservice.core.transit_access import walk_access_s
+from geoservice.core.transit_access import road_access_s, walk_access_s
 from geoservice.errors import InvalidParameterError, LimitExceededError, MissingDataError
 from geoservice.web.blueprint import Blueprint
 from geoservice.web.context import get_runtime
@@ -56,6 +56,10 @@ class EarliestArgs(Schema):
         metadata={"description": "Departure window: best and median over every minute"},
     )
     max_rides = fields.Integer(validate=validate.Range(min=1, max=12))
+    access_mode = fields.String(
+        load_default="walk",
+        metadata={"description": "To the first stop over the road network: walk, bike, drive"},
+    )
 
     @validates_schema
     def _one_origin(self, data: Mapping[str, Any], **_: Any) -> None:
@@ -75,7 +79,9 @@ class ServiceDateSchema(Schema):
 
 
 class LegSchema(Schema):
-    mode = fields.String(metadata={"description": "walk or ride"})
+    mode = fields.String(
+        metadata={"description": "ride, walk (transfer), or the access mode: walk, bike, drive"}
+    )
     from_stop = fields.String(allow_none=True)
     from_name = fields.String(allow_none=True)
     to_stop = fields.String(allow_none=True)
@@ -124,6 +130,10 @@ class LatestArgs(Schema):
         metadata={"description": "ISO 8601; without offset it is local time (Europe/Paris)"},
     )
     max_rides = fields.Integer(validate=validate.Range(min=1, max=12))
+    access_mode = fields.String(
+        load_default="walk",
+        metadata={"description": "From the last stop over the road network: walk, bike, drive"},
+    )
 
     @validates_schema
     def _one_target(self, data: Mapping[str, Any], **_: Any) -> None:
@@ -171,12 +181,13 @@ def _clock(day: date, seconds: int) -> str:
     return (datetime.combine(day, time(0), TIMEZONE) + timedelta(seconds=seconds)).isoformat()
 
 
-def _leg_dict(tt: Timetable, leg: Leg, day: date) -> dict[str, Any]:
+def _leg_dict(tt: Timetable, leg: Leg, day: date, access_mode: str = "walk") -> dict[str, Any]:
     def name(stop: str | None) -> str | None:
         return tt.stop_names[tt.stop_index[stop]] if stop is not None else None
 
     return {
-        "mode": leg.mode,
+        # Access and egress legs (no stop at one end) go by the requested access mode.
+        "mode": access_mode if None in (leg.from_stop, leg.to_stop) else leg.mode,
         "from_stop": leg.from_stop,
         "from_name": name(leg.from_stop),
         "to_stop": leg.to_stop,
@@ -206,11 +217,19 @@ def _access(tt: Timetable, args: Mapping[str, Any], field: str = "from_stop") ->
         return {tt.stop_ids[i]: 0.0 for i in stops}
     to_2154 = Transformer.from_crs("EPSG:4326", "EPSG:2154", always_xy=True)
     x, y = to_2154.transform(args["lon"], args["lat"])
+    network = get_runtime().network
+    mode = args.get("access_mode", "walk")
+    if network is not None:
+        mode_net = network.mode(mode, field="access_mode")
+        return {k: float(v) for k, v in road_access_s(tt, mode_net, x, y).items()}
+    if mode != "walk":
+        msg = f"access_mode {mode!r} needs the road network, which is not loaded"
+        raise InvalidParameterError("access_mode", msg, allowed=["walk"])
     return {k: float(v) for k, v in walk_access_s(tt, x, y).items()}
 
 
 def _stop_entry(
-    tt: Timetable, search: EarliestArrival, stop: int, day: date, travel_s: int
+    tt: Timetable, search: EarliestArrival, stop: int, day: date, travel_s: int, access_mode: str
 ) -> dict[str, Any]:
     return {
         "stop_id": tt.stop_ids[stop],
@@ -222,7 +241,7 @@ def _stop_entry(
         "travel_time_s": travel_s,
         "median_travel_time_s": None,
         "rides": int(search.rides[stop]),
-        "legs": [_leg_dict(tt, leg, day) for leg in search.legs_to(stop)],
+        "legs": [_leg_dict(tt, leg, day, access_mode) for leg in search.legs_to(stop)],
     }
 
 
@@ -248,6 +267,7 @@ class Earliest(MethodView):
                 f"window_minutes {window} is above the limit {tt.params.max_window_minutes}",
             )
         access = _access(tt, args)
+        mode = args["access_mode"] if "from_stop" not in args else "walk"
         max_rides = args.get("max_rides")
         entries: list[dict[str, Any]] = []
         if window is None:
@@ -256,7 +276,7 @@ class Earliest(MethodView):
             for stop in range(tt.n_stops):
                 if search.arrival_s[stop] < UNREACHED:
                     travel = int(search.arrival_s[stop]) - start_s
-                    entries.append(_stop_entry(tt, search, stop, day, travel))
+                    entries.append(_stop_entry(tt, search, stop, day, travel, mode))
         else:
             result = earliest_arrival_window(tt, access, start_s, window, day, max_rides=max_rides)
             service = result.service_date
@@ -265,7 +285,7 @@ class Earliest(MethodView):
                 best_search = result.best_search_for(stop) if best < UNREACHED else None
                 if best_search is None:
                     continue
-                entry = _stop_entry(tt, best_search, stop, day, best)
+                entry = _stop_entry(tt, best_search, stop, day, best, mode)
                 entry["arrival"] = _clock(day, int(result.best_departure_s[stop]) + best)
                 median = int(result.median_travel_time_s[stop])
                 entry["median_travel_time_s"] = median if median < UNREACHED else None
@@ -294,6 +314,7 @@ class Latest(MethodView):
         tt = _timetable()
         arrive_by, day, deadline_s = _local(args["arrive_by"])
         egress = _access(tt, args, field="to_stop")
+        mode = args["access_mode"] if "to_stop" not in args else "walk"
         result = latest_departure(tt, egress, deadline_s, day, max_rides=args.get("max_rides"))
         latest = sorted(result.latest().items(), key=lambda item: (-item[1], item[0]))
         entries = [
@@ -305,7 +326,8 @@ class Latest(MethodView):
                 "lat": float(tt.stop_lat[tt.stop_index[stop_id]]),
                 "departure": _clock(day, dep_s),
                 "legs": [
-                    _leg_dict(tt, leg, day) for leg in result.legs_from(tt.stop_index[stop_id])
+                    _leg_dict(tt, leg, day, mode)
+                    for leg in result.legs_from(tt.stop_index[stop_id])
                 ],
             }
             for stop_id, dep_s in latest

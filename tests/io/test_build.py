@@ -18,7 +18,7 @@ def test_build_twice_gives_identical_bytes(
     first = build_data(settings, raw_dir=raw_dir, out_dir=tmp_path / "a", echo=lines.append)
     second = build_data(settings, raw_dir=raw_dir, out_dir=tmp_path / "b", echo=lambda _: None)
 
-    def files(root: Path) -> list[str]:  # build steps may write sub-folders (transit/)
+    def files(root: Path) -> list[str]:
         return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
 
     names = files(tmp_path / "a")

@@ -142,3 +142,28 @@ def test_latest_bad_requests(client: FlaskClient) -> None:
         r = client.get(LATEST, query_string=query)
         assert r.status_code == 400, query
         assert r.mimetype == "application/problem+json"
+
+
+def test_park_and_ride_from_far_village(client: FlaskClient) -> None:
+    base = {"lon": 4.0097, "lat": 47.2797, "departure": "2025-02-04T08:00"}
+    on_foot = client.get(URL, query_string=base).get_json()
+    assert on_foot["stops"] == []
+    r = client.get(URL, query_string={**base, "access_mode": "drive"})
+    assert r.status_code == 200
+    stops = r.get_json()["stops"]
+    assert stops
+    assert stops[0]["legs"][0]["mode"] == "drive"
+
+
+def test_unknown_access_mode_is_a_problem(client: FlaskClient) -> None:
+    r = client.get(
+        URL,
+        query_string={
+            "lon": 3.154,
+            "lat": 46.988,
+            "departure": "2025-02-04T08:00",
+            "access_mode": "plane",
+        },
+    )
+    assert r.status_code == 400
+    assert "access_mode" in r.get_data(as_text=True)
