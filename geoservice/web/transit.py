@@ -1,21 +1,28 @@
 """Public transport queries.
 
 ``GET /api/v1/transit/earliest``: earliest arrival at every reached stop from a stop or point.
+``GET /api/v1/transit/isochrones``: areas reached within time budgets by access + transit + walk.
 ``GET /api/v1/transit/latest``: latest departure from every stop to arrive at a stop or point
 by a given time ("leave by when?").
 """
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
+import shapely
+from flask import current_app
 from flask.views import MethodView
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from pyproj import Transformer
 
+from geoservice.core.isochrones import PopulationIndex
 from geoservice.core.raptor import (
     UNREACHED,
     EarliestArrival,
@@ -24,8 +31,10 @@ from geoservice.core.raptor import (
     earliest_arrival_window,
     latest_departure,
 )
+from geoservice.core.snapping import geometry_to_wgs84
 from geoservice.core.timetable import ServiceDate, Timetable
 from geoservice.core.transit_access import road_access_s, walk_access_s
+from geoservice.core.transit_isochrones import transit_isochrone_bands
 from geoservice.errors import InvalidParameterError, LimitExceededError, MissingDataError
 from geoservice.web.blueprint import Blueprint
 from geoservice.web.context import get_runtime
@@ -337,4 +346,138 @@ class Latest(MethodView):
             "arrive_by": arrive_by.isoformat(),
             "egress_stops": len(egress),
             "stops": entries,
+        }
+
+
+class TransitIsochroneArgs(Schema):
+    lon = fields.Float(required=True, validate=validate.Range(-180, 180))
+    lat = fields.Float(required=True, validate=validate.Range(-90, 90))
+    minutes = fields.String(
+        load_default="30,60", metadata={"description": "comma-separated budgets in minutes"}
+    )
+    departure = fields.DateTime(
+        required=True,
+        metadata={"description": "ISO 8601; without offset it is local time (Europe/Paris)"},
+    )
+    window_minutes = fields.Integer(
+        validate=validate.Range(min=1),
+        metadata={"description": "Departure window; bands use `statistic` over its minutes"},
+    )
+    statistic = fields.String(
+        load_default="median",
+        validate=validate.OneOf(["best", "median"]),
+        metadata={"description": "With a window: best or median travel time per stop"},
+    )
+    access_mode = fields.String(
+        load_default="walk",
+        metadata={"description": "From the origin over the road network: walk, bike, drive"},
+    )
+
+
+_POPULATION_KEY = "geoservice.transit.population"
+
+
+def _population_index() -> PopulationIndex | None:
+    cache = current_app.extensions
+    if _POPULATION_KEY not in cache:
+        communes = getattr(get_runtime(), "communes", None)
+        usable = communes is not None and len(communes) > 0 and "population" in communes
+        cache[_POPULATION_KEY] = PopulationIndex(communes) if usable else None
+    index: PopulationIndex | None = cache[_POPULATION_KEY]
+    return index
+
+
+@blp.route("/isochrones")
+class TransitIsochrones(MethodView):
+    @blp.arguments(TransitIsochroneArgs, location="query")
+    @blp.response(200)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Areas reached within each budget by the access mode, trains / coaches and walking.
+
+        A GeoJSON FeatureCollection, one feature per budget (smallest first) with `value`
+        (seconds), `area_km2` and `population` (areal share of communes); `service_date` says
+        which timetable day was used and why. With `window_minutes`, each stop counts with
+        its best or median travel time over the departure minutes (`statistic`).
+        """
+        runtime = get_runtime()
+        tt = _timetable()
+        network = runtime.network
+        if network is None:
+            raise InvalidParameterError("lon", "transit isochrones need the road network")
+        max_minutes = float(runtime.settings.get("isochrones.max_minutes", 120))
+        max_bands = int(runtime.settings.get("isochrones.max_bands", 6))
+        try:
+            minutes = sorted({float(m) for m in str(args["minutes"]).split(",") if m.strip()})
+        except ValueError as e:
+            msg = f"minutes must be comma-separated numbers, got {args['minutes']!r}"
+            raise InvalidParameterError("minutes", msg) from e
+        if not minutes or not all(math.isfinite(m) and m > 0 for m in minutes):
+            raise InvalidParameterError("minutes", f"no valid minutes in {args['minutes']!r}")
+        if len(minutes) > max_bands or minutes[-1] > max_minutes:
+            msg = f"at most {max_bands} budgets of at most {max_minutes:g} minutes"
+            raise LimitExceededError("minutes", msg)
+        window = args.get("window_minutes")
+        if window is not None and window > tt.params.max_window_minutes:
+            raise LimitExceededError(
+                "window_minutes",
+                f"window_minutes {window} is above the limit {tt.params.max_window_minutes}",
+            )
+        departure, day, start_s = _local(args["departure"])
+        mode = args["access_mode"]
+        access_net = network.mode(mode, field="access_mode")
+        walk_net = network.mode("walk", field="access_mode")
+        to_2154 = Transformer.from_crs("EPSG:4326", "EPSG:2154", always_xy=True)
+        x, y = to_2154.transform(args["lon"], args["lat"])
+        limit_s = minutes[-1] * 60
+        access = road_access_s(tt, access_net, x, y, limit_s=min(limit_s, tt.params.max_access_s))
+        travel: np.ndarray
+        if window is None:
+            search = earliest_arrival(tt, access, start_s, day)
+            service = search.service_date
+            travel = search.arrival_s - start_s
+        else:
+            result = earliest_arrival_window(tt, access, start_s, window, day)
+            service = result.service_date
+            travel = (
+                result.best_travel_time_s
+                if args["statistic"] == "best"
+                else result.median_travel_time_s
+            )
+        bands = transit_isochrone_bands(
+            tt, walk_net, access_net, x, y, [m * 60 for m in minutes], travel
+        )
+        population = _population_index()
+        features = []
+        for band in bands:
+            geom = geometry_to_wgs84(band.geometry)
+            geom = shapely.transform(geom, lambda xy: np.round(xy, 6))
+            features.append(
+                {
+                    "type": "Feature",
+                    "properties": {
+                        "value": band.value_s,
+                        "minutes": band.value_s / 60,
+                        "mode": "transit",
+                        "access_mode": mode,
+                        "area_km2": round(band.area_km2, 3),
+                        "population": (
+                            round(population.population_within(band.geometry))
+                            if population is not None
+                            else None
+                        ),
+                    },
+                    "geometry": json.loads(shapely.to_geojson(geom)),
+                }
+            )
+        return {
+            "type": "FeatureCollection",
+            "features": features,
+            "service_date": {
+                "requested": service.requested.isoformat(),
+                "used": service.used.isoformat(),
+                "reason": service.reason,
+            },
+            "departure": departure.isoformat(),
+            "window_minutes": window,
+            "statistic": args["statistic"] if window is not None else None,
         }

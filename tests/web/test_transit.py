@@ -167,3 +167,47 @@ def test_unknown_access_mode_is_a_problem(client: FlaskClient) -> None:
     )
     assert r.status_code == 400
     assert "access_mode" in r.get_data(as_text=True)
+
+
+ISO = "/api/v1/transit/isochrones"
+
+
+def test_transit_isochrone_grows_beyond_walking(client: FlaskClient) -> None:
+    query = {"lon": 3.154, "lat": 46.988, "minutes": "30,60,90", "departure": "2025-02-04T08:00"}
+    r = client.get(ISO, query_string=query)
+    assert r.status_code == 200
+    body = r.get_json()
+    assert body["service_date"]["used"] == "2025-02-04"
+    areas = [f["properties"]["area_km2"] for f in body["features"]]
+    assert [f["properties"]["value"] for f in body["features"]] == [1800, 3600, 5400]
+    assert areas == sorted(areas)
+    walk = client.get(
+        "/api/v1/isochrones",
+        query_string={"lon": 3.154, "lat": 46.988, "minutes": "90", "mode": "walk"},
+    ).get_json()
+    walk_area = walk["features"][0]["properties"]["area_km2"]
+    # Trains carry the walker further than walking alone (Cosne, La Charité, Decize…).
+    assert areas[-1] > 1.5 * walk_area
+    assert body["features"][-1]["properties"]["population"] > 0
+
+
+def test_transit_isochrone_window_and_errors(client: FlaskClient) -> None:
+    base = {"lon": 3.154, "lat": 46.988, "minutes": "60", "departure": "2025-02-04T07:00"}
+    best = client.get(ISO, query_string={**base, "window_minutes": 120, "statistic": "best"})
+    median = client.get(ISO, query_string={**base, "window_minutes": 120})
+    assert best.status_code == 200
+    assert median.status_code == 200
+    assert (
+        best.get_json()["features"][0]["properties"]["area_km2"]
+        >= median.get_json()["features"][0]["properties"]["area_km2"]
+    )
+    for query, status in (
+        ({**base, "minutes": "abc"}, 400),
+        ({**base, "minutes": "100000"}, 422),
+        ({**base, "statistic": "mean"}, 400),
+        ({**base, "access_mode": "plane"}, 400),
+        ({**base, "lon": 2.35, "lat": 48.85}, 422),
+    ):
+        r = client.get(ISO, query_string=query)
+        assert r.status_code == status, query
+        assert r.mimetype == "application/problem+json"
