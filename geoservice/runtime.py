@@ -71,6 +71,7 @@ class Runtime:
                 "counts": self.counts(),
             },
             "network": self.network.describe() if self.network is not None else None,
+            "transit": self.transit.describe() if self.transit is not None else None,
         }
 
     def counts(self) -> dict[str, Any]:

@@ -259,6 +259,24 @@ class Timetable:
             return [self.stop_index[station_or_stop_id]]
         return [i for i, s in enumerate(self.stop_station) if s == station_or_stop_id]
 
+    def describe(self) -> dict[str, Any]:
+        """Sizes, validity and rules (for ``/health``)."""
+        return {
+            "stops": self.n_stops,
+            "stations": len(set(self.stop_station)),
+            "routes": len(self.route_ids),
+            "patterns": len(self.patterns),
+            "trips": len(set(self.instance_trip)),
+            "validity": [self.validity[0].isoformat(), self.validity[1].isoformat()],
+            "date_rule": (
+                "dates outside the validity use the same weekday of its first full "
+                "Monday–Sunday week"
+            ),
+            "default_min_transfer_s": self.params.default_min_transfer_s,
+            "max_transfer_walk_m": self.params.max_transfer_walk_m,
+            "max_rides": self.params.max_rides,
+        }
+
     def walk_time_s(self, distance_m: float) -> int:
         """Walking time for a straight-line distance (detour factor applied), whole seconds."""
         p = self.params

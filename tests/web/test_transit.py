@@ -211,3 +211,10 @@ def test_transit_isochrone_window_and_errors(client: FlaskClient) -> None:
         r = client.get(ISO, query_string=query)
         assert r.status_code == status, query
         assert r.mimetype == "application/problem+json"
+
+
+def test_health_describes_the_timetable(client: FlaskClient) -> None:
+    transit = client.get("/health").get_json()["transit"]
+    assert transit["validity"] == ["2025-01-22", "2025-04-22"]
+    assert transit["stops"] > 100
+    assert transit["trips"] > 500
