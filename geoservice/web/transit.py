@@ -172,8 +172,15 @@ class LatestResponse(Schema):
     stops = fields.List(fields.Nested(StopDepartureSchema))
 
 
-def _local(moment: datetime) -> tuple[datetime, date, int]:
+#: Years accepted in request datetimes (answers are computed on the requested date).
+YEARS = (1900, 2200)
+
+
+def _local(moment: datetime, field: str) -> tuple[datetime, date, int]:
     """`moment` in local time (naive = local), its date and seconds after midnight."""
+    if not YEARS[0] <= moment.year <= YEARS[1]:
+        msg = f"{field} year {moment.year} is outside {YEARS[0]}–{YEARS[1]}"
+        raise InvalidParameterError(field, msg)
     moment = moment.astimezone(TIMEZONE) if moment.tzinfo else moment.replace(tzinfo=TIMEZONE)
     return moment, moment.date(), moment.hour * 3600 + moment.minute * 60 + moment.second
 
@@ -268,7 +275,7 @@ class Earliest(MethodView):
         validity use the same weekday of a reference week: `service_date.reason` says which.
         """
         tt = _timetable()
-        departure, day, start_s = _local(args["departure"])
+        departure, day, start_s = _local(args["departure"], "departure")
         window = args.get("window_minutes")
         if window is not None and window > tt.params.max_window_minutes:
             raise LimitExceededError(
@@ -321,7 +328,7 @@ class Latest(MethodView):
         outside the timetable validity are mapped as for `/transit/earliest`.
         """
         tt = _timetable()
-        arrive_by, day, deadline_s = _local(args["arrive_by"])
+        arrive_by, day, deadline_s = _local(args["arrive_by"], "arrive_by")
         egress = _access(tt, args, field="to_stop")
         mode = args["access_mode"] if "to_stop" not in args else "walk"
         result = latest_departure(tt, egress, deadline_s, day, max_rides=args.get("max_rides"))
@@ -422,7 +429,7 @@ class TransitIsochrones(MethodView):
                 "window_minutes",
                 f"window_minutes {window} is above the limit {tt.params.max_window_minutes}",
             )
-        departure, day, start_s = _local(args["departure"])
+        departure, day, start_s = _local(args["departure"], "departure")
         mode = args["access_mode"]
         access_net = network.mode(mode, field="access_mode")
         walk_net = network.mode("walk", field="access_mode")

@@ -218,3 +218,15 @@ def test_health_describes_the_timetable(client: FlaskClient) -> None:
     assert transit["validity"] == ["2025-01-22", "2025-04-22"]
     assert transit["stops"] > 100
     assert transit["trips"] > 500
+
+
+def test_extreme_dates_are_bad_requests_not_crashes(client: FlaskClient) -> None:
+    for url, query in (
+        (URL, {"from_stop": NEVERS, "departure": "9999-12-31T23:00"}),
+        (URL, {"from_stop": NEVERS, "departure": "0001-01-01T00:30+05:00"}),
+        (LATEST, {"to_stop": NEVERS, "arrive_by": "0001-01-01T00:10"}),
+        (ISO, {"lon": 3.154, "lat": 46.988, "departure": "9999-12-31T23:59"}),
+    ):
+        r = client.get(url, query_string=query)
+        assert r.status_code == 400, query
+        assert r.mimetype == "application/problem+json"
