@@ -77,6 +77,25 @@ def test_commune_search_by_keyboard(browser: Any, base_url: str) -> None:
     page.close()
 
 
+def test_transit_from_nevers_uses_the_timetable(app: Flask, browser: Any, base_url: str) -> None:
+    if not _has_route(app, "/api/v1/transit/isochrones"):
+        pytest.fail("GET /api/v1/transit/isochrones is on main: the transit mode must be offered")
+    page, log = open_page(browser, base_url, DESKTOP_VIEWPORT)
+    assert page.locator("#mode-transit").is_enabled()
+    page.check("#mode-transit")
+    assert page.locator("#departure").is_visible()
+    page.fill("#departure", "2026-11-28T14:00")  # a Saturday, outside the feed's dates
+    page.fill("#commune-search", "Nevers")
+    page.press("#commune-search", "Enter")
+    wait_for_citizen_results(page)
+    assert page.locator(".isochrone-band").count() == 3
+    notice = page.locator("#isochrone-notice").inner_text()
+    assert "1 février 2025" in notice  # the same weekday inside the timetable's validity
+    assert page.locator("#reachable-list li").count() > 0
+    assert log.errors == []
+    page.close()
+
+
 def test_unknown_commune_is_reported_in_french(browser: Any, base_url: str) -> None:
     page, log = open_page(browser, base_url, DESKTOP_VIEWPORT)
     page.fill("#commune-search", "Atlantis")

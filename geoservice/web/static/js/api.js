@@ -61,6 +61,7 @@ export const api = {
   openapi: () => request("/api/v1/openapi.json"),
   communes: () => request("/api/v1/communes"),
   isochrones: (params, signal) => request("/api/v1/isochrones", { params, signal }),
+  transitIsochrones: (params, signal) => request("/api/v1/transit/isochrones", { params, signal }),
   reachable: (params, signal) => request("/api/v1/reachable", { params, signal }),
   offers: (params, signal) => request("/api/v1/offers", { params, signal }),
   offer: (id) => request(`/api/v1/offers/${encodeURIComponent(id)}`),

@@ -6,12 +6,13 @@ import {
   CATEGORY_LABELS,
   MODE_LABELS,
   el,
+  formatDate,
   formatDistance,
   formatDuration,
   formatInteger,
   safeLink,
 } from "./format.js";
-import { communeAt, pointOnSurface } from "./geo.js";
+import { communeAt, pointInGeometry, pointOnSurface } from "./geo.js";
 
 /** Band colours, shortest time first (viridis, colour-blind safe). */
 const BAND_COLORS = ["#21918c", "#5ec962", "#fde725", "#fde725", "#fde725", "#fde725"];
@@ -67,7 +68,7 @@ function pathOf(item) {
 }
 
 function roadsOf(item) {
-  const roads = item.roads || item.refs || item.roads_used;
+  const roads = item.route_refs || item.roads || item.refs || item.roads_used;
   if (Array.isArray(roads)) return roads.filter(Boolean);
   if (typeof roads === "string" && roads) return roads.split(/[,;]\s*/);
   return [];
@@ -89,15 +90,26 @@ export function createCitizenView(ctx) {
   const summary = document.getElementById("reachable-summary");
   const details = document.getElementById("offer-details");
   const centerButton = document.getElementById("use-map-center");
+  const notice = document.getElementById("isochrone-notice");
 
   const layer = L.layerGroup().addTo(map);
   const bandLayer = L.layerGroup().addTo(layer);
   const offerLayer = L.layerGroup().addTo(layer);
   const pathLayer = L.layerGroup().addTo(layer);
+  const originLayer = L.layerGroup().addTo(layer);
   let legend = null;
   let origin = null; // {lon, lat, label}
   let controller = null;
   let markers = new Map();
+  let rankingRefusesTransit = false;
+  {
+    // Default departure: today, next full hour (local time).
+    const d = new Date();
+    d.setMinutes(0, 0, 0);
+    d.setHours(d.getHours() + 1);
+    const pad = (n) => String(n).padStart(2, "0");
+    departureInput.value = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:00`;
+  }
 
   for (const f of [...ctx.communes].sort((a, b) =>
     a.properties.name.localeCompare(b.properties.name, "fr"),
@@ -115,7 +127,7 @@ export function createCitizenView(ctx) {
     transitNote.hidden = false;
     departureField.hidden = true;
   }
-  if (!ctx.health || !ctx.health.transit) {
+  if (!ctx.health || !ctx.health.transit || !ctx.has("GET", "/api/v1/transit/isochrones")) {
     disableTransit(
       "Transports en commun indisponibles : ce service n'a pas d'horaires de trains ou de cars chargés.",
     );
@@ -181,10 +193,8 @@ export function createCitizenView(ctx) {
         .addTo(bandLayer);
     });
     drawLegend(minutes, mode);
-    if (features.length && collection.bbox) {
-      const [w, s, e, n] = collection.bbox;
-      map.fitBounds([[s, w], [n, e]], { padding: [20, 20], maxZoom: 12 });
-    }
+    const bounds = L.featureGroup(bandLayer.getLayers()).getBounds();
+    if (bounds.isValid()) map.fitBounds(bounds, { padding: [20, 20], maxZoom: 12 });
   }
 
   function showDetails(item) {
@@ -215,7 +225,18 @@ export function createCitizenView(ctx) {
       if (value) dl.append(el("dt", {}, term), el("dd", {}, value));
     }
     if (item.url) dl.append(el("dt", {}, "Site"), el("dd", {}, safeLink(item.url)));
-    const legs = Array.isArray(item.legs) ? item.legs : [];
+    let legs = Array.isArray(item.legs) ? item.legs : [];
+    if (item.legs && !Array.isArray(item.legs)) {
+      // Road ranking: access leg to the network, network, egress leg to the offer.
+      const parts = [
+        ["Accès au réseau routier (ligne droite)", item.legs.access_s],
+        [`Sur le réseau${roadsOf(item).length ? ` (${roadsOf(item).join(", ")})` : ""}`, item.legs.network_s],
+        ["Du réseau jusqu'à l'offre (ligne droite)", item.legs.egress_s],
+      ];
+      legs = parts
+        .filter(([, seconds]) => Number.isFinite(seconds) && seconds > 0)
+        .map(([label, seconds]) => ({ label, travel_time_s: seconds }));
+    }
     const itinerary = legs.length
       ? el(
           "ol",
@@ -225,6 +246,7 @@ export function createCitizenView(ctx) {
               "li",
               {},
               [
+                leg.label || "",
                 leg.mode ? MODE_LABELS[leg.mode] || leg.mode : "",
                 leg.from_name && leg.to_name ? `${leg.from_name} → ${leg.to_name}` : "",
                 leg.route_short_name || leg.ref || "",
@@ -325,6 +347,7 @@ export function createCitizenView(ctx) {
     const theme = themeSelect.value;
     const departure = mode === "transit" && departureInput.value ? departureInput.value : undefined;
     ctx.clearError();
+    notice.textContent = "";
     layer.eachLayer((l) => l.clearLayers && l.clearLayers());
     L.circleMarker([origin.lat, origin.lon], {
       pane: "overlay",
@@ -335,56 +358,76 @@ export function createCitizenView(ctx) {
       fillOpacity: 1,
     })
       .bindTooltip(`Départ : ${origin.label}`)
-      .addTo(pathLayer);
+      .addTo(originLayer);
     ctx.showStatus(`Calcul des zones atteignables en ${MODE_LABELS[mode]}…`);
     list.setAttribute("aria-busy", "true");
     const where = { lon: origin.lon, lat: origin.lat, mode };
-    const hasRanking = ctx.has("GET", "/api/v1/reachable");
+    const hasRanking =
+      ctx.has("GET", "/api/v1/reachable") && !(mode === "transit" && rankingRefusesTransit);
+    const isoParams = { lon: origin.lon, lat: origin.lat, minutes: minutes.join(",") };
     const [iso, reach] = await Promise.allSettled([
-      api.isochrones({ ...where, minutes: minutes.join(","), departure }, signal),
+      mode === "transit"
+        ? api.transitIsochrones({ ...isoParams, departure, access_mode: "walk" }, signal)
+        : api.isochrones({ ...isoParams, mode }, signal),
       hasRanking
-        ? api.reachable({ ...where, max_minutes: maxMinutes, theme, departure, limit: 50 }, signal)
+        ? api.reachable(
+            { ...where, max_minutes: maxMinutes, theme, departure, limit: 50, geometry: true },
+            signal,
+          )
         : Promise.resolve(null),
     ]);
     if (signal.aborted) return;
     list.removeAttribute("aria-busy");
-    const refused = [iso, reach].find(
-      (r) =>
-        r.status === "rejected" &&
-        r.reason instanceof ApiError &&
-        r.reason.status === 400 &&
-        mode === "transit" &&
-        r.reason.invalidParams.some((p) => p.name === "mode"),
-    );
-    if (refused) {
+    const refusesMode = (r) =>
+      r.status === "rejected" &&
+      r.reason instanceof ApiError &&
+      r.reason.status === 400 &&
+      r.reason.invalidParams.some((p) => p.name === "mode");
+    if (mode === "transit" && refusesMode(iso)) {
       disableTransit(
-        `Transports en commun indisponibles : le service refuse ce mode (« ${refused.reason.message} »).`,
+        `Transports en commun indisponibles : le service refuse ce mode (« ${iso.reason.message} »).`,
       );
+    }
+    let ranked = reach;
+    if (mode === "transit" && refusesMode(reach)) {
+      // The ranking is by road only: list the offers inside the transit isochrone instead.
+      rankingRefusesTransit = true;
+      ranked = { status: "fulfilled", value: null };
     }
     if (iso.status === "fulfilled") {
       drawBands(iso.value, minutes, mode);
-      if (iso.value.info && iso.value.info.notice) {
-        document.getElementById("isochrone-notice").textContent =
-          "Calcul sur le réseau routier principal (A, N, D) : villages et rues sont rejoints en ligne droite.";
+      const notes = [];
+      if (iso.value.info && iso.value.info.main_roads_only) {
+        notes.push(
+          "Calcul sur le réseau routier principal (A, N, D) : villages et rues sont rejoints en ligne droite, les temps sont indicatifs.",
+        );
       }
+      const service = iso.value.service_date;
+      if (service && service.used && service.used !== service.requested) {
+        notes.push(
+          `Horaires : la date demandée (${formatDate(service.requested)}) est hors de la période des horaires ; ceux du ${formatDate(service.used)}, même jour de la semaine, sont utilisés.`,
+        );
+      }
+      notice.textContent = notes.join(" ");
     } else {
       ctx.showError("Le calcul des isochrones a échoué", iso.reason);
     }
     let items = [];
     let withTimes = true;
-    if (reach.status === "fulfilled" && reach.value) {
-      items = reachableItems(reach.value);
+    if (ranked.status === "fulfilled" && ranked.value) {
+      items = reachableItems(ranked.value);
+      const total = ranked.value.total ?? items.length;
       summary.textContent = items.length
-        ? `${items.length} offre(s) à moins de ${maxMinutes} min en ${MODE_LABELS[mode]}, de la plus proche à la plus lointaine.`
-        : reach.value.hint || `Aucune offre à moins de ${maxMinutes} min en ${MODE_LABELS[mode]}.`;
-    } else if (reach.status === "fulfilled") {
-      // This service has no ranking endpoint (GET /api/v1/reachable): list the offers inside
-      // the largest band, without travel times.
+        ? `${total} offre(s) à moins de ${maxMinutes} min en ${MODE_LABELS[mode]}${total > items.length ? ` (les ${items.length} plus proches)` : ""}, de la plus proche à la plus lointaine, temps porte à porte.`
+        : `Aucune offre${theme ? " de ce thème" : ""} à moins de ${maxMinutes} min en ${MODE_LABELS[mode]} : augmentez le temps ou changez de mode.`;
+    } else if (ranked.status === "fulfilled") {
+      // No ranking for this mode here: list the offers inside the largest band, without
+      // travel times.
       withTimes = false;
       items = await offersInsideBands(iso.status === "fulfilled" ? iso.value : null, theme, signal);
-      summary.textContent = `${items.length} offre(s) dans la zone atteignable (temps de trajet non disponibles : classement indisponible sur ce service).`;
+      summary.textContent = `${items.length} offre(s) dans la zone atteignable (temps de trajet non disponibles : ce service ne classe pas les offres en ${MODE_LABELS[mode]}).`;
     } else {
-      ctx.showError("Le classement des offres accessibles a échoué", reach.reason);
+      ctx.showError("Le classement des offres accessibles a échoué", ranked.reason);
       summary.textContent = "";
     }
     renderList(items, { withTimes });
@@ -396,9 +439,9 @@ export function createCitizenView(ctx) {
   }
 
   async function offersInsideBands(collection, theme, signal) {
-    if (!collection || !collection.bbox) return [];
-    const { pointInGeometry } = await import("./geo.js");
-    const [w, s, e, n] = collection.bbox;
+    if (!collection || !collection.features || !collection.features.length) return [];
+    const bounds = L.geoJSON(collection).getBounds();
+    const [w, s, e, n] = [bounds.getWest(), bounds.getSouth(), bounds.getEast(), bounds.getNorth()];
     const data = await api.offers({ bbox: `${w},${s},${e},${n}`, theme, limit: 500 }, signal);
     const largest = [...collection.features].sort((a, b) => b.properties.value - a.properties.value)[0];
     return data.features
