@@ -30,6 +30,7 @@ CHROMIUM_ARGS = (
 )
 DESKTOP_VIEWPORT = {"width": 1280, "height": 800}
 PHONE_VIEWPORT = {"width": 390, "height": 760}
+SCREENSHOT_VIEWPORT = {"width": 1280, "height": 900}
 #: Milliseconds allowed for any one wait on the page.
 TIMEOUT_MS = 15_000
 
@@ -117,14 +118,20 @@ def show_planner(page: Any) -> None:
     page.wait_for_selector(".choropleth-zone, #error:not([hidden])")
 
 
-def take_screenshot(base_url: str, executable: str, out: Path) -> Path:
-    """Citizen view from the map centre by car, one offer opened: a PNG at `out`."""
+def take_screenshot(base_url: str, executable: str, out: Path, commune: str = "Nevers") -> Path:
+    """Citizen view: 30 min by car from `commune`, the nearest offer opened; a PNG at `out`."""
     out.parent.mkdir(parents=True, exist_ok=True)
     with launch_chromium(executable) as browser:
-        page, _ = open_page(browser, base_url, DESKTOP_VIEWPORT)
-        click_map_center(page)
+        page, log = open_page(browser, base_url, SCREENSHOT_VIEWPORT)
+        page.fill("#commune-search", commune)
+        page.press("#commune-search", "Enter")
         wait_for_citizen_results(page)
         page.locator("#reachable-list li button").first.click()
         page.wait_for_selector("#offer-details:not([hidden])")
+        page.locator("#panel").evaluate("panel => panel.scrollTo(0, 0)")
+        page.mouse.move(0, 0)  # no tooltip in the picture
         page.screenshot(path=str(out))
+        if log.errors:
+            msg = f"the page reported errors: {log.errors}"
+            raise RuntimeError(msg)
     return out

@@ -102,7 +102,6 @@ function listDataLimits(health) {
     list.append(
       el("li", {}, `Réseau : ${network.name}. `, network.main_roads_only === false ? "" : "Réseau routier principal uniquement (A, N, D) : les rues et routes communales ne sont pas modélisées ; les villages sont rejoints en ligne droite.")
     );
-    if (network.limits) list.append(el("li", { lang: "en" }, `Limites déclarées : ${network.limits}`));
   } else {
     list.append(el("li", {}, "Aucun réseau routier chargé : pas de calcul de temps de trajet."));
   }
