@@ -121,6 +121,9 @@ def test_planner_view_draws_the_choropleth(
         page.wait_for_selector(".choropleth-zone")
         assert page.locator(".choropleth-zone").count() == 309
         assert page.locator(".map-legend").is_visible()
+        page.wait_for_selector("#underserved-body tr")
+        summary = page.locator("#underserved-summary").inner_text()
+        assert "habitants à plus de 20 min" in summary
     else:
         assert "/api/v1/accessibility" in page.locator("#error").inner_text()
         assert page.locator(".choropleth-zone").count() == 0
@@ -139,4 +142,57 @@ def test_phone_sized_screen(browser: Any, base_url: str, artifacts: Path) -> Non
     assert panel_box["y"] >= map_box["y"] + map_box["height"] - 1  # panel below the map
     page.screenshot(path=str(artifacts / "e2e-phone.png"), full_page=True)
     assert log.errors == []
+    page.close()
+
+
+def test_scenario_adds_a_venue_and_shows_the_gain(app: Flask, browser: Any, base_url: str) -> None:
+    page, log = open_page(browser, base_url, DESKTOP_VIEWPORT)
+    show_planner(page)
+    page.click("#scenario-toggle")
+    assert page.locator("#scenario-toggle").get_attribute("aria-pressed") == "true"
+    click_map_center(page)  # a new cinema in the middle of the département
+    page.fill("#scenario-commune", "Luzy")  # and one by keyboard
+    page.press("#scenario-commune", "Enter")
+    assert page.locator("#scenario-venues li").count() == 2
+    page.click("#scenario-run")
+    if not _has_route(app, "/api/v1/scenarios", "POST"):
+        page.wait_for_selector("#error:not([hidden])")
+        assert "/api/v1/scenarios" in page.locator("#error").inner_text()
+        assert log.errors == []
+        return
+    page.wait_for_selector("#scenario-result dd.gain")
+    gain = int(
+        page.locator("#scenario-result dd.gain").inner_text().replace("\u202f", "").replace(" ", "")
+    )
+    assert gain >= 0
+    assert (
+        "Habitants nouvellement à moins de 20 min" in page.locator("#scenario-result").inner_text()
+    )
+    assert log.errors == []
+    page.close()
+
+
+def test_propose_form_shows_the_api_errors_next_to_the_fields(
+    app: Flask, browser: Any, base_url: str
+) -> None:
+    page, log = open_page(browser, base_url, DESKTOP_VIEWPORT)
+    page.click("#tab-propose")
+    page.fill("#propose-begin", "2026-12-01T10:00")
+    page.fill("#propose-end", "2026-11-01T10:00")  # before the beginning
+    page.fill("#propose-url", "ftp://example.org")  # not http(s)
+    page.click("#propose-form button[type=submit]")
+    if not _has_route(app, "/api/v1/offers", "POST"):
+        page.wait_for_selector("#error:not([hidden])")
+        assert "n'accepte pas encore de propositions" in page.locator("#error").inner_text()
+        assert log.errors == []
+        return
+    page.wait_for_selector("#field-title-error")
+    assert page.locator("#propose-title").get_attribute("aria-invalid") == "true"
+    assert page.locator("#propose-title").get_attribute("aria-describedby") == "field-title-error"
+    assert page.locator("#field-end-error").inner_text() == "La fin ne peut pas précéder le début."
+    assert page.locator("#field-url-error").is_visible()
+    assert page.evaluate("document.activeElement.id") == "propose-title"
+    # The refused post is the only failed request (the browser logs it as an error).
+    assert log.errors
+    assert all("400" in e for e in log.errors)
     page.close()

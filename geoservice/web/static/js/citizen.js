@@ -12,7 +12,7 @@ import {
   formatInteger,
   safeLink,
 } from "./format.js";
-import { communeAt, pointInGeometry, pointOnSurface } from "./geo.js";
+import { communeAt, findCommune, pointInGeometry, pointOnSurface } from "./geo.js";
 
 /** Band colours, shortest time first (viridis, colour-blind safe). */
 const BAND_COLORS = ["#21918c", "#5ec962", "#fde725", "#fde725", "#fde725", "#fde725"];
@@ -140,20 +140,6 @@ export function createCitizenView(ctx) {
   form.addEventListener("change", (event) => {
     if (event.target.name === "mode") departureField.hidden = selectedMode() !== "transit";
   });
-
-  function findCommune(text) {
-    const t = text.trim().toLowerCase();
-    if (!t) return null;
-    const code = /\((\d[\dAB]\d{3})\)\s*$/.exec(text);
-    if (code && ctx.communeByCode.has(code[1])) return ctx.communeByCode.get(code[1]);
-    const fold = (s) => s.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
-    const ft = fold(t);
-    return (
-      ctx.communes.find((f) => fold(f.properties.name) === ft || f.properties.code === t) ||
-      ctx.communes.find((f) => fold(f.properties.name).startsWith(ft)) ||
-      null
-    );
-  }
 
   function setOrigin(lon, lat, label) {
     origin = { lon: Number(lon.toFixed(6)), lat: Number(lat.toFixed(6)), label };
@@ -453,7 +439,7 @@ export function createCitizenView(ctx) {
     event.preventDefault();
     const text = search.value;
     if (text.trim() && (!origin || origin.label !== text)) {
-      const commune = findCommune(text);
+      const commune = findCommune(text, ctx.communes);
       if (!commune) {
         ctx.showError("Commune introuvable", new Error(`« ${text} » n'est pas une commune de la Nièvre`));
         search.focus();

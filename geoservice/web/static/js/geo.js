@@ -71,3 +71,21 @@ export function pointOnSurface(geometry) {
 export function communeAt(point, features) {
   return features.find((f) => pointInGeometry(point, f.geometry)) || null;
 }
+
+const fold = (s) => s.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase().trim();
+
+/** The commune named by `text`: "Nevers (58194)", "nevers", an INSEE code or a name prefix. */
+export function findCommune(text, features) {
+  const code = /\((\d[\dAB]\d{3})\)\s*$/.exec(text);
+  if (code) {
+    const byCode = features.find((f) => f.properties.code === code[1]);
+    if (byCode) return byCode;
+  }
+  const t = fold(text);
+  if (!t) return null;
+  return (
+    features.find((f) => fold(f.properties.name) === t || f.properties.code === t) ||
+    features.find((f) => fold(f.properties.name).startsWith(t)) ||
+    null
+  );
+}

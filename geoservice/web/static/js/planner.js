@@ -3,7 +3,7 @@
 
 import { api } from "./api.js";
 import { MODE_LABELS, el, formatDuration, formatInteger, formatMinutes } from "./format.js";
-import { communeAt } from "./geo.js";
+import { communeAt, findCommune, pointOnSurface } from "./geo.js";
 
 /** Client-side classes when the API gives times but no colours (viridis, reversed). */
 const FALLBACK_CLASSES = [
@@ -51,6 +51,11 @@ export function createPlannerView(ctx) {
   const scenarioList = document.getElementById("scenario-venues");
   const scenarioRun = document.getElementById("scenario-run");
   const scenarioResult = document.getElementById("scenario-result");
+  const venueCategory = document.getElementById("scenario-category");
+  const venueCommune = document.getElementById("scenario-commune");
+  const venueCommuneAdd = document.getElementById("scenario-add-commune");
+  /** Theme → the kind of venue a new one most likely is (the user can change it). */
+  const CATEGORY_FOR_THEME = { cinema: "cinema", books: "library", heritage: "museum" };
 
   const layer = L.layerGroup();
   const choroplethLayer = L.layerGroup().addTo(layer);
@@ -65,9 +70,25 @@ export function createPlannerView(ctx) {
     themeSelect.append(el("option", { value: theme.id }, theme.label));
   }
   themeSelect.value = "cinema";
+  const syncCategory = () => {
+    venueCategory.value = CATEGORY_FOR_THEME[themeSelect.value] || "festival";
+  };
+  syncCategory();
+  themeSelect.addEventListener("change", syncCategory);
   if (!ctx.health || !ctx.health.transit) {
     const transit = modeSelect.querySelector('option[value="transit"]');
     if (transit) transit.remove();
+  }
+
+  /** Disable the modes the accessibility tables do not have, saying so. */
+  function restrictModes(modes) {
+    if (!Array.isArray(modes)) return;
+    for (const option of modeSelect.options) {
+      if (!option.dataset.label) option.dataset.label = option.textContent;
+      const missing = !modes.includes(option.value);
+      option.disabled = missing;
+      option.textContent = missing ? `${option.dataset.label} (non calculé)` : option.dataset.label;
+    }
   }
 
   function drawLegend(title, classes) {
@@ -148,8 +169,8 @@ export function createPlannerView(ctx) {
       const commune = ctx.communeByCode.get(item.code || item.commune_code);
       const population = item.population ?? (commune ? commune.properties.population : null);
       total += Number(population) || 0;
-      const seconds = item.travel_time_s ?? item.time_s ?? (item.minutes !== undefined ? item.minutes * 60 : null);
-      const nearest = item.nearest_offer || item.nearest || {};
+      const seconds = item.time_s ?? item.travel_time_s ?? null;
+      const nearest = { name: item.nearest_offer_name };
       underservedBody.append(
         el(
           "tr",
@@ -157,7 +178,7 @@ export function createPlannerView(ctx) {
           el("th", { scope: "row" }, item.name || (commune && commune.properties.name) || item.code),
           el("td", { class: "num" }, formatInteger(population)),
           el("td", { class: "num" }, seconds === null || seconds === undefined ? "injoignable" : formatDuration(seconds)),
-          el("td", {}, nearest.name || item.nearest_name || ""),
+          el("td", { class: "wide" }, nearest.name || ""),
         ),
       );
     }
@@ -182,6 +203,7 @@ export function createPlannerView(ctx) {
     ]);
     if (signal.aborted) return;
     if (choro.status === "fulfilled") {
+      restrictModes(choro.value.metadata && choro.value.metadata.modes);
       drawChoropleth(choro.value, threshold, mode);
       mapNote.textContent = choro.value.attribution ? `Sources : ${choro.value.attribution}` : "";
     } else {
@@ -232,33 +254,87 @@ export function createPlannerView(ctx) {
 
   function renderScenario(result, threshold) {
     scenarioResult.replaceChildren();
-    const gains = result.gain || result.gains || result.population_newly_within || result.summary || {};
-    const rows = [];
-    if (typeof gains === "number") rows.push([`à moins de ${threshold} min`, gains]);
-    else {
-      for (const [key, value] of Object.entries(gains)) {
-        if (typeof value === "number") rows.push([key, value]);
-      }
-    }
     const dl = el("dl");
-    for (const [key, value] of rows) {
-      const minutes = /(\d+)/.exec(key);
+    for (const row of result.thresholds || []) {
       dl.append(
-        el("dt", {}, minutes ? `Habitants nouvellement à moins de ${minutes[1]} min` : key),
-        el("dd", {}, formatInteger(value)),
+        el("dt", {}, `Habitants nouvellement à moins de ${row.threshold_minutes} min`),
+        el("dd", { class: "gain" }, formatInteger(row.population_newly_within)),
+        el("dt", {}, "Avant → après"),
+        el(
+          "dd",
+          {},
+          `${formatInteger(row.population_within_before)} → ${formatInteger(row.population_within_after)} habitants`,
+        ),
       );
     }
-    const changed = itemsOf(result.communes || result.changes || []).filter(
-      (c) => (c.before_s ?? c.before) !== (c.after_s ?? c.after),
-    );
+    const gains = (result.communes || [])
+      .filter((c) => Number.isFinite(c.delta_s) && c.delta_s < 0)
+      .sort((a, b) => a.delta_s - b.delta_s || b.population - a.population)
+      .slice(0, 10);
+    const table = gains.length
+      ? el(
+          "table",
+          {},
+          el(
+            "thead",
+            {},
+            el(
+              "tr",
+              {},
+              el("th", { scope: "col" }, "Commune"),
+              el("th", { scope: "col", class: "num" }, "Habitants"),
+              el("th", { scope: "col", class: "num" }, "Avant"),
+              el("th", { scope: "col", class: "num" }, "Après"),
+            ),
+          ),
+          el(
+            "tbody",
+            {},
+            gains.map((c) =>
+              el(
+                "tr",
+                {},
+                el("th", { scope: "row" }, c.name || c.code),
+                el("td", { class: "num" }, formatInteger(c.population)),
+                el("td", { class: "num" }, formatDuration(c.time_s_before)),
+                el("td", { class: "num" }, formatDuration(c.time_s_after)),
+              ),
+            ),
+          ),
+        )
+      : null;
     scenarioResult.append(
       el("h4", {}, "Gain du scénario"),
-      rows.length ? dl : el("p", {}, "Aucun gain de population dans les seuils."),
-      changed.length ? el("p", {}, `${changed.length} commune(s) voient leur temps d'accès diminuer.`) : null,
+      dl,
+      el(
+        "p",
+        {},
+        `${formatInteger(result.communes_changed ?? gains.length)} commune(s) voient leur temps d'accès changer.`,
+      ),
     );
+    if (table) scenarioResult.append(el("div", { class: "table-wrap" }, table));
   }
 
   scenarioToggle.addEventListener("click", () => setAdding(!adding));
+  function addCommuneVenue() {
+    const commune = findCommune(venueCommune.value, ctx.communes);
+    if (!commune) {
+      ctx.showError("Commune introuvable", new Error(`« ${venueCommune.value} » n'est pas une commune de la Nièvre`));
+      venueCommune.focus();
+      return;
+    }
+    const [lon, lat] = pointOnSurface(commune.geometry);
+    venues.push({ commune: commune.properties.code, lon, lat, label: commune.properties.name });
+    venueCommune.value = "";
+    renderVenues();
+  }
+  venueCommuneAdd.addEventListener("click", addCommuneVenue);
+  venueCommune.addEventListener("keydown", (event) => {
+    if (event.key === "Enter") {
+      event.preventDefault();
+      addCommuneVenue();
+    }
+  });
   scenarioRun.addEventListener("click", async () => {
     const theme = themeSelect.value;
     const mode = modeSelect.value;
@@ -273,8 +349,13 @@ export function createPlannerView(ctx) {
       const result = await api.scenario({
         theme,
         mode,
-        threshold_minutes: threshold,
-        add: venues.map((v) => ({ lon: v.lon, lat: v.lat, themes: [theme] })),
+        thresholds_minutes: [threshold],
+        add: venues.map((v, i) => ({
+          ...(v.commune ? { commune: v.commune } : { lon: v.lon, lat: v.lat }),
+          category: venueCategory.value,
+          themes: [theme],
+          name: `Nouveau lieu ${i + 1}`,
+        })),
       });
       renderScenario(result, threshold);
       ctx.showStatus("Scénario calculé.");

@@ -3,7 +3,7 @@
 
 import { api, ApiError } from "./api.js";
 import { el } from "./format.js";
-import { communeAt } from "./geo.js";
+import { communeAt, findCommune } from "./geo.js";
 
 /** API field name (first path segment, or the timing bound) → id of the form field box. */
 function fieldBoxId(name) {
@@ -12,6 +12,30 @@ function fieldBoxId(name) {
   if (["lon", "lat", "location", "commune_code"].includes(parts[0])) return "field-location";
   if (parts[0] === "price_eur" || parts[0] === "free") return "field-price";
   return `field-${parts[0]}`;
+}
+
+/** French for the validation messages the API (marshmallow) gives in English. */
+const REASONS_FR = [
+  [/^Missing data for required field\.?$/, () => "Champ obligatoire."],
+  [/^Length must be between (\d+) and (\d+)\.?$/, (m) => `Entre ${m[1]} et ${m[2]} caractères.`],
+  [/^Longer than maximum length (\d+)\.?$/, (m) => `${m[1]} caractères au plus.`],
+  [/^Not a valid URL\.?$/, () => "Adresse web invalide (http:// ou https://)."],
+  [/^Not a valid datetime\.?$/, () => "Date et heure invalides."],
+  [/^Not a valid number\.?$/, () => "Nombre invalide."],
+  [/^must not be blank$/, () => "Ne peut pas être vide."],
+  [/^end must not be before begin$/, () => "La fin ne peut pas précéder le début."],
+  [/^give lon and lat, or commune_code$/, () => "Indiquez une commune ou cliquez sur la carte."],
+  [/^String does not match expected pattern\.?$/, () => "Format invalide."],
+  [/^a free offer has no price$/, () => "Une offre gratuite n'a pas de prix."],
+  [/^Must be greater than or equal to (\S+)\.?$/, (m) => `Doit être au moins ${m[1]}.`],
+];
+
+function reasonInFrench(reason) {
+  for (const [pattern, text] of REASONS_FR) {
+    const m = pattern.exec(String(reason).trim());
+    if (m) return text(m);
+  }
+  return String(reason);
 }
 
 export function createProposeView(ctx) {
@@ -52,7 +76,7 @@ export function createProposeView(ctx) {
     for (const p of params) {
       const box = document.getElementById(fieldBoxId(p.name));
       if (!box) {
-        general.append(el("li", {}, `${p.name} : ${p.reason}`));
+        general.append(el("li", {}, `${p.name} : ${reasonInFrench(p.reason)}`));
         general.hidden = false;
         continue;
       }
@@ -62,7 +86,8 @@ export function createProposeView(ctx) {
         message = el("p", { class: "field-error", id });
         box.append(message);
       }
-      message.textContent = message.textContent ? `${message.textContent} ; ${p.reason}` : p.reason;
+      const reason = reasonInFrench(p.reason);
+      message.textContent = message.textContent ? `${message.textContent} ${reason}` : reason;
       const control = box.querySelector("input, select, textarea");
       if (control) {
         control.setAttribute("aria-invalid", "true");
@@ -102,9 +127,10 @@ export function createProposeView(ctx) {
     if (themes.length) body.themes = themes;
     if (point) Object.assign(body, point);
     else if (text("commune")) {
-      const value = text("commune");
-      const code = /\((\d[\dAB]\d{3})\)\s*$/.exec(value);
-      body.commune_code = code ? code[1] : value;
+      // A name from the list becomes its INSEE code; anything else goes as typed and the
+      // API says what is wrong with it.
+      const commune = findCommune(text("commune"), ctx.communes);
+      body.commune_code = commune ? commune.properties.code : text("commune");
     }
     const begin = text("begin");
     const end = text("end");
@@ -143,7 +169,11 @@ export function createProposeView(ctx) {
     } catch (e) {
       if (e instanceof ApiError && e.status === 400 && e.invalidParams.length) {
         showFieldErrors(e.invalidParams);
-        ctx.showError("Votre proposition contient des erreurs", e);
+        const n = e.invalidParams.length;
+        ctx.showError(
+          "Votre proposition contient des erreurs",
+          new Error(`${n} point(s) à corriger, indiqué(s) sous les champs concernés`),
+        );
       } else if (e instanceof ApiError && e.status === 405) {
         ctx.showError(
           "Proposition impossible",
