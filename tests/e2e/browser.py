@@ -30,7 +30,7 @@ CHROMIUM_ARGS = (
 )
 DESKTOP_VIEWPORT = {"width": 1280, "height": 800}
 PHONE_VIEWPORT = {"width": 390, "height": 760}
-SCREENSHOT_VIEWPORT = {"width": 1280, "height": 900}
+SCREENSHOT_VIEWPORT = {"width": 1280, "height": 1100}
 #: Milliseconds allowed for any one wait on the page.
 TIMEOUT_MS = 15_000
 
@@ -126,10 +126,21 @@ def take_screenshot(base_url: str, executable: str, out: Path, commune: str = "N
         page.fill("#commune-search", commune)
         page.press("#commune-search", "Enter")
         wait_for_citizen_results(page)
-        page.locator("#reachable-list li button").first.click()
+        # Open the offer ranked nearest to 15 min (its path is long enough to be seen).
+        page.locator("#reachable-list li button").evaluate_all(
+            """buttons => {
+                const t = (b) => Math.abs(Number(b.dataset.travelTimeS ?? 0) - 900);
+                buttons.reduce((a, b) => (t(b) < t(a) ? b : a)).click();
+            }"""
+        )
         page.wait_for_selector("#offer-details:not([hidden])")
-        page.locator("#panel").evaluate("panel => panel.scrollTo(0, 0)")
+        page.locator("#panel").evaluate(
+            """panel => panel.scrollTo(0, document.getElementById("origin-label").offsetTop
+                - panel.offsetTop - 8)"""
+        )
         page.mouse.move(0, 0)  # no tooltip in the picture
+        page.evaluate("document.activeElement.blur()")  # nor a focus ring
+        page.wait_for_timeout(1000)  # let Leaflet's pan and zoom animations end
         page.screenshot(path=str(out))
         if log.errors:
             msg = f"the page reported errors: {log.errors}"

@@ -30,6 +30,7 @@ export function formatInteger(value) {
 export function formatDuration(seconds) {
   if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return "—";
   const minutes = Math.round(seconds / 60);
+  if (minutes < 1) return "< 1 min";
   if (minutes < 60) return `${minutes} min`;
   const h = Math.floor(minutes / 60);
   const m = String(minutes % 60).padStart(2, "0");
