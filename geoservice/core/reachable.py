@@ -395,7 +395,8 @@ class OfferTimes:
     travel_time_s
         One per offer (frame order), ``inf`` beyond the search limit.
     edge
-        Router edge the offer is left from (−1 for the direct off-network trip).
+        Router edge the offer is left from (−1 for the direct off-network trip and for
+        offers not reached).
     """
 
     net: ModeNetwork
@@ -456,7 +457,9 @@ def offer_travel_times(
     )
     use_direct = direct_s <= via_s
     total = np.where(use_direct, direct_s, via_s)
-    total = np.where(total <= limit_s, total, np.inf)
+    reached = total <= limit_s
+    total = np.where(reached, total, np.inf)
+    use_direct |= ~reached
     return OfferTimes(
         net=net,
         origin_m=(x_m, y_m),
