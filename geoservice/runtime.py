@@ -114,6 +114,7 @@ def read_manifest(data_dir: Path) -> tuple[dict[str, Any], datetime]:
 
 def load_runtime(settings: Settings) -> Runtime:
     """Load every derived file the service needs from ``settings.data_dir``."""
+    from geoservice.core.offers import CATEGORIES
     from geoservice.core.reachable import ReachableOffers
     from geoservice.io.network import load_road_network
     from geoservice.io.offers import load_offers
@@ -131,5 +132,10 @@ def load_runtime(settings: Settings) -> Runtime:
         zones=load_zones(data_dir),
         offers=offers,
         network=network,
-        reachable=ReachableOffers(network, offers),
+        reachable=ReachableOffers(
+            network,
+            offers,
+            themes=tuple(settings.get("themes.vocabulary", ())),
+            categories=CATEGORIES,
+        ),
     )

@@ -66,6 +66,7 @@ _SEASON = re.compile(
 )
 
 MonthDay = tuple[int, int]
+BoolArray = npt.NDArray[np.bool_]
 
 
 def season_from_period(period: str | None) -> tuple[MonthDay, MonthDay] | None:
@@ -327,16 +328,25 @@ class ReachableOffers:
     network
         The road network.
     offers
-        The offers (EPSG:4326 points, :data:`geoservice.core.offers.OFFER_COLUMNS`).
+        The offers (EPSG:4326 points, :data:`geoservice.core.offers.OFFER_COLUMNS`); kept
+        sorted by ``offer_id``, so that position order breaks ties.
     eager
         Build every mode's tables now (start-up) rather than on first use.
+    themes, categories
+        The kinds of :func:`nearest_offer_per_kind` whose tables are built with `eager`.
     """
 
     def __init__(
-        self, network: RoadNetwork, offers: gpd.GeoDataFrame, *, eager: bool = True
+        self,
+        network: RoadNetwork,
+        offers: gpd.GeoDataFrame,
+        *,
+        eager: bool = True,
+        themes: Sequence[str] = (),
+        categories: Sequence[str] = (),
     ) -> None:
         self.network = network
-        self.offers = offers.reset_index(drop=True)
+        self.offers = offers.sort_values("offer_id", kind="stable", ignore_index=True)
         #: Offer themes and categories as arrays, for the per-request filters.
         self.theme_sets: tuple[frozenset[str], ...] = tuple(
             frozenset(ts or ()) for ts in self.offers.get("themes", pd.Series(dtype=object))
@@ -344,10 +354,13 @@ class ReachableOffers:
         self.categories = np.asarray(self.offers.get("category", pd.Series(dtype=object)))
         self._egress: dict[str, OfferEgress] = {}
         self._edges: dict[str, EdgeTable] = {}
+        self._nearest: dict[tuple[str, tuple[str, ...], tuple[str, ...]], NearestTable] = {}
         self._lock = threading.Lock()
         if eager:
             for mode in network.modes:
                 self.tables(mode)
+                if themes or categories:
+                    self.nearest_table(mode, themes, categories)
 
     def tables(self, mode: str) -> tuple[OfferEgress, EdgeTable]:
         """Egress and edge tables of `mode` (built once, thread-safe)."""
@@ -357,6 +370,96 @@ class ReachableOffers:
                 self._egress[mode] = offer_egress_from_frame(net, self.offers)
                 self._edges[mode] = edge_table_from_network(net)
             return self._egress[mode], self._edges[mode]
+
+    def members(self, themes: Sequence[str], categories: Sequence[str]) -> BoolArray:
+        """``(kinds, offers)``: which offers have each theme, then each category."""
+        rows = [np.array([t in ts for ts in self.theme_sets], dtype=bool) for t in themes]
+        rows += [np.asarray(self.categories == c, dtype=bool) for c in categories]
+        return np.array(rows, dtype=bool).reshape(len(rows), len(self.offers))
+
+    def nearest_table(
+        self, mode: str, themes: Sequence[str], categories: Sequence[str]
+    ) -> NearestTable:
+        """The nearest-offer table of `mode` for these kinds (built once, thread-safe)."""
+        egress, _ = self.tables(mode)
+        key = (mode, tuple(themes), tuple(categories))
+        with self._lock:
+            if key not in self._nearest:
+                net = self.network.mode(mode)
+                members = self.members(themes, categories)
+                self._nearest[key] = nearest_table_from_egress(net, egress, members)
+            return self._nearest[key]
+
+
+@dataclass(frozen=True)
+class NearestTable:
+    """Per kind: time from every node to the nearest offer of the kind, and which offer.
+
+    Built like pandana's ``nearest_pois``: one multi-source Dijkstra run per kind on the
+    reversed graph, seeded at the kind's offers' egress nodes with their egress costs.
+
+    Attributes
+    ----------
+    members
+        ``(kinds, offers)``: the offers of each kind.
+    time_s
+        ``(kinds, nodes)``: seconds from the node to the nearest offer of the kind (network
+        then egress leg), ``inf`` when none.
+    offer
+        ``(kinds, nodes)``: position of that offer, −1 when none.
+    """
+
+    members: BoolArray
+    time_s: FloatArray
+    offer: IntArray
+
+
+def nearest_table_from_egress(
+    net: ModeNetwork, egress: OfferEgress, members: BoolArray
+) -> NearestTable:
+    """Build a :class:`NearestTable` (one reverse search per row of `members`)."""
+    r = net.router
+    n = r.node_count
+    times = np.full((len(members), n), np.inf)
+    offer = np.full((len(members), n), -1, dtype=np.int64)
+    for k, member in enumerate(members):
+        keep = np.flatnonzero(member[egress.pair_offer])
+        if len(keep) == 0:
+            continue
+        # Seed of each node: its cheapest pair, ties by offer position (= offer_id order).
+        order = keep[np.lexsort((egress.pair_offer[keep], egress.pair_cost_s[keep],
+                                 egress.pair_node[keep]))]  # fmt: skip
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = egress.pair_node[order][1:] != egress.pair_node[order][:-1]
+        seed_node = egress.pair_node[order[first]]
+        seed_cost = egress.pair_cost_s[order[first]]
+        seed_offer = np.full(n, -1, dtype=np.int64)
+        seed_offer[seed_node] = egress.pair_offer[order[first]]
+        matrix = sp.csr_array(
+            (
+                np.concatenate([r.edge_weight, seed_cost]),
+                (
+                    np.concatenate([r.edge_v, np.full(len(seed_node), n)]),
+                    np.concatenate([r.edge_u, seed_node]),
+                ),
+            ),
+            shape=(n + 1, n + 1),
+        )
+        dist, pred = dijkstra(matrix, indices=np.array([n]), return_predecessors=True)
+        times[k] = dist[0][:n]
+        # The seed node each node's path starts from: pointer jumping up the search tree.
+        parent = np.asarray(pred[0][:n], dtype=np.int64)
+        root = np.where(parent == n, np.arange(n), parent)
+        root[parent < 0] = -1
+        for _ in range(64):
+            valid = root >= 0
+            nxt = root.copy()
+            nxt[valid] = np.where(parent[root[valid]] == n, root[valid], root[root[valid]])
+            if np.array_equal(nxt, root):
+                break
+            root = nxt
+        offer[k] = np.where(root >= 0, seed_offer[np.maximum(root, 0)], -1)
+    return NearestTable(members=members, time_s=times, offer=offer)
 
 
 @dataclass(frozen=True)
@@ -661,35 +764,48 @@ def nearest_offer_per_kind(
 ) -> list[NearestOffer]:
     """For every theme, then every category: the nearest offer and its door-to-door time.
 
-    One search from the origin (per request) serves every kind; ties by ``offer_id``.
+    Reads the precomputed :class:`NearestTable` (no search per request): from the origin's
+    snap nodes, access leg + table time, or the direct off-network leg to an offer of the
+    kind, whichever is faster. Ties go to the smaller ``offer_id``.
+
+    Raises
+    ------
+    OutsideCoverageError
+        The origin is outside the network's coverage.
     """
+    net = reachable.network.mode(mode)
+    egress, _ = reachable.tables(mode)
+    table = reachable.nearest_table(mode, themes, categories)
+    x, y = origin_m
+    snap = net.index.snap(x, y, net.snap_candidates, field=field)
+    access = np.asarray(net.access_time_s(snap.distances_m), dtype=float)
+    via = table.time_s[:, snap.positions] + access[None, :]  # (kinds, snap nodes)
+    via_offer = table.offer[:, snap.positions]
+    direct = np.asarray(net.access_time_s(np.hypot(egress.x_m - x, egress.y_m - y)), dtype=float)
+    direct_k = np.where(table.members, direct[None, :], np.inf)  # (kinds, offers)
     offers = reachable.offers
-    times = offer_travel_times(reachable, mode, *origin_m, limit_s=limit_s, field=field)
-    t = times.travel_time_s
-    ids = times.egress.offer_ids.astype(str)
-    order = np.lexsort((ids, t))  # nearest first, ties by id
-    theme_sets = reachable.theme_sets
-    category = reachable.categories
+    names = offers["name"].to_numpy()
+    communes = offers["commune_code"].to_numpy()
+    kinds = [("theme", t) for t in themes] + [("category", c) for c in categories]
     out: list[NearestOffer] = []
-    kinds: list[tuple[str, str, npt.NDArray[np.bool_]]] = [
-        ("theme", th, np.fromiter((th in s for s in theme_sets), dtype=bool, count=len(offers)))
-        for th in themes
-    ]
-    kinds += [("category", c, category == c) for c in categories]
-    for kind, value, member in kinds:
-        candidates = order[member[order] & np.isfinite(t[order])]
-        if len(candidates) == 0:
+    for k, (kind, value) in enumerate(kinds):
+        candidates = [(float(t), int(o)) for t, o in zip(via[k], via_offer[k], strict=True)]
+        j = int(np.argmin(direct_k[k])) if len(direct) else -1
+        if j >= 0:
+            candidates.append((float(direct_k[k, j]), j))
+        finite = [c for c in candidates if np.isfinite(c[0]) and c[1] >= 0 and c[0] <= limit_s]
+        if not finite:
             out.append(NearestOffer(kind, value, None, None, None, None))
             continue
-        i = int(candidates[0])
+        time_s, i = min(finite)
         out.append(
             NearestOffer(
                 kind=kind,
                 value=value,
-                offer_id=str(ids[i]),
-                name=str(offers["name"].iloc[i]),
-                commune_code=str(offers["commune_code"].iloc[i]),
-                travel_time_s=float(t[i]),
+                offer_id=str(egress.offer_ids[i]),
+                name=str(names[i]),
+                commune_code=str(communes[i]),
+                travel_time_s=time_s,
             )
         )
     return out

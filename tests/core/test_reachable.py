@@ -356,6 +356,32 @@ def test_nearest_of_each_kind_is_the_first_of_its_ranking(
         assert n.travel_time_s == pytest.approx(ranked.routes[0].travel_time_s, abs=1e-6)
 
 
+@pytest.mark.parametrize("mode", MODES)
+def test_nearest_table_matches_a_search_per_request(
+    runtime: Runtime, reachable: ReachableOffers, mode: str
+) -> None:
+    """The precomputed reverse tables give what one forward search per origin gives."""
+    themes = tuple(runtime.settings.get("themes.vocabulary"))
+    categories = ("museum", "cinema", "library", "festival")
+    members = reachable.members(themes, categories)
+    found = 0
+    for x, y in _random_origins(runtime, 15, seed=9):
+        nearest = nearest_offer_per_kind(
+            reachable, mode, (x, y), themes=themes, categories=categories
+        )
+        times = offer_travel_times(reachable, mode, x, y).travel_time_s
+        for n, member in zip(nearest, members, strict=True):
+            candidates = np.where(member, times, np.inf)
+            if not np.isfinite(candidates).any():
+                assert n.offer_id is None
+                continue
+            found += 1
+            assert n.travel_time_s == pytest.approx(candidates.min(), abs=1e-6)
+            best = np.flatnonzero(candidates <= candidates.min() + 1e-6)
+            assert n.offer_id in set(reachable.offers["offer_id"].iloc[best])
+    assert found > 100
+
+
 def test_predecessors_rebuild_the_fastest_paths(
     network: RoadNetwork, commune_xy: dict[str, tuple[float, float]]
 ) -> None:
