@@ -783,21 +783,25 @@ def nearest_offer_per_kind(
     via_offer = table.offer[:, snap.positions]
     direct = np.asarray(net.access_time_s(np.hypot(egress.x_m - x, egress.y_m - y)), dtype=float)
     direct_k = np.where(table.members, direct[None, :], np.inf)  # (kinds, offers)
+    # Best through the network (first snap node on ties) and best direct leg, per kind.
+    j_via = np.argmin(via, axis=1)
+    kinds_idx = np.arange(len(via))
+    t_via = via[kinds_idx, j_via]
+    o_via = via_offer[kinds_idx, j_via]
+    j_direct = np.argmin(direct_k, axis=1) if direct_k.shape[1] else np.zeros(len(via), int)
+    t_direct = direct_k[kinds_idx, j_direct] if direct_k.shape[1] else np.full(len(via), np.inf)
+    use_direct = (t_direct < t_via) | ((t_direct == t_via) & (j_direct < o_via))
+    best_t = np.where(use_direct, t_direct, t_via)
+    best_o = np.where(use_direct, j_direct, o_via)
     offers = reachable.offers
     names = offers["name"].to_numpy()
     communes = offers["commune_code"].to_numpy()
     kinds = [("theme", t) for t in themes] + [("category", c) for c in categories]
     out: list[NearestOffer] = []
-    for k, (kind, value) in enumerate(kinds):
-        candidates = [(float(t), int(o)) for t, o in zip(via[k], via_offer[k], strict=True)]
-        j = int(np.argmin(direct_k[k])) if len(direct) else -1
-        if j >= 0:
-            candidates.append((float(direct_k[k, j]), j))
-        finite = [c for c in candidates if np.isfinite(c[0]) and c[1] >= 0 and c[0] <= limit_s]
-        if not finite:
+    for (kind, value), time_s, i in zip(kinds, best_t.tolist(), best_o.tolist(), strict=True):
+        if not (time_s <= limit_s and np.isfinite(time_s)) or i < 0:
             out.append(NearestOffer(kind, value, None, None, None, None))
             continue
-        time_s, i = min(finite)
         out.append(
             NearestOffer(
                 kind=kind,
@@ -805,7 +809,7 @@ def nearest_offer_per_kind(
                 offer_id=str(egress.offer_ids[i]),
                 name=str(names[i]),
                 commune_code=str(communes[i]),
-                travel_time_s=time_s,
+                travel_time_s=float(time_s),
             )
         )
     return out
