@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 
 from geoservice import __version__
+from geoservice.core.timetable import Timetable
 from geoservice.errors import DataError, MissingDataError
 from geoservice.settings import Settings
 
@@ -49,6 +50,8 @@ class Runtime:
     reachable
         The offers with their per-mode egress tables (built at start-up from `offers` and
         `network`), read by the reachable-offer ranking and the offers' travel-time filter.
+    transit
+        The public-transport timetable (``data/transit/``), or None when not built.
     """
 
     settings: Settings
@@ -59,6 +62,7 @@ class Runtime:
     zones: Mapping[str, gpd.GeoDataFrame] = field(default_factory=dict)
     offers: gpd.GeoDataFrame = field(default_factory=lambda: _empty_frame())
     reachable: ReachableOffers | None = None
+    transit: Timetable | None = None
 
     def describe(self) -> dict[str, Any]:
         """The ``/health`` document."""
@@ -72,6 +76,7 @@ class Runtime:
                 "counts": self.counts(),
             },
             "network": self.network.describe() if self.network is not None else None,
+            "transit": self.transit.describe() if self.transit is not None else None,
         }
 
     def counts(self) -> dict[str, Any]:
@@ -138,4 +143,16 @@ def load_runtime(settings: Settings) -> Runtime:
             themes=tuple(settings.get("themes.vocabulary", ())),
             categories=CATEGORIES,
         ),
+        transit=_load_transit(settings),
     )
+
+
+def _load_transit(settings: Settings) -> Timetable | None:
+    """The timetable of ``data/transit/``, or None if that build step has not run."""
+    from geoservice.core.timetable import timetable_from_tables, transit_params_from_settings
+    from geoservice.io.gtfs import read_gtfs_dir
+
+    folder = settings.data_dir / str(settings.get("transit.out_subdir", "transit"))
+    if not (folder / "stop_times.txt").is_file():
+        return None
+    return timetable_from_tables(read_gtfs_dir(folder), transit_params_from_settings(settings))
