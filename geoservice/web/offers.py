@@ -31,7 +31,7 @@ from geoservice.errors import InvalidParameterError, NotFoundError
 from geoservice.runtime import Runtime
 from geoservice.web.blueprint import Blueprint
 from geoservice.web.context import get_runtime
-from geoservice.web.reachable import (
+from geoservice.web.origins import (
     Origin,
     ReachableLimits,
     minutes_from_args,

@@ -8,9 +8,6 @@ raw data hold no town-hall (chef-lieu) coordinates, so no better point is availa
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -20,7 +17,7 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from geoservice.core.geojson import feature_collection_from_frame, geometry_to_geojson
-from geoservice.core.network import MODES, RoadNetwork
+from geoservice.core.network import RoadNetwork
 from geoservice.core.offers import CATEGORIES, OFFER_COLUMNS, ThemeConfig
 from geoservice.core.reachable import (
     ReachableOffers,
@@ -30,12 +27,19 @@ from geoservice.core.reachable import (
     rank_reachable_offers,
     theme_mask,
 )
-from geoservice.core.snapping import lambert93_from_wgs84, wgs84_from_lambert93
-from geoservice.errors import InvalidParameterError, NotFoundError
+from geoservice.errors import InvalidParameterError
 from geoservice.runtime import Runtime
-from geoservice.settings import Settings
 from geoservice.web.blueprint import Blueprint
 from geoservice.web.context import get_runtime
+from geoservice.web.offers import OfferPropertiesSchema
+from geoservice.web.origins import (
+    ReachableLimits,
+    minutes_from_args,
+    mode_from_args,
+    network_info,
+    origin_document,
+    origin_from_args,
+)
 
 blp = Blueprint(
     "reachable",
@@ -44,109 +48,7 @@ blp = Blueprint(
     description="Offers ranked by door-to-door travel time from a point or a commune.",
 )
 
-_COMMUNE_POINTS_KEY = "geoservice.reachable.commune_points"
 _OFFER_PROPERTIES_KEY = "geoservice.reachable.offer_properties"
-
-
-@dataclass(frozen=True)
-class ReachableLimits:
-    """The ``[reachable]`` table (``config/reachable.toml``)."""
-
-    default_minutes: float
-    max_minutes: float
-    default_limit: int
-    max_limit: int
-    default_mode: str
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> ReachableLimits:
-        """Read ``[reachable]`` (defaults: 30 / 120 min, 20 / 200 offers, drive)."""
-        t = settings.section("reachable")
-        return cls(
-            default_minutes=float(t.get("default_minutes", 30)),
-            max_minutes=float(t.get("max_minutes", 120)),
-            default_limit=int(t.get("default_limit", 20)),
-            max_limit=int(t.get("max_limit", 200)),
-            default_mode=str(t.get("default_mode", "drive")),
-        )
-
-
-@dataclass(frozen=True)
-class Origin:
-    """Where a search starts: EPSG:2154 metres, its lon/lat and the commune it stands for."""
-
-    x_m: float
-    y_m: float
-    lon: float
-    lat: float
-    commune: str | None
-    field: str
-
-
-def _commune_points(runtime: Runtime) -> Mapping[str, tuple[float, float]]:
-    cache = current_app.extensions
-    if _COMMUNE_POINTS_KEY not in cache:
-        communes = runtime.communes
-        points = communes.geometry.to_crs("EPSG:2154").representative_point()
-        cache[_COMMUNE_POINTS_KEY] = {
-            str(code): (float(p.x), float(p.y))
-            for code, p in zip(communes["code"], points, strict=True)
-        }
-    found: Mapping[str, tuple[float, float]] = cache[_COMMUNE_POINTS_KEY]
-    return found
-
-
-def origin_from_args(
-    runtime: Runtime,
-    *,
-    lon: float | None,
-    lat: float | None,
-    commune: str | None,
-    point_field: str = "lon",
-) -> Origin:
-    """The origin of a request: a point or a commune, exactly one of them.
-
-    Raises
-    ------
-    InvalidParameterError
-        Both or neither given, or only one of lon / lat (400).
-    NotFoundError
-        `commune` is not the INSEE code of a current commune of the Nièvre (404).
-    """
-    has_point = lon is not None or lat is not None
-    if has_point and commune is not None:
-        msg = f"give either a point ({point_field}) or a commune, not both"
-        raise InvalidParameterError(point_field, msg)
-    if commune is not None:
-        points = _commune_points(runtime)
-        if commune not in points:
-            msg = f"no current commune of the Nièvre has the INSEE code {commune!r}"
-            raise NotFoundError(msg)
-        x, y = points[commune]
-        lon_a, lat_a = wgs84_from_lambert93(x, y)
-        return Origin(x, y, float(lon_a), float(lat_a), commune, "commune")
-    if lon is None or lat is None:
-        msg = f"an origin is needed: {point_field} (a point, lon and lat) or commune (INSEE code)"
-        raise InvalidParameterError(point_field, msg)
-    x_a, y_a = lambert93_from_wgs84(lon, lat)
-    return Origin(float(x_a), float(y_a), float(lon), float(lat), None, point_field)
-
-
-def mode_from_args(mode: str | None, default: str) -> str:
-    """The travel mode (400 listing the allowed ones when unknown)."""
-    chosen = default if mode is None else mode
-    if chosen not in MODES:
-        raise InvalidParameterError("mode", f"unknown mode {chosen!r}", allowed=MODES)
-    return chosen
-
-
-def minutes_from_args(value: float | None, limits: ReachableLimits, field: str) -> float:
-    """A time budget in minutes within ``(0, max_minutes]`` (400 otherwise)."""
-    minutes = limits.default_minutes if value is None else float(value)
-    if not math.isfinite(minutes) or not 0 < minutes <= limits.max_minutes:
-        msg = f"{field} {minutes:g} must be > 0 and at most {limits.max_minutes:g} minutes"
-        raise InvalidParameterError(field, msg)
-    return minutes
 
 
 def _split(text: str | None) -> tuple[str, ...]:
@@ -180,22 +82,6 @@ def filter_mask(
     )
 
 
-def network_info(network: RoadNetwork) -> dict[str, Any]:
-    """What the answer was computed on, and its limits."""
-    return {
-        "network": network.name,
-        "network_limits": network.limits,
-        "main_roads_only": network.main_roads_only,
-        "notice": (
-            "computed on main roads only (A, N, D roads): villages and streets away from them "
-            "are reached by straight access legs, so times are indicative"
-            if network.main_roads_only
-            else ""
-        ),
-        "attribution": str(network.G.graph.get("attribution", "")),
-    }
-
-
 def _offer_properties(runtime: Runtime, reachable: ReachableOffers) -> list[dict[str, Any]]:
     cache = current_app.extensions
     if _OFFER_PROPERTIES_KEY not in cache:
@@ -211,17 +97,6 @@ def _reachable(runtime: Runtime) -> ReachableOffers:
     if runtime.reachable is None or runtime.network is None:
         raise InvalidParameterError("network", "no road network is loaded")
     return runtime.reachable
-
-
-def _origin_document(origin: Origin) -> dict[str, Any]:
-    return {
-        "lon": round(origin.lon, 6),
-        "lat": round(origin.lat, 6),
-        "commune": origin.commune,
-        "point": "commune representative point (inside its polygon, EPSG:2154)"
-        if origin.commune is not None
-        else "given point",
-    }
 
 
 class ReachableQuerySchema(Schema):
@@ -258,10 +133,82 @@ class NearestQuerySchema(Schema):
     mode = fields.String(metadata={"description": "drive, bike or walk"})
 
 
+class LegsSchema(Schema):
+    access_s = fields.Float(metadata={"description": "origin → network, straight leg, s"})
+    network_s = fields.Float(metadata={"description": "on the roads, s"})
+    egress_s = fields.Float(metadata={"description": "leaving the roads → offer, straight, s"})
+
+
+class ReachablePropertiesSchema(OfferPropertiesSchema):
+    travel_time_s = fields.Float(metadata={"description": "door to door, seconds"})
+    travel_time_min = fields.Float(metadata={"description": "door to door, minutes"})
+    distance_m = fields.Integer(metadata={"description": "along the path, metres"})
+    route_refs = fields.List(fields.String(), metadata={"description": "roads used, in order"})
+    legs = fields.Nested(LegsSchema)
+    path = fields.Raw(
+        metadata={"description": "GeoJSON LineString, EPSG:4326 (with geometry=true)"}
+    )
+
+
+class ReachableFeatureSchema(Schema):
+    type = fields.String()
+    id = fields.String()
+    properties = fields.Nested(ReachablePropertiesSchema)
+    geometry = fields.Raw(metadata={"description": "GeoJSON Point of the offer, EPSG:4326"})
+
+
+class OriginSchema(Schema):
+    lon = fields.Float()
+    lat = fields.Float()
+    commune = fields.String(allow_none=True, metadata={"description": "INSEE code, if given"})
+    point = fields.String(metadata={"description": "which point of the commune is used"})
+
+
+class NetworkInfoSchema(Schema):
+    network = fields.String()
+    network_limits = fields.String()
+    main_roads_only = fields.Boolean()
+    notice = fields.String()
+    attribution = fields.String()
+
+
+class ReachableCollectionSchema(Schema):
+    type = fields.String()
+    origin = fields.Nested(OriginSchema)
+    mode = fields.String()
+    max_minutes = fields.Float()
+    total = fields.Integer(metadata={"description": "offers reached (before limit)"})
+    limit = fields.Integer()
+    features = fields.List(
+        fields.Nested(ReachableFeatureSchema), metadata={"description": "nearest first"}
+    )
+    hint = fields.String(metadata={"description": "only when nothing is reached"})
+    info = fields.Nested(NetworkInfoSchema)
+
+
+class NearestItemSchema(Schema):
+    kind = fields.String(metadata={"description": "theme or category"})
+    value = fields.String()
+    label = fields.String(allow_none=True)
+    offer_id = fields.String(allow_none=True, metadata={"description": "None: none reached"})
+    name = fields.String(allow_none=True)
+    commune_code = fields.String(allow_none=True)
+    travel_time_s = fields.Float(allow_none=True)
+    travel_time_min = fields.Float(allow_none=True)
+
+
+class NearestCollectionSchema(Schema):
+    origin = fields.Nested(OriginSchema)
+    mode = fields.String()
+    nearest = fields.List(fields.Nested(NearestItemSchema))
+    hint = fields.String()
+    info = fields.Nested(NetworkInfoSchema)
+
+
 @blp.route("")
 class Reachable(MethodView):
     @blp.arguments(ReachableQuerySchema, location="query")
-    @blp.response(200)
+    @blp.response(200, ReachableCollectionSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Offers reached within ``max_minutes``, nearest first (door to door)."""
         runtime = get_runtime()
@@ -317,7 +264,7 @@ class Reachable(MethodView):
             features.append(feature)
         document: dict[str, Any] = {
             "type": "FeatureCollection",
-            "origin": _origin_document(origin),
+            "origin": origin_document(origin),
             "mode": mode,
             "max_minutes": minutes,
             "total": ranked.total,
@@ -342,7 +289,7 @@ def _network(runtime: Runtime) -> RoadNetwork:
 @blp.route("/nearest")
 class Nearest(MethodView):
     @blp.arguments(NearestQuerySchema, location="query")
-    @blp.response(200)
+    @blp.response(200, NearestCollectionSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """For every theme and category: the nearest offer and its door-to-door time."""
         runtime = get_runtime()
@@ -377,7 +324,7 @@ class Nearest(MethodView):
             for n in nearest
         ]
         document: dict[str, Any] = {
-            "origin": _origin_document(origin),
+            "origin": origin_document(origin),
             "mode": mode,
             "nearest": items,
         }
@@ -385,6 +332,3 @@ class Nearest(MethodView):
             document["hint"] = f"no offer can be reached by {mode} from this origin"
         document["info"] = network_info(_network(runtime))
         return document
-
-
-__all__ = ["Origin", "blp", "filter_mask", "origin_from_args"]
