@@ -32,8 +32,10 @@ from geoservice.core.reachable import (
     offer_travel_times,
     rank_reachable_offers,
 )
+from geoservice.core.snapping import wgs84_from_lambert93
 from geoservice.runtime import load_runtime
 from geoservice.settings import load_settings
+from geoservice.web import create_app
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -128,6 +130,8 @@ def main() -> int:
     # Warm-up (first calls allocate).
     rank_reachable_offers(reachable, MODE, origins[0], max_minutes=MAX_MINUTES, limit=LIMIT)
 
+    client = create_app(runtime=runtime).test_client()
+    http: list[float] = []
     fast: list[float] = []
     slow: list[float] = []
     nearest: list[float] = []
@@ -149,6 +153,16 @@ def main() -> int:
         t0 = time.perf_counter()
         nearest_by_forward_search(reachable, origin, members)
         nearest_forward.append(time.perf_counter() - t0)
+        lon, lat = wgs84_from_lambert93(*origin)
+        t0 = time.perf_counter()
+        response = client.get(
+            f"/api/v1/reachable?lon={float(lon):.6f}&lat={float(lat):.6f}&mode={MODE}"
+            f"&max_minutes={MAX_MINUTES:g}&limit={LIMIT}&geometry=true"
+        )
+        http.append(time.perf_counter() - t0)
+        if response.status_code != 200:
+            print(f"HTTP {response.status_code} from {origin}", file=sys.stderr)
+            return 1
         for mode, samples in per_mode.items():
             t0 = time.perf_counter()
             rank_reachable_offers(reachable, mode, origin, max_minutes=MAX_MINUTES, limit=LIMIT)
@@ -168,6 +182,8 @@ def main() -> int:
          percentile_ms(per_mode["bike"], 95)),
         ("ranking, walk (ours)", percentile_ms(per_mode["walk"], 50),
          percentile_ms(per_mode["walk"], 95)),
+        ("GET /api/v1/reachable, drive, geometry=true (Flask test client, JSON included)",
+         percentile_ms(http, 50), percentile_ms(http, 95)),
         ("nearest of each kind, drive: precomputed tables (ours)", percentile_ms(nearest, 50),
          percentile_ms(nearest, 95)),
         ("nearest of each kind, drive: forward search per request (alternative)",

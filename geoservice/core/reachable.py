@@ -473,7 +473,8 @@ class Route:
     distance_m
         Access leg + network + egress leg, metres (legs: straight × access detour factor).
     access_s, network_s, egress_s
-        The three legs, seconds (``network_s`` 0 and ``access_s`` 0 for a direct trip).
+        The three legs, seconds; a direct off-network trip is all access leg
+        (``network_s`` and ``egress_s`` 0).
     route_refs
         Road refs along the network part, in order, without repeats.
     geometry
@@ -491,15 +492,29 @@ class Route:
 
 @dataclass(frozen=True)
 class OfferTimes:
-    """Door-to-door times from one origin to every offer of a :class:`ReachableOffers`.
+    """Door-to-door times from one origin to offers of a :class:`ReachableOffers`.
 
     Attributes
     ----------
+    net
+        The mode network searched.
+    origin_m
+        The origin, EPSG:2154 metres.
+    times_s, predecessors
+        The search from the origin: time (s) and previous node of every node position.
+    start_positions
+        The origin's snap nodes.
     travel_time_s
-        One per offer (frame order), ``inf`` beyond the search limit.
+        One per entry of `rows`, seconds, ``inf`` beyond the search limit.
     edge
-        Router edge the offer is left from (−1 for the direct off-network trip and for
+        Router edge each offer is left from (−1 for the direct off-network trip and for
         offers not reached).
+    egress, edges
+        The mode's tables.
+    limit_s
+        The search limit, seconds.
+    rows
+        Offer positions (in :attr:`ReachableOffers.offers`) these times are for.
     """
 
     net: ModeNetwork

@@ -232,3 +232,19 @@ def test_reachable_is_in_the_openapi_document(client: FlaskClient) -> None:
     assert "/api/v1/reachable/nearest" in paths
     names = {p["name"] for p in paths["/api/v1/offers"]["get"]["parameters"]}
     assert {"near", "within_minutes", "mode", "date_from", "date_to"} <= names
+
+
+def test_nevers_to_chateau_chinon_cinema_by_the_d978(client: FlaskClient) -> None:
+    """Nevers → Château-Chinon is about 64 km by the D978 (SOURCES.md §9)."""
+    body = client.get(
+        f"/api/v1/reachable?commune={NEVERS}&category=cinema&max_minutes=120&limit=20"
+    ).get_json()
+    etoile = next(f for f in body["features"] if f["properties"]["commune_code"] == "58062")
+    props = etoile["properties"]
+    assert 60_000 < props["distance_m"] < 80_000
+    assert 45 * 60 < props["travel_time_s"] < 75 * 60
+    assert "D978" in props["route_refs"]
+    legs = props["legs"]
+    assert legs["access_s"] + legs["network_s"] + legs["egress_s"] == pytest.approx(
+        props["travel_time_s"], abs=0.2
+    )
