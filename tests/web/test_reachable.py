@@ -232,6 +232,10 @@ def test_reachable_is_in_the_openapi_document(client: FlaskClient) -> None:
     assert "/api/v1/reachable/nearest" in paths
     names = {p["name"] for p in paths["/api/v1/offers"]["get"]["parameters"]}
     assert {"near", "within_minutes", "mode", "date_from", "date_to"} <= names
+    params = {p["name"] for p in paths["/api/v1/reachable"]["get"]["parameters"]}
+    assert {"lon", "lat", "commune", "mode", "max_minutes", "theme", "geometry"} <= params
+    ok = paths["/api/v1/reachable"]["get"]["responses"]["200"]["content"]["application/json"]
+    assert "$ref" in ok["schema"]
 
 
 def test_nevers_to_chateau_chinon_cinema_by_the_d978(client: FlaskClient) -> None:
