@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,7 +17,10 @@ from geoservice.errors import DataError, MissingDataError
 from geoservice.settings import Settings
 
 if TYPE_CHECKING:
+    from geoservice.analytics.accessibility import AccessibilityModel
     from geoservice.core.network import RoadNetwork
+
+logger = logging.getLogger(__name__)
 
 #: Written by ``geoservice data build`` next to the derived files.
 MANIFEST_NAME = "MANIFEST.json"
@@ -45,6 +49,10 @@ class Runtime:
         :data:`geoservice.core.offers.OFFER_COLUMNS`), sorted by ``offer_id``.
     network
         The road network with its per-mode routers (``[network] source``).
+    accessibility
+        Accessibility tables of the communes and zones, with the live travel-time sources
+        of scenarios and suggestions (``data/accessibility/``, recomputed in memory when
+        the inputs changed since they were written).
     """
 
     settings: Settings
@@ -54,6 +62,7 @@ class Runtime:
     communes: gpd.GeoDataFrame = field(default_factory=lambda: _empty_frame())
     zones: Mapping[str, gpd.GeoDataFrame] = field(default_factory=dict)
     offers: gpd.GeoDataFrame = field(default_factory=lambda: _empty_frame())
+    accessibility: AccessibilityModel | None = None
 
     def describe(self) -> dict[str, Any]:
         """The ``/health`` document."""
@@ -115,12 +124,82 @@ def load_runtime(settings: Settings) -> Runtime:
 
     data_dir = settings.data_dir
     manifest, built_at = read_manifest(data_dir)
+    communes = load_communes(data_dir)
+    offers = load_offers(data_dir)
+    network = load_road_network(settings)
     return Runtime(
         settings=settings,
         manifest=manifest,
         built_at=built_at,
-        communes=load_communes(data_dir),
+        communes=communes,
         zones=load_zones(data_dir),
-        offers=load_offers(data_dir),
-        network=load_road_network(settings),
+        offers=offers,
+        network=network,
+        accessibility=load_accessibility(settings, communes, offers, network),
+    )
+
+
+def load_accessibility(
+    settings: Settings,
+    communes: gpd.GeoDataFrame,
+    offers: gpd.GeoDataFrame,
+    network: RoadNetwork,
+) -> AccessibilityModel:
+    """The stored accessibility tables, or tables recomputed in memory (with a warning in the
+    log) when ``data/accessibility/`` is missing or was computed from other inputs."""
+    from geoservice.analytics.accessibility import (
+        TABLE_VERSION,
+        AccessibilityModel,
+        AccessibilityParams,
+        AccessibilityTables,
+    )
+    from geoservice.analytics.batch import compute_accessibility
+    from geoservice.core.offers import ThemeConfig
+    from geoservice.io.accessibility import (
+        ACCESSIBILITY_DIR,
+        inputs_fingerprint,
+        read_accessibility_tables,
+    )
+
+    params = AccessibilityParams.from_section(settings.section("accessibility"))
+    vocabulary = tuple(ThemeConfig.from_section(settings.section("themes")).vocabulary)
+    fingerprint, _ = inputs_fingerprint(settings, TABLE_VERSION)
+    folder = settings.data_dir / ACCESSIBILITY_DIR
+    stored = read_accessibility_tables(folder)
+    if stored is not None and stored[1] == fingerprint:
+        frames = stored[0]
+        tables = AccessibilityTables(
+            communes=frames["communes"],
+            zones=frames["zones"],
+            fingerprint=fingerprint,
+            indicators=frames["indicators"],
+        )
+        origin = "file"
+    else:
+        why = "missing" if stored is None else "computed from other inputs"
+        logger.warning(
+            "accessibility tables in %s are %s: recomputing them in memory; run "
+            "`geoservice accessibility compute` to store them",
+            folder,
+            why,
+        )
+        result = compute_accessibility(
+            network, communes, offers, vocabulary, params, fingerprint=fingerprint
+        )
+        tables = AccessibilityTables(
+            communes=result.tables.communes,
+            zones=result.tables.zones,
+            fingerprint=fingerprint,
+            indicators=result.indicators,
+        )
+        origin = "recomputed"
+    return AccessibilityModel(
+        communes=communes,
+        offers=offers,
+        network=network,
+        vocabulary=vocabulary,
+        params=params,
+        tables=tables,
+        network_limits=network.limits,
+        tables_origin=origin,
     )
