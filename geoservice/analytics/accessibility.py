@@ -298,23 +298,25 @@ def commune_rows(
 ) -> pd.DataFrame:
     """The commune table's rows of one mode (one row per commune and target)."""
     offer_ids = offers["offer_id"].to_numpy(dtype=object)
-    frames = []
-    for target in targets:
-        fig = nearest_figures(times_s, target.mask(offers), params)
-        reached = np.isfinite(fig.time_s)
-        data: dict[str, Any] = {
-            "commune_code": communes["code"].to_numpy(dtype=object),
-            "mode": mode,
-            "target_type": target.type,
-            "target": target.value,
-            "time_s": np.where(reached, np.round(fig.time_s, 1), np.nan),
-            "nearest_offer_id": [offer_ids[j] if j >= 0 else None for j in fig.nearest],
-        }
-        for j, minutes in enumerate(params.thresholds_minutes):
-            data[threshold_column(minutes)] = fig.counts[:, j]
-        data["access_decay"] = np.round(fig.decay, 6)
-        frames.append(pd.DataFrame(data))
-    return pd.concat(frames, ignore_index=True)
+    codes = communes["code"].to_numpy(dtype=object)
+    n, t = len(codes), len(targets)
+    figures = [nearest_figures(times_s, target.mask(offers), params) for target in targets]
+    time_s = np.concatenate([f.time_s for f in figures]) if figures else np.zeros(0)
+    nearest = np.concatenate([f.nearest for f in figures]) if figures else np.zeros(0, int)
+    data: dict[str, Any] = {
+        "commune_code": np.tile(codes, t),
+        "mode": np.full(n * t, mode, dtype=object),
+        "target_type": np.repeat(np.array([x.type for x in targets], dtype=object), n),
+        "target": np.repeat(np.array([x.value for x in targets], dtype=object), n),
+        "time_s": np.where(np.isfinite(time_s), np.round(time_s, 1), np.nan),
+        "nearest_offer_id": [offer_ids[j] if j >= 0 else None for j in nearest],
+    }
+    for j, minutes in enumerate(params.thresholds_minutes):
+        data[threshold_column(minutes)] = (
+            np.concatenate([f.counts[:, j] for f in figures]) if figures else np.zeros(0, int)
+        )
+    data["access_decay"] = np.round(np.concatenate([f.decay for f in figures]), 6)
+    return pd.DataFrame(data)
 
 
 def commune_table(

@@ -50,53 +50,61 @@ def territory_indicators(
         ``no_car_modes``, ``share_no_car``, ``gap`` (= ``share_drive − share_no_car``).
     """
     themes = table[table["target_type"] == "theme"]
-    wide = themes.pivot_table(
-        index=["target", "commune_code"], columns="mode", values="time_s", dropna=False
+    codes = communes["code"].astype(str).to_numpy()
+    row_of = {c: i for i, c in enumerate(codes)}
+    n = len(codes)
+    pop = communes["population"].to_numpy(dtype=np.int64)
+    # time_s[mode][theme] → array over communes (inf: none / not reached)
+    times: dict[tuple[str, str], np.ndarray] = {}
+    for (mode, theme), group in themes.groupby(["mode", "target"], sort=False, observed=True):
+        arr = np.full(n, np.inf)
+        rows = np.fromiter((row_of[c] for c in group["commune_code"]), dtype=np.int64)
+        vals = group["time_s"].to_numpy(dtype=float, na_value=np.nan)
+        arr[rows] = np.nan_to_num(vals, nan=np.inf)
+        times[(str(mode), str(theme))] = arr
+    present = {mode for mode, _ in times}
+    no_car_modes = [m for m in params.no_car_modes if m in present]
+    offer_rows = np.fromiter(
+        (row_of.get(str(c), -1) for c in offers["commune_code"]), dtype=np.int64, count=len(offers)
     )
-    no_car_modes = [m for m in params.no_car_modes if m in wide.columns]
-    pop = communes.set_index("code")["population"].astype("int64")
-    rows = []
+    rows_out = []
     for level in levels:
-        zone_of = pd.Series(_zone_codes(communes, level).to_numpy(), index=communes["code"])
-        zone_pop = pop.groupby(zone_of).sum()
-        offer_zone = offers["commune_code"].map(zone_of)
+        zone_codes, zone_index = np.unique(
+            _zone_codes(communes, level).to_numpy(), return_inverse=True
+        )
+        k = len(zone_codes)
+        zone_pop = np.bincount(zone_index, weights=pop, minlength=k)
         for theme in vocabulary:
             has = np.fromiter((theme in tuple(t) for t in offers["themes"]), dtype=bool)
-            counts = offer_zone[has].value_counts()
-            key = wide.loc[theme] if theme in wide.index.get_level_values(0) else None
-            for zone, population in zone_pop.items():
-                members = zone_of.index[zone_of == zone]
-                member_pop = pop.loc[members].to_numpy()
-                share_drive = share_no_car = np.nan
-                if key is not None:
-                    sub = key.reindex(members)
-                    if "drive" in sub.columns:
-                        drive = sub["drive"].to_numpy(dtype=float, na_value=np.nan)
-                        ok = np.nan_to_num(drive, nan=np.inf) <= params.drive_minutes * 60
-                        share_drive = float(member_pop[ok].sum() / population)
-                    if no_car_modes:
-                        best = sub[no_car_modes].to_numpy(dtype=float, na_value=np.nan)
-                        best = np.nan_to_num(best, nan=np.inf).min(axis=1)
-                        ok = best <= params.no_car_minutes * 60
-                        share_no_car = float(member_pop[ok].sum() / population)
-                n_offers = int(counts.get(zone, 0))
-                rows.append(
+            located = offer_rows[has & (offer_rows >= 0)]
+            n_offers = np.bincount(zone_index[located], minlength=k)
+            share_drive = np.full(k, np.nan)
+            share_no_car = np.full(k, np.nan)
+            if ("drive", theme) in times:
+                ok = times[("drive", theme)] <= params.drive_minutes * 60
+                share_drive = np.bincount(zone_index, weights=pop * ok, minlength=k) / zone_pop
+            if no_car_modes and all((m, theme) in times for m in no_car_modes):
+                best = np.min([times[(m, theme)] for m in no_car_modes], axis=0)
+                ok = best <= params.no_car_minutes * 60
+                share_no_car = np.bincount(zone_index, weights=pop * ok, minlength=k) / zone_pop
+            for z in range(k):
+                rows_out.append(
                     {
                         "level": level,
-                        "zone_code": str(zone),
+                        "zone_code": str(zone_codes[z]),
                         "theme": theme,
-                        "population": int(population),
-                        "offers": n_offers,
-                        "offers_per_1000": round(1000 * n_offers / population, 6),
+                        "population": int(zone_pop[z]),
+                        "offers": int(n_offers[z]),
+                        "offers_per_1000": round(1000 * int(n_offers[z]) / zone_pop[z], 6),
                         "drive_minutes": params.drive_minutes,
-                        "share_drive": round(share_drive, 6),
+                        "share_drive": round(float(share_drive[z]), 6),
                         "no_car_minutes": params.no_car_minutes,
                         "no_car_modes": ",".join(no_car_modes),
-                        "share_no_car": round(share_no_car, 6),
-                        "gap": round(share_drive - share_no_car, 6),
+                        "share_no_car": round(float(share_no_car[z]), 6),
+                        "gap": round(float(share_drive[z] - share_no_car[z]), 6),
                     }
                 )
-    out = pd.DataFrame(rows)
+    out = pd.DataFrame(rows_out)
     for col in ("level", "zone_code", "theme", "no_car_modes"):
         out[col] = out[col].astype("string")
     return out.sort_values(["level", "zone_code", "theme"], ignore_index=True)

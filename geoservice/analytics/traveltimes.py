@@ -31,10 +31,13 @@ from typing import Protocol
 
 import numpy as np
 import scipy.sparse as sp
+import shapely
 from scipy.sparse.csgraph import dijkstra
+from scipy.spatial import cKDTree
 
 from geoservice.core.network import ModeNetwork
 from geoservice.core.routing import FloatArray, IntArray
+from geoservice.errors import OutsideCoverageError
 
 
 class OriginTask(Protocol):
@@ -109,6 +112,9 @@ def snap_points(
 ) -> PointSnaps:
     """Join points (EPSG:2154) to `net` like an origin: nearest nodes within the snap distance.
 
+    Vectorised equivalent of ``net.index.snap`` for every point (same nodes, same order:
+    by distance, then position), with a k-d tree over the same node coordinates.
+
     Raises
     ------
     OutsideCoverageError
@@ -116,15 +122,42 @@ def snap_points(
     """
     x = np.asarray(x_m, dtype=np.float64)
     y = np.asarray(y_m, dtype=np.float64)
-    k = net.snap_candidates
-    positions = np.zeros((len(x), k), dtype=np.int64)
-    access = np.full((len(x), k), np.inf)
-    for i in range(len(x)):
-        snap = net.index.snap(float(x[i]), float(y[i]), k, field=f"{field}.{i}")
-        found = len(snap.positions)
-        positions[i, :found] = snap.positions
-        access[i, :found] = net.access_time_s(snap.distances_m)
+    k = min(net.snap_candidates, len(net.x_m))
+    if len(x) == 0:
+        return PointSnaps(
+            x_m=x, y_m=y, positions=np.zeros((0, k), dtype=np.int64), access_s=np.zeros((0, k))
+        )
+    tree = _kdtree(net)
+    _, found = tree.query(np.column_stack([x, y]), k=k)
+    found = np.asarray(found, dtype=np.int64).reshape(len(x), k)
+    # Exact distances as NodeIndex computes them, then its order: distance, then position.
+    dist = np.hypot(net.x_m[found] - x[:, np.newaxis], net.y_m[found] - y[:, np.newaxis])
+    order = np.lexsort((found, dist), axis=1)
+    found = np.take_along_axis(found, order, axis=1)
+    dist = np.take_along_axis(dist, order, axis=1)
+    max_m = net.index.max_snap_m
+    inside = shapely.contains_xy(net.index.coverage, x, y)
+    bad = np.flatnonzero(~inside | (dist[:, 0] > max_m))
+    if len(bad):
+        i = int(bad[0])
+        net.index.snap(float(x[i]), float(y[i]), k, field=f"{field}.{i}")  # raises, with why
+        raise OutsideCoverageError(f"point {i} is outside the coverage", field=f"{field}.{i}")
+    keep = dist <= max_m
+    positions = np.where(keep, found, 0)
+    access = np.where(keep, net.access_time_s(dist), np.inf)
     return PointSnaps(x_m=x, y_m=y, positions=positions, access_s=access)
+
+
+_KDTREES: dict[int, tuple[ModeNetwork, cKDTree]] = {}
+
+
+def _kdtree(net: ModeNetwork) -> cKDTree:
+    """A k-d tree of `net`'s node coordinates (kept per network object)."""
+    cached = _KDTREES.get(id(net))
+    if cached is None or cached[0] is not net:
+        cached = (net, cKDTree(np.column_stack([net.x_m, net.y_m])))
+        _KDTREES[id(net)] = cached
+    return cached[1]
 
 
 def times_from_node_times(

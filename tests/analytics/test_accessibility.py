@@ -155,3 +155,20 @@ def test_decay_functions() -> None:
     assert logistic.decay_weight(np.array([30.0]))[0] == pytest.approx(0.5)
     w = logistic.decay_weight(np.array([0.0, 15.0, 30.0, 60.0]))
     assert (np.diff(w) < 0).all()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_vectorised_snapping_equals_node_index(runtime: Runtime, mode: str) -> None:
+    from geoservice.analytics.traveltimes import snap_points
+
+    assert runtime.network is not None
+    net = runtime.network.mode(mode)
+    x, y = commune_origins_m(runtime.communes)
+    ox, oy = points_m(runtime.offers)
+    px, py = np.concatenate([x, ox]), np.concatenate([y, oy])
+    snaps = snap_points(net, px, py)
+    for i in range(len(px)):
+        ref = net.index.snap(float(px[i]), float(py[i]), net.snap_candidates)
+        found = np.isfinite(snaps.access_s[i])
+        assert np.array_equal(snaps.positions[i][found], ref.positions)
+        assert np.allclose(snaps.access_s[i][found], net.access_time_s(ref.distances_m))
