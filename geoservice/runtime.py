@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 
 from geoservice import __version__
+from geoservice.core.timetable import Timetable
 from geoservice.errors import DataError, MissingDataError
 from geoservice.settings import Settings
 
@@ -53,6 +54,8 @@ class Runtime:
         Accessibility tables of the communes and zones, with the live travel-time sources
         of scenarios and suggestions (``data/accessibility/``, recomputed in memory when
         the inputs changed since they were written).
+    transit
+        The public-transport timetable (``data/transit/``), or None when not built.
     """
 
     settings: Settings
@@ -63,6 +66,7 @@ class Runtime:
     zones: Mapping[str, gpd.GeoDataFrame] = field(default_factory=dict)
     offers: gpd.GeoDataFrame = field(default_factory=lambda: _empty_frame())
     accessibility: AccessibilityModel | None = None
+    transit: Timetable | None = None
 
     def describe(self) -> dict[str, Any]:
         """The ``/health`` document."""
@@ -76,6 +80,7 @@ class Runtime:
                 "counts": self.counts(),
             },
             "network": self.network.describe() if self.network is not None else None,
+            "transit": self.transit.describe() if self.transit is not None else None,
         }
 
     def counts(self) -> dict[str, Any]:
@@ -135,6 +140,7 @@ def load_runtime(settings: Settings) -> Runtime:
         zones=load_zones(data_dir),
         offers=offers,
         network=network,
+        transit=_load_transit(settings),
         accessibility=load_accessibility(settings, communes, offers, network),
     )
 
@@ -203,3 +209,14 @@ def load_accessibility(
         network_limits=network.limits,
         tables_origin=origin,
     )
+
+
+def _load_transit(settings: Settings) -> Timetable | None:
+    """The timetable of ``data/transit/``, or None if that build step has not run."""
+    from geoservice.core.timetable import timetable_from_tables, transit_params_from_settings
+    from geoservice.io.gtfs import read_gtfs_dir
+
+    folder = settings.data_dir / str(settings.get("transit.out_subdir", "transit"))
+    if not (folder / "stop_times.txt").is_file():
+        return None
+    return timetable_from_tables(read_gtfs_dir(folder), transit_params_from_settings(settings))
