@@ -62,6 +62,15 @@ def _cmd_accessibility_compute(args: argparse.Namespace) -> int:
     communes = load_communes(settings.data_dir)
     offers = load_offers(settings.data_dir)
     network = load_road_network(settings)
+    transit = None
+    if "transit" in params.modes:
+        from geoservice.core.timetable import timetable_from_tables, transit_params_from_settings
+        from geoservice.io.gtfs import read_gtfs_dir
+
+        folder = settings.data_dir / str(settings.get("transit.out_subdir", "transit"))
+        if (folder / "stop_times.txt").is_file():
+            tables = read_gtfs_dir(folder)
+            transit = timetable_from_tables(tables, transit_params_from_settings(settings))
     executor = executor_from_options(args.scheduler, args.workers)
     total = len(communes) * len(params.modes)
     with tqdm(total=total, unit="origin", desc="accessibility", file=sys.stderr) as bar:
@@ -74,6 +83,7 @@ def _cmd_accessibility_compute(args: argparse.Namespace) -> int:
             executor=executor,
             progress=bar.update,
             fingerprint=fingerprint,
+            transit=transit,
         )
     out_dir = Path(args.out_dir) if args.out_dir else settings.data_dir / ACCESSIBILITY_DIR
     for path in write_accessibility_tables(out_dir, result.frames(), fingerprint, inputs):

@@ -132,6 +132,7 @@ def load_runtime(settings: Settings) -> Runtime:
     communes = load_communes(data_dir)
     offers = load_offers(data_dir)
     network = load_road_network(settings)
+    transit = _load_transit(settings)
     return Runtime(
         settings=settings,
         manifest=manifest,
@@ -140,8 +141,8 @@ def load_runtime(settings: Settings) -> Runtime:
         zones=load_zones(data_dir),
         offers=offers,
         network=network,
-        transit=_load_transit(settings),
-        accessibility=load_accessibility(settings, communes, offers, network),
+        transit=transit,
+        accessibility=load_accessibility(settings, communes, offers, network, transit),
     )
 
 
@@ -150,6 +151,7 @@ def load_accessibility(
     communes: gpd.GeoDataFrame,
     offers: gpd.GeoDataFrame,
     network: RoadNetwork,
+    transit: Timetable | None = None,
 ) -> AccessibilityModel:
     """The stored accessibility tables, or tables recomputed in memory (with a warning in the
     log) when ``data/accessibility/`` is missing or was computed from other inputs."""
@@ -190,7 +192,7 @@ def load_accessibility(
             why,
         )
         result = compute_accessibility(
-            network, communes, offers, vocabulary, params, fingerprint=fingerprint
+            network, communes, offers, vocabulary, params, fingerprint=fingerprint, transit=transit
         )
         tables = AccessibilityTables(
             communes=result.tables.communes,
@@ -208,6 +210,7 @@ def load_accessibility(
         tables=tables,
         network_limits=network.limits,
         tables_origin=origin,
+        transit=transit,
     )
 
 

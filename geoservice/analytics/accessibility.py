@@ -26,10 +26,12 @@ departure window) adds rows with ``mode = "transit"`` without changing any colum
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import geopandas as gpd
@@ -43,14 +45,17 @@ from geoservice.analytics.executors import (
     SerialExecutor,
     run_tasks,
 )
+from geoservice.analytics.transit_times import TransitTimeSource, TransitWindow
 from geoservice.analytics.traveltimes import RoadTimeSource, TravelTimeSource
 from geoservice.core.network import RoadNetwork
 from geoservice.core.offers import CATEGORIES
 from geoservice.core.routing import FloatArray
 from geoservice.core.snapping import METRIC_CRS
+from geoservice.core.timetable import Timetable
 from geoservice.errors import DataError, InvalidParameterError, MissingColumnError
 
 BoolArray = npt.NDArray[np.bool_]
+logger = logging.getLogger(__name__)
 
 #: Zone levels of the aggregated tables, and the commune column holding each zone's code.
 LEVELS: Mapping[str, str] = {
@@ -61,7 +66,7 @@ LEVELS: Mapping[str, str] = {
 }
 TARGET_TYPES = ("theme", "category")
 #: Bumped when the table layout or the model changes (part of the inputs fingerprint).
-TABLE_VERSION = "1"
+TABLE_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,8 @@ class AccessibilityParams:
     drive_minutes, no_car_minutes, no_car_modes
         Territory indicators: share within `drive_minutes` by car, within `no_car_minutes`
         by the best of `no_car_modes`.
+    transit_window
+        Departure window of the transit figures (``[accessibility.transit]``).
     """
 
     modes: tuple[str, ...] = ("drive", "bike", "walk")
@@ -112,6 +119,9 @@ class AccessibilityParams:
     drive_minutes: int = 20
     no_car_minutes: int = 45
     no_car_modes: tuple[str, ...] = ("bike", "walk")
+    transit_window: TransitWindow = field(
+        default_factory=lambda: TransitWindow(date(2025, 2, 4), 8 * 3600, 120)
+    )
 
     @classmethod
     def from_section(cls, table: Mapping[str, Any]) -> AccessibilityParams:
@@ -150,6 +160,7 @@ class AccessibilityParams:
             drive_minutes=int(ind.get("drive_minutes", defaults.drive_minutes)),
             no_car_minutes=int(ind.get("no_car_minutes", defaults.no_car_minutes)),
             no_car_modes=tuple(str(m) for m in ind.get("no_car_modes", defaults.no_car_modes)),
+            transit_window=TransitWindow.from_section(dict(table.get("transit", {}))),
         )
         if params.decay not in {"exponential", "logistic"}:
             raise InvalidParameterError(
@@ -435,6 +446,40 @@ def road_sources(
     }
 
 
+def travel_time_sources(
+    network: RoadNetwork,
+    communes: gpd.GeoDataFrame,
+    modes: Iterable[str],
+    *,
+    transit: Timetable | None = None,
+    transit_window: TransitWindow | None = None,
+) -> dict[str, TravelTimeSource]:
+    """The sources of `modes`: road modes, and ``transit`` when a timetable is given.
+
+    ``transit`` is left out (with a warning in the log) when there is no timetable.
+    """
+    wanted = list(modes)
+    road = [m for m in wanted if m != "transit"]
+    sources = road_sources(network, communes, road)
+    if "transit" in wanted:
+        if transit is None:
+            logger.warning("no transit timetable loaded: the tables leave mode 'transit' out")
+        else:
+            walk = sources.get("walk") or road_sources(network, communes, ["walk"])["walk"]
+            if not isinstance(walk, RoadTimeSource):
+                raise DataError("the walk source must be a road source")
+            x, y = commune_origins_m(communes)
+            sources["transit"] = TransitTimeSource(
+                transit,
+                walk,
+                network.mode("walk"),
+                x,
+                y,
+                transit_window or TransitWindow(date(2025, 2, 4), 8 * 3600, 120),
+            )
+    return sources
+
+
 def compute_offer_times(
     sources: Mapping[str, TravelTimeSource],
     offers: gpd.GeoDataFrame,
@@ -495,8 +540,10 @@ class AccessibilityModel:
         What the road network leaves out (stated in responses).
     tables_origin
         ``"file"`` (read from ``data/accessibility/``) or ``"recomputed"`` (inputs changed).
+    transit
+        The timetable of the ``transit`` mode, if loaded.
     source_factory
-        Builds the source of a mode (default: road sources from the commune origins).
+        Builds the source of a mode (default: road and transit sources from the communes).
     """
 
     communes: gpd.GeoDataFrame
@@ -507,6 +554,7 @@ class AccessibilityModel:
     tables: AccessibilityTables
     network_limits: str = ""
     tables_origin: str = "file"
+    transit: Timetable | None = None
     source_factory: Callable[[str], TravelTimeSource] | None = None
     _sources: dict[str, TravelTimeSource] = field(default_factory=dict, repr=False)
     _offer_times: dict[str, FloatArray] = field(default_factory=dict, repr=False)
@@ -533,7 +581,13 @@ class AccessibilityModel:
                 if self.source_factory is not None:
                     self._sources[mode] = self.source_factory(mode)
                 else:
-                    self._sources[mode] = road_sources(self.network, self.communes, [mode])[mode]
+                    self._sources[mode] = travel_time_sources(
+                        self.network,
+                        self.communes,
+                        [mode],
+                        transit=self.transit,
+                        transit_window=self.params.transit_window,
+                    )[mode]
             return self._sources[mode]
 
     def offer_times(self, mode: str) -> FloatArray:

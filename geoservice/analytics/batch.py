@@ -17,13 +17,14 @@ from geoservice.analytics.accessibility import (
     AccessibilityTables,
     compute_offer_times,
     compute_tables,
-    road_sources,
+    travel_time_sources,
 )
 from geoservice.analytics.executors import OriginExecutor, ProgressCallback
 from geoservice.analytics.indicators import territory_indicators
 from geoservice.analytics.traveltimes import TravelTimeSource
 from geoservice.core.network import RoadNetwork
 from geoservice.core.routing import FloatArray
+from geoservice.core.timetable import Timetable
 
 
 @dataclass(frozen=True)
@@ -64,9 +65,16 @@ def compute_accessibility(
     progress: ProgressCallback | None = None,
     fingerprint: str = "",
     sources: Mapping[str, TravelTimeSource] | None = None,
+    transit: Timetable | None = None,
 ) -> BatchResult:
-    """Compute every table for ``params.modes`` (road modes unless `sources` says otherwise)."""
-    sources = sources or road_sources(network, communes, params.modes)
+    """Compute every table for ``params.modes`` (``transit`` only with a timetable)."""
+    sources = sources or travel_time_sources(
+        network,
+        communes,
+        params.modes,
+        transit=transit,
+        transit_window=params.transit_window,
+    )
     times = compute_offer_times(
         sources, offers, executor=executor, chunk_size=params.chunk_size, progress=progress
     )

@@ -26,7 +26,7 @@ ACCESSIBILITY_DIR = "accessibility"
 TABLE_FILES = ("communes", "zones", "indicators")
 FINGERPRINT_FILE = "fingerprint.json"
 #: Configuration tables the figures depend on.
-CONFIG_TABLES = ("accessibility", "network", "themes")
+CONFIG_TABLES = ("accessibility", "network", "themes", "transit")
 _METADATA_KEY = b"geoservice.fingerprint"
 
 
@@ -47,7 +47,7 @@ def _plain(value: Any) -> Any:
 
 
 def input_files(settings: Settings) -> list[Path]:
-    """The files the tables are computed from (offers, communes, road network)."""
+    """The files the tables are computed from (offers, communes, road network, timetable)."""
     data_dir = settings.data_dir
     files = [data_dir / "offers.geojson", data_dir / "communes.geojson"]
     source = str(settings.get("network.source", "travelmapping"))
@@ -55,6 +55,9 @@ def input_files(settings: Settings) -> list[Path]:
         files += sorted((data_dir / "roads").glob("*"))
     else:
         files.append(settings.path("network.source"))
+    if "transit" in tuple(settings.get("accessibility.modes", ())):
+        folder = data_dir / str(settings.get("transit.out_subdir", "transit"))
+        files += sorted(p for p in folder.glob("*") if p.is_file())
     return files
 
 

@@ -38,10 +38,6 @@ blp = Blueprint(
 
 LEVELS = ("commune", "canton", "epci", "arrondissement", "departement")
 FORMATS = ("json", "geojson", "csv")
-TRANSIT_NOTE = (
-    "transit is not in the tables yet: it joins as mode 'transit' once the RAPTOR source is "
-    "available; 'without a car' figures use the best of bike and walk"
-)
 
 
 def _model() -> AccessibilityModel:
@@ -61,12 +57,24 @@ def _metadata(model: AccessibilityModel) -> dict[str, Any]:
         "origins": "each commune's representative point (inside its polygon; no town-hall "
         "coordinates in the data)",
         "modes": list(model.modes),
-        "transit": TRANSIT_NOTE,
+        "transit": _transit_note(model),
         "tables": {
             "fingerprint": model.tables.fingerprint,
             "source": model.tables_origin,
         },
     }
+
+
+def _transit_note(model: AccessibilityModel) -> str:
+    if "transit" not in model.modes:
+        return "no transit timetable loaded: mode 'transit' is not in the tables"
+    w = model.params.transit_window
+    return (
+        f"transit: walk + TER trains and coaches + walk; {w.statistic} door-to-door time over "
+        f"departures every minute from {w.start_s // 3600:02d}:{w.start_s % 3600 // 60:02d} "
+        f"for {w.window_minutes} min on {w.day.isoformat()} (a date outside the feed's "
+        "validity maps to the same weekday inside it); the walk-only trip is always allowed"
+    )
 
 
 def _target_and_mode(model: AccessibilityModel, args: dict[str, Any]) -> tuple[Target, str]:
@@ -105,7 +113,7 @@ class TargetQuerySchema(Schema):
     theme = fields.String(metadata={"description": "theme id (see config/themes.toml)"})
     category = fields.String(metadata={"description": "museum, cinema, library or festival"})
     mode = fields.String(
-        load_default="drive", metadata={"description": "drive, bike or walk (transit later)"}
+        load_default="drive", metadata={"description": "drive, bike, walk or transit"}
     )
 
 

@@ -68,14 +68,31 @@ def test_nevers_has_cinema_library_museum_within_5_minutes_by_car(
 def test_table_shape_and_modes(model: AccessibilityModel) -> None:
     table = model.tables.communes
     n_targets = len(model.vocabulary) + 4
-    assert len(table) == 309 * n_targets * 3
-    assert model.modes == ("bike", "drive", "walk")
+    assert len(table) == 309 * n_targets * 4
+    assert model.modes == ("bike", "drive", "transit", "walk")
     # every commune reaches a library (the target with most offers) in finite time
     lib = table[(table["target"] == "library")]
     assert lib["time_s"].notna().all()
     # walking is never faster than driving to the nearest offer (same origins, slower speeds)
     wide = table.pivot_table(index=["target", "commune_code"], columns="mode", values="time_s")
     assert (wide["walk"] >= wide["bike"] - 1e-6).all()
+    # transit includes walking all the way: never slower than walking, faster for some
+    assert (wide["transit"] <= wide["walk"] + 1e-6).all()
+    assert (wide["transit"] < wide["walk"] - 60).any()
+
+
+def test_transit_beats_walking_where_a_station_is_near(model: AccessibilityModel) -> None:
+    """From a town with a TER station, the train beats walking to a distant festival."""
+    assert model.transit is not None
+    cosne = "58086"  # Cosne-Cours-sur-Loire, TER station on the Paris–Nevers line
+    rows = model.tables.communes
+    pick = rows[(rows["commune_code"] == cosne) & (rows["target"] == "multidisciplinary")]
+    by_mode = pick.set_index("mode")["time_s"]
+    assert by_mode["transit"] < by_mode["walk"] - 3600
+    assert by_mode["transit"] > by_mode["drive"]
+    window = model.params.transit_window
+    assert window.window_minutes == 120
+    assert window.statistic == "median"
 
 
 def test_population_weighted_figures_sum_to_departement(model: AccessibilityModel) -> None:
@@ -108,7 +125,12 @@ def test_committed_tables_match_inputs_and_recomputation(
     assert model.tables_origin == "file"
     assert runtime.network is not None
     result = compute_accessibility(
-        runtime.network, runtime.communes, runtime.offers, model.vocabulary, model.params
+        runtime.network,
+        runtime.communes,
+        runtime.offers,
+        model.vocabulary,
+        model.params,
+        transit=runtime.transit,
     )
     pd.testing.assert_frame_equal(result.tables.communes, model.tables.communes, check_dtype=False)
     pd.testing.assert_frame_equal(result.tables.zones, model.tables.zones, check_dtype=False)
@@ -134,7 +156,9 @@ def test_changed_inputs_are_recomputed_with_a_warning(
     changed = settings.with_overrides({"accessibility.decay.half_life_minutes": 10.0})
     assert runtime.network is not None
     with caplog.at_level(logging.WARNING, logger="geoservice.runtime"):
-        model = load_accessibility(changed, runtime.communes, runtime.offers, runtime.network)
+        model = load_accessibility(
+            changed, runtime.communes, runtime.offers, runtime.network, runtime.transit
+        )
     assert model.tables_origin == "recomputed"
     assert "recomputing" in caplog.text
     assert runtime.accessibility is not None

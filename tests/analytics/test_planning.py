@@ -111,7 +111,7 @@ def test_scenario_bad_inputs_name_the_field(model: AccessibilityModel) -> None:
         run_scenario(model, target, "drive", add=[NewVenue(category="cinema", lon=2.35, lat=48.85)])
     assert e2.value.field == "add.0"
     with pytest.raises(InvalidParameterError) as e:
-        run_scenario(model, target, "transit")
+        run_scenario(model, target, "plane")
     assert e.value.field == "mode"
 
 
@@ -175,4 +175,4 @@ def test_territory_indicators(model: AccessibilityModel) -> None:
         assert np.allclose(rows["offers_per_1000"], expected, atol=1e-6)
     assert np.allclose(ind["gap"], ind["share_drive"] - ind["share_no_car"], atol=2e-6)
     assert ind["share_drive"].between(0, 1).all()
-    assert (ind["no_car_modes"] == "bike,walk").all()
+    assert (ind["no_car_modes"] == "bike,walk,transit").all()

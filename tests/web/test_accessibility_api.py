@@ -65,7 +65,7 @@ def test_accessibility_bad_inputs(client: FlaskClient) -> None:
     assert "books" in body["allowed"]
     body = _problem(client.get("/api/v1/accessibility?theme=books&mode=plane"), 400)
     assert body["invalid_params"][0]["name"] == "mode"
-    assert body["allowed"] == ["bike", "drive", "walk"]
+    assert body["allowed"] == ["bike", "drive", "transit", "walk"]
     body = _problem(client.get("/api/v1/accessibility?category=zoo"), 400)
     assert body["invalid_params"][0]["name"] == "category"
     body = _problem(client.get("/api/v1/accessibility?theme=books&level=region"), 400)
