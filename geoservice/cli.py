@@ -71,7 +71,7 @@ def _cmd_accessibility_compute(args: argparse.Namespace) -> int:
         if (folder / "stop_times.txt").is_file():
             tables = read_gtfs_dir(folder)
             transit = timetable_from_tables(tables, transit_params_from_settings(settings))
-    executor = executor_from_options(args.scheduler, args.workers)
+    executor = executor_from_options(args.scheduler, args.workers, timeout_s=args.scheduler_timeout)
     total = len(communes) * len(params.modes)
     with tqdm(total=total, unit="origin", desc="accessibility", file=sys.stderr) as bar:
         result = compute_accessibility(
@@ -191,6 +191,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--scheduler",
         metavar="ADDRESS",
         help="Dask distributed scheduler (tcp://host:8786); default: local processes",
+    )
+    compute.add_argument(
+        "--scheduler-timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="how long to try to reach the scheduler (default 30)",
     )
     compute.add_argument(
         "--workers", type=int, help="local worker processes (default: one per core; 1: serial)"

@@ -154,10 +154,12 @@ class DaskExecutor:
             client.close()
 
 
-def executor_from_options(scheduler: str | None, workers: int | None) -> OriginExecutor:
+def executor_from_options(
+    scheduler: str | None, workers: int | None, *, timeout_s: float = 30.0
+) -> OriginExecutor:
     """Dask when a scheduler address is given, else local processes (``workers`` ≤ 1: serial)."""
     if scheduler:
-        return DaskExecutor(scheduler)
+        return DaskExecutor(scheduler, timeout_s=timeout_s)
     if workers is not None and workers <= 1:
         return SerialExecutor()
     return ProcessExecutor(max_workers=workers)
