@@ -81,6 +81,16 @@ class Runtime:
             },
             "network": self.network.describe() if self.network is not None else None,
             "transit": self.transit.describe() if self.transit is not None else None,
+            "accessibility": (
+                {
+                    "tables": self.accessibility.tables_origin,
+                    "fingerprint": self.accessibility.tables.fingerprint,
+                    "modes": list(self.accessibility.modes),
+                    "rows": len(self.accessibility.tables.communes),
+                }
+                if self.accessibility is not None
+                else None
+            ),
         }
 
     def counts(self) -> dict[str, Any]:

@@ -42,14 +42,23 @@ def test_chunking_does_not_change_values(task: RoadOriginTask) -> None:
 
 
 @pytest.mark.slow
-def test_dask_and_process_results_equal_serial(task: RoadOriginTask) -> None:
+def test_dask_and_process_results_equal_serial(task: RoadOriginTask, runtime: Runtime) -> None:
     from distributed import LocalCluster
 
+    assert runtime.accessibility is not None
+    transit_source = runtime.accessibility.source("transit")
+    ox, oy = points_m(runtime.offers)
+    transit_task = transit_source.task_to(ox[:40], oy[:40])
     serial = run_task(task, SerialExecutor(), chunk_size=100)
+    transit_serial = run_task(transit_task, SerialExecutor(), chunk_size=309)
     with LocalCluster(
         n_workers=1, processes=False, threads_per_worker=1, dashboard_address=None
     ) as cluster:
-        dask = run_task(task, DaskExecutor(cluster.scheduler_address), chunk_size=100)
+        executor = DaskExecutor(cluster.scheduler_address)
+        dask = run_task(task, executor, chunk_size=100)
+        transit_dask = run_task(transit_task, executor, chunk_size=50)
     assert np.array_equal(dask, serial)
+    assert np.array_equal(transit_dask, transit_serial)
+    assert np.isfinite(transit_serial).all()
     local = run_task(task, ProcessExecutor(max_workers=2), chunk_size=160)
     assert np.array_equal(local, serial)

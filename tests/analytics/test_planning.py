@@ -50,7 +50,7 @@ def test_scenario_before_equals_table(model: AccessibilityModel) -> None:
     assert (result.thresholds["population_newly_within"] == 0).all()
 
 
-@pytest.mark.parametrize("mode", ["drive", "walk"])
+@pytest.mark.parametrize("mode", ["drive", "walk", "transit"])
 def test_removing_never_improves_adding_never_worsens(model: AccessibilityModel, mode: str) -> None:
     """Property over seeded random offers: removal ≥ before, addition ≤ before, per commune."""
     rng = np.random.default_rng(2026)

@@ -176,3 +176,33 @@ def test_openapi_lists_planning_endpoints(client: FlaskClient) -> None:
     for path in ("/api/v1/accessibility", "/api/v1/underserved", "/api/v1/scenarios",
                  "/api/v1/suggestions"):  # fmt: skip
         assert path in paths
+
+
+def test_transit_mode_in_every_endpoint(client: FlaskClient) -> None:
+    body = client.get("/api/v1/accessibility?theme=books&mode=transit&level=epci").get_json()
+    assert sum(i["population"] for i in body["items"]) == TOTAL_POPULATION
+    assert "RAPTOR" in body["metadata"]["transit"] or "TER" in body["metadata"]["transit"]
+    walk = client.get("/api/v1/underserved?category=library&mode=walk&threshold_minutes=30")
+    transit = client.get("/api/v1/underserved?category=library&mode=transit&threshold_minutes=30")
+    assert transit.get_json()["population_beyond"] <= walk.get_json()["population_beyond"]
+    steps = client.get(
+        "/api/v1/suggestions?category=cinema&mode=transit&threshold_minutes=45&k=2"
+    ).get_json()["steps"]
+    assert steps
+    assert steps[0]["gain_population"] > 0
+    response = client.post(
+        "/api/v1/scenarios",
+        json={"theme": "books", "mode": "transit",
+              "add": [{"category": "library", "themes": ["books"], "commune": "58092"}]},
+    )  # fmt: skip
+    assert response.status_code == 200
+    crux = next(c for c in response.get_json()["communes"] if c["code"] == "58092")
+    assert crux["time_s_after"] <= crux["time_s_before"]
+
+
+def test_health_reports_the_tables(client: FlaskClient) -> None:
+    block = client.get("/health").get_json()["accessibility"]
+    assert block["tables"] == "file"  # the committed tables match the inputs
+    assert block["modes"] == ["bike", "drive", "transit", "walk"]
+    assert block["rows"] == 309 * 13 * 4
+    assert len(block["fingerprint"]) == 64
