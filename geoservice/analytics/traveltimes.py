@@ -26,6 +26,7 @@ one virtual source row per origin, whose entries are that origin's access legs.
 from __future__ import annotations
 
 import threading
+import weakref
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -148,16 +149,19 @@ def snap_points(
     return PointSnaps(x_m=x, y_m=y, positions=positions, access_s=access)
 
 
-_KDTREES: dict[int, tuple[ModeNetwork, cKDTree]] = {}
+#: k-d tree of each mode network's nodes, dropped with the network.
+_KDTREES: weakref.WeakKeyDictionary[ModeNetwork, cKDTree] = weakref.WeakKeyDictionary()
+_KDTREES_LOCK = threading.Lock()
 
 
 def _kdtree(net: ModeNetwork) -> cKDTree:
-    """A k-d tree of `net`'s node coordinates (kept per network object)."""
-    cached = _KDTREES.get(id(net))
-    if cached is None or cached[0] is not net:
-        cached = (net, cKDTree(np.column_stack([net.x_m, net.y_m])))
-        _KDTREES[id(net)] = cached
-    return cached[1]
+    """A k-d tree of `net`'s node coordinates (built on first use, kept with the network)."""
+    with _KDTREES_LOCK:
+        tree = _KDTREES.get(net)
+        if tree is None:
+            tree = cKDTree(np.column_stack([net.x_m, net.y_m]))
+            _KDTREES[net] = tree
+        return tree
 
 
 def times_from_node_times(

@@ -169,6 +169,9 @@ def _table(model: AccessibilityModel, target: Target, mode: str, level: str) -> 
         rows = model.commune_figures(target, mode)
         rows = rows.rename(columns={"commune_code": "code"})
         rows.insert(0, "code", rows.pop("code"))
+        names = model.offers.set_index("offer_id")["name"]
+        at = list(rows.columns).index("nearest_offer_id") + 1
+        rows.insert(at, "nearest_offer_name", rows["nearest_offer_id"].map(names))
         return rows.drop(columns=["mode", "target_type", "target"])
     z = model.tables.zones
     rows = z[

@@ -32,6 +32,7 @@ def test_accessibility_json_commune_level(client: FlaskClient) -> None:
     nevers = next(i for i in items if i["code"] == "58194")
     assert nevers["time_s"] <= 300
     assert nevers["nearest_offer_id"].startswith("cnc:")
+    assert nevers["nearest_offer_name"]
 
 
 @pytest.mark.parametrize("level", ["canton", "epci", "arrondissement", "departement"])
