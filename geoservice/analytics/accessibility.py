@@ -20,8 +20,11 @@ or an offer category) the commune table holds:
 Zone tables (canton, EPCI, arrondissement, département) are population-weighted: inhabitants
 of the zone's communes, the number and share of them whose commune is within each of
 ``population_thresholds_minutes``, and the population-weighted mean ``time_s``. Formulas:
-``docs/indicators.md``. The table has a ``mode`` dimension: a transit source (RAPTOR over a
-departure window) adds rows with ``mode = "transit"`` without changing any column.
+``docs/indicators.md``. The tables have a ``mode`` dimension: every
+:class:`~geoservice.analytics.traveltimes.TravelTimeSource` adds its rows — road modes
+(:class:`~geoservice.analytics.traveltimes.RoadTimeSource`) and ``transit``
+(:class:`~geoservice.analytics.transit_times.TransitTimeSource`, RAPTOR over a departure
+window), left out when no timetable is loaded.
 """
 
 from __future__ import annotations
