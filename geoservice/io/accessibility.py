@@ -52,7 +52,7 @@ def input_files(settings: Settings) -> list[Path]:
     files = [data_dir / "offers.geojson", data_dir / "communes.geojson"]
     source = str(settings.get("network.source", "travelmapping"))
     if source == "travelmapping":
-        files += sorted((data_dir / "roads").glob("*"))
+        files += sorted(p for p in (data_dir / "roads").glob("*") if p.is_file())
     else:
         files.append(settings.path("network.source"))
     if "transit" in tuple(settings.get("accessibility.modes", ())):
