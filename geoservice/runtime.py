@@ -9,7 +9,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import geopandas as gpd
+
 from geoservice import __version__
+from geoservice.core.timetable import Timetable
 from geoservice.errors import DataError, MissingDataError
 from geoservice.settings import Settings
 
@@ -32,14 +35,29 @@ class Runtime:
         Content of ``data/MANIFEST.json``: sources, outputs and their sha256.
     built_at
         When the derived files were written (modification time of the manifest), UTC.
+    communes
+        The current communes, EPSG:4326, sorted by ``code``: ``code`` (INSEE), ``name``,
+        ``population``, ``canton``, ``epci`` (SIREN), ``arrondissement``, polygons.
+    zones
+        ``canton`` / ``epci`` / ``arrondissement`` / ``departement`` → EPSG:4326 polygons
+        with ``code``, ``name``, ``population``.
+    offers
+        The published cultural offers, EPSG:4326 points (columns in
+        :data:`geoservice.core.offers.OFFER_COLUMNS`), sorted by ``offer_id``.
     network
         The road network with its per-mode routers (``[network] source``).
+    transit
+        The public-transport timetable (``data/transit/``), or None when not built.
     """
 
     settings: Settings
     manifest: Mapping[str, Any] = field(default_factory=dict)
     built_at: datetime | None = None
     network: RoadNetwork | None = None
+    communes: gpd.GeoDataFrame = field(default_factory=lambda: _empty_frame())
+    zones: Mapping[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    offers: gpd.GeoDataFrame = field(default_factory=lambda: _empty_frame())
+    transit: Timetable | None = None
 
     def describe(self) -> dict[str, Any]:
         """The ``/health`` document."""
@@ -50,9 +68,33 @@ class Runtime:
                 "built_at": self.built_at.isoformat() if self.built_at else None,
                 "outputs": self.manifest.get("outputs", {}),
                 "sources": self.manifest.get("sources", {}),
+                "counts": self.counts(),
             },
             "network": self.network.describe() if self.network is not None else None,
+            "transit": self.transit.describe() if self.transit is not None else None,
         }
+
+    def counts(self) -> dict[str, Any]:
+        """Sizes of the loaded data: communes, zones per level, offers per category."""
+        by_category: dict[str, int] = {}
+        if "category" in self.offers.columns:
+            by_category = {
+                str(k): int(v)
+                for k, v in self.offers["category"].value_counts().sort_index().items()
+            }
+        return {
+            "communes": len(self.communes),
+            "population": int(self.communes["population"].sum())
+            if "population" in self.communes.columns
+            else 0,
+            "zones": {level: len(frame) for level, frame in self.zones.items()},
+            "offers": len(self.offers),
+            "offers_by_category": by_category,
+        }
+
+
+def _empty_frame() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")
 
 
 def read_manifest(data_dir: Path) -> tuple[dict[str, Any], datetime]:
@@ -73,7 +115,29 @@ def read_manifest(data_dir: Path) -> tuple[dict[str, Any], datetime]:
 def load_runtime(settings: Settings) -> Runtime:
     """Load every derived file the service needs from ``settings.data_dir``."""
     from geoservice.io.network import load_road_network
+    from geoservice.io.offers import load_offers
+    from geoservice.io.territory import load_communes, load_zones
 
-    manifest, built_at = read_manifest(settings.data_dir)
-    network = load_road_network(settings)
-    return Runtime(settings=settings, manifest=manifest, built_at=built_at, network=network)
+    data_dir = settings.data_dir
+    manifest, built_at = read_manifest(data_dir)
+    return Runtime(
+        settings=settings,
+        manifest=manifest,
+        built_at=built_at,
+        communes=load_communes(data_dir),
+        zones=load_zones(data_dir),
+        offers=load_offers(data_dir),
+        network=load_road_network(settings),
+        transit=_load_transit(settings),
+    )
+
+
+def _load_transit(settings: Settings) -> Timetable | None:
+    """The timetable of ``data/transit/``, or None if that build step has not run."""
+    from geoservice.core.timetable import timetable_from_tables, transit_params_from_settings
+    from geoservice.io.gtfs import read_gtfs_dir
+
+    folder = settings.data_dir / str(settings.get("transit.out_subdir", "transit"))
+    if not (folder / "stop_times.txt").is_file():
+        return None
+    return timetable_from_tables(read_gtfs_dir(folder), transit_params_from_settings(settings))

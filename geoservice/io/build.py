@@ -72,9 +72,17 @@ def sha256_file(path: Path) -> str:
 
 def default_steps() -> list[tuple[str, BuildStep]]:
     """The build steps, in order."""
+    from geoservice.io.gtfs import build_transit  # gtfs imports this module
+    from geoservice.io.offers import build_offers
+    from geoservice.io.territory import build_territory
     from geoservice.io.travelmapping import build_roads
 
-    return [("roads", build_roads)]
+    return [
+        ("territory", build_territory),
+        ("offers", build_offers),
+        ("roads", build_roads),
+        ("transit", build_transit),
+    ]
 
 
 def build_data(

@@ -53,7 +53,6 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         OPENAPI_URL_PREFIX=API_PREFIX,
         OPENAPI_JSON_PATH="openapi.json",
         MAX_CONTENT_LENGTH=int(settings.get("api.max_body_bytes", 1_000_000)),
-        JSON_SORT_KEYS=False,
         API_SPEC_OPTIONS={
             "info": {
                 "description": (
@@ -65,6 +64,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         },
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions[EXTENSION_KEY] = runtime
 
     api = Api(app)
@@ -83,9 +83,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
 def _resource_blueprints() -> list[flask_smorest.Blueprint]:
     """The /api/v1 resources, one blueprint each."""
-    from geoservice.web import isochrones
+    from geoservice.web import communes, isochrones, offers, transit
 
-    return [isochrones.blp]
+    return [communes.blp, offers.blp, isochrones.blp, transit.blp]
 
 
 def _root_blueprints() -> list[flask_smorest.Blueprint]:

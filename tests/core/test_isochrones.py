@@ -182,8 +182,8 @@ def test_population_by_commune_area_share(
     assert index.total == 201_417  # SOURCES.md §2
     everything = shapely.box(0, 6_000_000, 1_300_000, 7_200_000)  # all of France, EPSG:2154
     assert index.population_within(everything) == pytest.approx(201_417)
-    nevers = communes_with_population.to_crs("EPSG:2154").set_index("nom").geometry["Nevers"]
-    nevers_pop = float(communes_with_population.set_index("nom")["population"]["Nevers"])
+    nevers = communes_with_population.to_crs("EPSG:2154").set_index("name").geometry["Nevers"]
+    nevers_pop = float(communes_with_population.set_index("name")["population"]["Nevers"])
     assert index.population_within(nevers) == pytest.approx(nevers_pop, rel=1e-3)
     west_half = shapely.box(0, 0, nevers.centroid.x, 8_000_000).intersection(nevers)
     share = west_half.area / nevers.area

@@ -43,6 +43,8 @@ def test_get_isochrones(client: FlaskClient) -> None:
     assert props["group_index"] == 0
     assert props["center"] == NEVERS
     assert props["area_km2"] > 100
+    # Nevers alone has 33,085 inhabitants (INSEE); the 30-min band holds more, not everyone.
+    assert 33_085 < props["population"] < 201_417
     assert body["info"]["main_roads_only"] is True
     assert "main roads only" in body["info"]["notice"]
     minx, miny, maxx, maxy = body["bbox"]
