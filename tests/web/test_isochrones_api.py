@@ -134,6 +134,13 @@ def test_limits_are_422_naming_the_limit(client: FlaskClient, query: str, limit:
     assert limit in problem["detail"]
 
 
+def test_tiny_interval_is_refused_before_any_work(client: FlaskClient) -> None:
+    body = {"locations": [NEVERS], "range": [3600], "interval": 0.001}
+    problem = _problem(client.post("/api/v1/isochrones", json=body), 422)
+    assert "max_bands" in problem["detail"]
+    assert problem["invalid_params"][0]["name"] == "interval"
+
+
 def test_too_many_locations(client: FlaskClient) -> None:
     body = {"locations": [NEVERS] * 6, "range": [600]}
     problem = _problem(client.post("/api/v1/isochrones", json=body), 422)
