@@ -101,7 +101,8 @@ export function createCitizenView(ctx) {
   let origin = null; // {lon, lat, label}
   let controller = null;
   let markers = new Map();
-  let rankingRefusesTransit = false;
+  // The ranking documents its modes in the OpenAPI document; a refusal is remembered too.
+  let rankingRefusesTransit = !/transit/.test(ctx.describeParam("GET", "/api/v1/reachable", "mode"));
   {
     // Default departure: today, next full hour (local time).
     const d = new Date();

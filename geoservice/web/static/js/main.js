@@ -193,9 +193,16 @@ async function start() {
   const has = (method, path) => Boolean(paths[path] && paths[path][method.toLowerCase()]);
   const hasPrefix = (method, prefix) =>
     Object.keys(paths).some((p) => p.startsWith(prefix) && paths[p][method.toLowerCase()]);
+  /** The description of a query parameter in the OpenAPI document ("" when absent). */
+  const describeParam = (method, path, name) => {
+    const op = paths[path] && paths[path][method.toLowerCase()];
+    const param = op && (op.parameters || []).find((p) => p.name === name);
+    return (param && param.description) || "";
+  };
   const ctx = {
     has,
     hasPrefix,
+    describeParam,
     L,
     map,
     config,
