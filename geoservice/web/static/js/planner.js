@@ -91,6 +91,30 @@ export function createPlannerView(ctx) {
     }
   }
 
+  /** What the figures rest on, in French; the service's own wording kept as a detail. */
+  function describeMethod(collection, mode) {
+    const meta = collection.metadata || {};
+    const parts = [
+      "Temps depuis un point représentatif de chaque commune (à l'intérieur de son contour).",
+    ];
+    if (meta.network && meta.network.main_roads_only) {
+      parts.push("Réseau routier principal uniquement (A, N, D) : temps indicatifs.");
+    }
+    if (mode === "transit") {
+      parts.push(
+        "Transports en commun : marche, trains et cars TER, marche ; temps médian sur une fenêtre de départs (horaires de la période de validité du fichier TER).",
+      );
+    }
+    if (collection.attribution) parts.push(`Sources : ${collection.attribution}.`);
+    mapNote.replaceChildren(parts.join(" "));
+    const detail = mode === "transit" ? meta.transit : meta.origins;
+    if (detail) {
+      mapNote.append(
+        el("details", {}, el("summary", {}, "Détail de la méthode (texte du service, en anglais)"), el("p", { lang: "en" }, detail)),
+      );
+    }
+  }
+
   function drawLegend(title, classes) {
     if (legend) legend.remove();
     legend = L.control({ position: "bottomright" });
@@ -177,7 +201,12 @@ export function createPlannerView(ctx) {
           {},
           el("th", { scope: "row" }, item.name || (commune && commune.properties.name) || item.code),
           el("td", { class: "num" }, formatInteger(population)),
-          el("td", { class: "num" }, seconds === null || seconds === undefined ? "injoignable" : formatDuration(seconds)),
+          el(
+            "td",
+            { class: "num" },
+            // One decimal: 20.2 min is beyond a 20 min threshold, "20 min" would not say so.
+            seconds === null || seconds === undefined ? "injoignable" : formatMinutes(seconds / 60),
+          ),
           el("td", { class: "wide" }, nearest.name || ""),
         ),
       );
@@ -205,7 +234,7 @@ export function createPlannerView(ctx) {
     if (choro.status === "fulfilled") {
       restrictModes(choro.value.metadata && choro.value.metadata.modes);
       drawChoropleth(choro.value, threshold, mode);
-      mapNote.textContent = choro.value.attribution ? `Sources : ${choro.value.attribution}` : "";
+      describeMethod(choro.value, mode);
     } else {
       choroplethLayer.clearLayers();
       ctx.showError("La carte d'accessibilité n'a pas pu être calculée", choro.reason);
