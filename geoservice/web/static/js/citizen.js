@@ -7,6 +7,7 @@ import {
   MODE_LABELS,
   el,
   formatDate,
+  formatDateTime,
   formatDistance,
   formatDuration,
   formatInteger,
@@ -29,14 +30,22 @@ function communeLabel(feature) {
   return `${feature.properties.name} (${feature.properties.code})`;
 }
 
+/**
+ * One shape for every offer: open-data offers have `name` and `category`, posted ones
+ * (contributions) `title` and `kind`.
+ */
+function normalizeOffer(item) {
+  return { ...item, name: item.name ?? item.title ?? "", category: item.category ?? item.kind };
+}
+
 /** The reachable offers of a /reachable answer, whatever its envelope. */
 function reachableItems(data) {
   if (!data) return [];
   if (Array.isArray(data.features)) {
-    return data.features.map((f) => ({ ...f.properties, geometry: f.geometry }));
+    return data.features.map((f) => normalizeOffer({ ...f.properties, geometry: f.geometry }));
   }
   for (const key of ["offers", "results", "items", "reachable"]) {
-    if (Array.isArray(data[key])) return data[key];
+    if (Array.isArray(data[key])) return data[key].map(normalizeOffer);
   }
   return [];
 }
@@ -201,7 +210,16 @@ export function createCitizenView(ctx) {
       ],
       ["Commune", commune ? commune.properties.name : item.commune_code],
       ["Adresse", item.address],
+      ["Description", item.description],
+      ["Organisateur", item.organiser],
       ["Période", item.period],
+      [
+        "Dates",
+        (item.timings || [])
+          .slice(0, 5)
+          .map((t) => `${formatDateTime(t.begin)} → ${formatDateTime(t.end)}`)
+          .join(" ; "),
+      ],
       ["Temps de trajet", item.travel_time_s !== undefined ? formatDuration(item.travel_time_s) : null],
       ["Distance", item.distance_m !== undefined ? formatDistance(item.distance_m) : null],
       ["Routes empruntées", roadsOf(item).join(", ")],
@@ -433,7 +451,7 @@ export function createCitizenView(ctx) {
     const largest = [...collection.features].sort((a, b) => b.properties.value - a.properties.value)[0];
     return data.features
       .filter((f) => largest && pointInGeometry(f.geometry.coordinates, largest.geometry))
-      .map((f) => ({ ...f.properties, geometry: f.geometry }));
+      .map((f) => normalizeOffer({ ...f.properties, geometry: f.geometry }));
   }
 
   form.addEventListener("submit", (event) => {

@@ -56,6 +56,13 @@ export function formatDate(iso) {
   return d.toLocaleDateString("fr-FR", { day: "numeric", month: "long", year: "numeric" });
 }
 
+export function formatDateTime(iso) {
+  if (!iso) return "";
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return String(iso);
+  return d.toLocaleString("fr-FR", { dateStyle: "medium", timeStyle: "short" });
+}
+
 /** Create an element with attributes and children (text nodes for strings: never HTML). */
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
