@@ -15,6 +15,7 @@ from geoservice.settings import Settings, load_settings
 from geoservice.store.db import Store
 from geoservice.web import contributions, health
 from geoservice.web.context import EXTENSION_KEY
+from geoservice.web.middleware import install_middleware
 from geoservice.web.problems import (
     handle_geoservice_error,
     handle_http_exception,
@@ -83,6 +84,7 @@ def create_app(
     for blp in _resource_blueprints():
         api.register_blueprint(blp, url_prefix=API_PREFIX + (blp.url_prefix or ""))
 
+    install_middleware(app, cors_origins=tuple(settings.get("api.cors_origins", ())))
     app.register_error_handler(GeoserviceError, handle_geoservice_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected_error)

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import logging
+from dataclasses import replace
+
+import pytest
 from flask.testing import FlaskClient
+
+from geoservice.runtime import Runtime
+from geoservice.web import create_app
 
 
 def test_health_reports_data_checksums(client: FlaskClient) -> None:
@@ -35,3 +43,32 @@ def test_wrong_method_is_a_405_problem(client: FlaskClient) -> None:
     assert response.status_code == 405
     assert response.mimetype == "application/problem+json"
     assert "GET" in response.headers["Allow"]
+
+
+def test_security_headers_on_every_response(client: FlaskClient) -> None:
+    response = client.get("/health")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+
+def test_cors_only_for_configured_origins_on_the_api(runtime: Runtime) -> None:
+    settings = runtime.settings.with_overrides({"api.cors_origins": ["https://front.example"]})
+    app = create_app(runtime=replace(runtime, settings=settings))
+    client = app.test_client()
+    ok = client.get("/api/v1/openapi.json", headers={"Origin": "https://front.example"})
+    assert ok.headers["Access-Control-Allow-Origin"] == "https://front.example"
+    other = client.get("/api/v1/openapi.json", headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in other.headers
+    health = client.get("/health", headers={"Origin": "https://front.example"})
+    assert "Access-Control-Allow-Origin" not in health.headers
+
+
+def test_each_request_is_logged_with_status_and_duration(
+    client: FlaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="geoservice.requests"):
+        client.get("/api/v1/no-such-thing")
+    record = json.loads(caplog.records[-1].getMessage())
+    assert record["path"] == "/api/v1/no-such-thing"
+    assert record["status"] == 404
+    assert record["duration_ms"] >= 0
