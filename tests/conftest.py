@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import geopandas as gpd
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -19,6 +20,7 @@ from flask.testing import FlaskClient
 from geoservice.runtime import Runtime, load_runtime
 from geoservice.settings import Settings, load_settings
 from geoservice.store.db import Store, open_store
+from geoservice.store.location import Coverage, coverage_from_communes
 from geoservice.web import create_app
 
 TESTS_DIR = Path(__file__).parent
@@ -135,3 +137,13 @@ def store(database_url: str) -> Iterator[Store]:
     opened = open_store(database_url)
     yield opened
     opened.dispose()
+
+
+@pytest.fixture(scope="session")
+def coverage(runtime: Runtime, raw_dir: Path) -> Coverage:
+    """Communes and accepted area of posted points (the Nièvre + 5 km)."""
+    communes = getattr(runtime, "communes", None)
+    if communes is None:  # the territory build has not landed: the same raw polygons
+        path = raw_dir / "france-geojson" / "communes-58-nievre.geojson"
+        communes = gpd.read_file(path).rename(columns={"nom": "name"})
+    return coverage_from_communes(communes, margin_m=5_000)
