@@ -114,21 +114,47 @@ def postgres_server() -> Iterator[str]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """URL of an empty database: a SQLite file, or a fresh database on the test server."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'offers.sqlite'}"
-        return
+@pytest.fixture(scope="session")
+def postgres_database(postgres_server: str) -> Iterator[str]:
+    """A database on the test server, migrated once for the session."""
     import psycopg
 
-    admin_url: str = request.getfixturevalue("postgres_server")
     name = f"test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
+    with psycopg.connect(postgres_server, autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name}")
-    yield admin_url.rsplit("/", 1)[0] + "/" + name
-    with psycopg.connect(admin_url, autocommit=True) as conn:
+    url = postgres_server.rsplit("/", 1)[0] + "/" + name
+    open_store(url).dispose()  # applies the migrations
+    yield url
+    with psycopg.connect(postgres_server, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+#: Tables emptied between tests on the shared PostgreSQL database, children first.
+STORE_TABLES = (
+    "moderation_events",
+    "offer_timings",
+    "offer_themes",
+    "offers",
+    "api_tokens",
+    "users",
+)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """URL of an empty, migrated database: a fresh SQLite file, or the session's PostgreSQL
+    database with every table emptied."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'offers.sqlite'}"
+        open_store(url).dispose()
+        return url
+    import psycopg
+
+    url: str = request.getfixturevalue("postgres_database")
+    with psycopg.connect(url) as conn:  # DELETE: much faster than TRUNCATE on tiny tables
+        for table in STORE_TABLES:
+            conn.execute(f"DELETE FROM {table}")
+    return url
 
 
 @pytest.fixture

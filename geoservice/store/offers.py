@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, not_, or_, select, text
@@ -416,6 +416,10 @@ def search_stored_offers(
     return list(session.scalars(query.offset(offset))), total
 
 
+def _iso_utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
+
+
 def offer_to_record(offer: Offer) -> dict[str, Any]:
     """A posted offer as a plain JSON-ready dict (datetimes as ISO 8601 UTC strings)."""
     return {
@@ -425,7 +429,7 @@ def offer_to_record(offer: Offer) -> dict[str, Any]:
         "description": offer.description,
         "themes": offer.themes,
         "timings": [
-            {"begin": t.begin_at.isoformat(), "end": t.end_at.isoformat()} for t in offer.timings
+            {"begin": _iso_utc(t.begin_at), "end": _iso_utc(t.end_at)} for t in offer.timings
         ],
         "lon": offer.lon,
         "lat": offer.lat,
@@ -446,9 +450,9 @@ def offer_to_record(offer: Offer) -> dict[str, Any]:
         "organiser": offer.organiser,
         "status": offer.status,
         "author": offer.author.name if offer.author is not None else None,
-        "created_at": offer.created_at.isoformat(),
-        "updated_at": offer.updated_at.isoformat(),
-        "published_at": offer.published_at.isoformat() if offer.published_at else None,
+        "created_at": _iso_utc(offer.created_at),
+        "updated_at": _iso_utc(offer.updated_at),
+        "published_at": _iso_utc(offer.published_at) if offer.published_at else None,
         "source": "contribution",
     }
 
@@ -456,7 +460,7 @@ def offer_to_record(offer: Offer) -> dict[str, Any]:
 def event_to_record(event: ModerationEvent) -> dict[str, Any]:
     """A moderation event as a plain dict."""
     return {
-        "at": event.at.isoformat(),
+        "at": _iso_utc(event.at),
         "actor": event.actor_name,
         "actor_role": event.actor_role,
         "from_status": event.from_status,

@@ -67,12 +67,15 @@ class RegistrationSchema(Schema):
         kind, value = data.get("type"), data.get("value")
         if kind is None or value is None:
             return
-        if kind == "email":
-            validate.Email(error="not a valid e-mail address")(value)
-        elif kind == "phone" and not _PHONE.match(value):
-            raise ValidationError("not a valid phone number", field_name="value")
-        elif kind == "link":
-            validate.URL(relative=False, error="not an http(s) URL", **_HTTP_URL)(value)  # type: ignore[arg-type]
+        try:
+            if kind == "email":
+                validate.Email(error="not a valid e-mail address")(value)
+            elif kind == "phone" and not _PHONE.match(value):
+                raise ValidationError("not a valid phone number")
+            elif kind == "link":
+                validate.URL(relative=False, error="not an http(s) URL", **_HTTP_URL)(value)  # type: ignore[arg-type]
+        except ValidationError as e:
+            raise ValidationError(e.messages, field_name="value") from e
 
 
 class OfferFieldsSchema(Schema):
