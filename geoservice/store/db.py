@@ -90,7 +90,8 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def _alembic_config() -> Config:
+def alembic_config() -> Config:
+    """Alembic configuration pointing at the packaged migrations."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     return config
@@ -102,7 +103,7 @@ def upgrade_database(engine: Engine, revision: str = "head") -> str | None:
     Concurrent calls (several workers starting) are serialised: by ``BEGIN IMMEDIATE`` on
     SQLite, by an advisory lock on PostgreSQL.
     """
-    config = _alembic_config()
+    config = alembic_config()
     with engine.execution_options(store_write=True).begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK_KEY})
@@ -119,7 +120,7 @@ def database_revision(engine: Engine) -> str | None:
 
 def head_revision() -> str | None:
     """The newest revision shipped with the package."""
-    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 @dataclass(frozen=True)
