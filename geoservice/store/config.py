@@ -44,6 +44,8 @@ class StoreConfig:
         Sustained anonymous posts per hour from one client.
     themes
         The theme vocabulary (``config/themes.toml``).
+    licence
+        Licence of published contributions.
     """
 
     url: str
@@ -54,6 +56,7 @@ class StoreConfig:
     anonymous_burst: int = 5
     anonymous_per_hour: float = 20.0
     themes: tuple[str, ...] = ()
+    licence: str = "Licence Ouverte / Open Licence 2.0 (Etalab)"
 
 
 def database_url_from_settings(settings: Settings, environ: Mapping[str, str]) -> str:
@@ -97,6 +100,7 @@ def store_config_from_settings(
             anonymous_burst=int(anonymous.get("burst", 5)),
             anonymous_per_hour=float(anonymous.get("per_hour", 20)),
             themes=themes_from_settings(settings),
+            licence=str(section.get("licence", StoreConfig.licence)),
         )
     except (TypeError, ValueError) as e:
         raise InvalidParameterError("store", f"invalid [store] settings: {e}") from e

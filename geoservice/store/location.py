@@ -36,11 +36,13 @@ class Coverage:
 
 @dataclass(frozen=True)
 class ResolvedLocation:
-    """A posted location: point (EPSG:4326) and the commune containing it, if any."""
+    """A posted location: point (EPSG:4326), the commune containing it if any, and whether
+    the point was given (``point``) or is the commune's representative point (``commune``)."""
 
     lon: float
     lat: float
     commune_code: str | None
+    located_by: str = "point"
 
 
 def coverage_from_communes(communes: gpd.GeoDataFrame, margin_m: float) -> Coverage:
@@ -72,7 +74,9 @@ def commune_point(coverage: Coverage, commune_code: str) -> ResolvedLocation:
         raise InvalidParameterError("commune_code", f"no commune with INSEE code {commune_code!r}")
     point = rows.geometry.iloc[0].representative_point()
     lon, lat = _TO_4326.transform(point.x, point.y)
-    return ResolvedLocation(lon=round(lon, 6), lat=round(lat, 6), commune_code=commune_code)
+    return ResolvedLocation(
+        lon=round(lon, 6), lat=round(lat, 6), commune_code=commune_code, located_by="commune"
+    )
 
 
 def resolve_location(

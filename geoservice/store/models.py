@@ -110,6 +110,7 @@ class Offer(Base):
         CheckConstraint(_one_of("kind", KINDS), name="kind"),
         CheckConstraint(_one_of("status", STATUSES), name="status"),
         CheckConstraint(_one_of("attendance_mode", ATTENDANCE_MODES), name="attendance_mode"),
+        CheckConstraint(_one_of("located_by", ("point", "commune")), name="located_by"),
         Index("ix_offers_status_id", "status", "id"),
         {"sqlite_autoincrement": True},
     )
@@ -122,6 +123,8 @@ class Offer(Base):
     lon: Mapped[float] = mapped_column(Float)
     lat: Mapped[float] = mapped_column(Float)
     commune_code: Mapped[str | None] = mapped_column(String(5), nullable=True, index=True)
+    #: ``point`` (given by the author) or ``commune`` (its commune's representative point).
+    located_by: Mapped[str] = mapped_column(String(8), default="point")
     location_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     address: Mapped[str | None] = mapped_column(String(300), nullable=True)
     accessibility: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

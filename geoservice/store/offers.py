@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import geopandas as gpd
+import shapely
 from sqlalchemy import ColumnElement, Select, and_, exists, func, not_, or_, select, text
 from sqlalchemy.orm import Session
 
@@ -57,6 +59,22 @@ CONTENT_FIELDS: tuple[str, ...] = (
     "image_url",
 )
 WHEN_VALUES: tuple[str, ...] = ("upcoming", "current", "past")
+#: Columns of the shared offers schema (``Runtime.offers``), geometry aside.
+OFFERS_FRAME_COLUMNS: tuple[str, ...] = (
+    "offer_id",
+    "name",
+    "category",
+    "themes",
+    "commune_code",
+    "address",
+    "url",
+    "period",
+    "source",
+    "source_id",
+    "licence",
+    "attribution",
+    "location_quality",
+)
 _WORD = re.compile(r"\w+")
 
 
@@ -127,7 +145,8 @@ def _apply_content(
         if name in data:
             setattr(offer, name, data[name])
     if location is not None:
-        offer.lon, offer.lat, offer.commune_code = location.lon, location.lat, location.commune_code
+        offer.lon, offer.lat = location.lon, location.lat
+        offer.commune_code, offer.located_by = location.commune_code, location.located_by
     if "themes" in data:
         wanted = sorted(set(data["themes"]))
         kept = [row for row in offer.theme_rows if row.theme in wanted]
@@ -434,6 +453,7 @@ def offer_to_record(offer: Offer) -> dict[str, Any]:
         "lon": offer.lon,
         "lat": offer.lat,
         "commune_code": offer.commune_code,
+        "located_by": offer.located_by,
         "location_name": offer.location_name,
         "address": offer.address,
         "accessibility": dict(offer.accessibility or {}),
@@ -467,3 +487,47 @@ def event_to_record(event: ModerationEvent) -> dict[str, Any]:
         "to_status": event.to_status,
         "reason": event.reason,
     }
+
+
+def offers_frame_from_records(
+    records: Sequence[Mapping[str, Any]], *, licence: str
+) -> gpd.GeoDataFrame:
+    """Posted offer records as rows of the shared offers schema (EPSG:4326 points).
+
+    The columns are those of ``Runtime.offers`` so that posted and open-data offers are
+    searched and served together: ``name`` is the title, ``category`` the kind, ``period``
+    ``first day → last day`` of the timings, ``source`` ``contribution``, ``licence`` the
+    platform's licence for contributions, ``attribution`` the organiser (else the author),
+    ``location_quality`` ``source`` for a posted point and ``commune_centroid_missing`` for
+    an offer placed at its commune.
+    """
+    rows = []
+    for r in records:
+        timings = r.get("timings") or []
+        period = None
+        if timings:
+            first = min(t["begin"] for t in timings)[:10]
+            last = max(t["end"] for t in timings)[:10]
+            period = first if first == last else f"{first} → {last}"
+        rows.append(
+            {
+                "offer_id": r["offer_id"],
+                "name": r["title"],
+                "category": r["kind"],
+                "themes": tuple(r.get("themes") or ()),
+                "commune_code": r.get("commune_code"),
+                "address": r.get("address"),
+                "url": r.get("url"),
+                "period": period,
+                "source": "contribution",
+                "source_id": r["offer_id"].removeprefix(OFFER_ID_PREFIX),
+                "licence": licence,
+                "attribution": r.get("organiser") or r.get("author") or "anonymous",
+                "location_quality": (
+                    "commune_centroid_missing" if r.get("located_by") == "commune" else "source"
+                ),
+                "geometry": shapely.Point(r["lon"], r["lat"]),
+            }
+        )
+    columns = [*OFFERS_FRAME_COLUMNS, "geometry"]
+    return gpd.GeoDataFrame(rows, columns=columns, geometry="geometry", crs="EPSG:4326")

@@ -173,6 +173,9 @@ class OfferOutSchema(Schema):
     lon = fields.Float()
     lat = fields.Float()
     commune_code = fields.String(allow_none=True)
+    located_by = fields.String(
+        metadata={"description": "point, or commune (its representative point)"}
+    )
     location_name = fields.String(allow_none=True)
     address = fields.String(allow_none=True)
     accessibility = fields.Dict()

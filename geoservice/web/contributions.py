@@ -34,6 +34,7 @@ from geoservice.store.location import (
     coverage_from_communes,
     resolve_location,
 )
+from geoservice.store.models import OFFER_ID_PREFIX
 from geoservice.store.offers import (
     OfferFilter,
     create_offer,
@@ -134,10 +135,15 @@ def current_actor(state: ContributionsState) -> Actor:
         return actor_from_token(session, token.strip())
 
 
-def _check_themes(themes: list[str] | None, vocabulary: tuple[str, ...]) -> None:
-    for theme in themes or []:
-        if theme not in vocabulary:
-            raise InvalidParameterError("themes", f"unknown theme {theme!r}", vocabulary)
+def _check_payload(data: dict[str, Any], config: StoreConfig) -> None:
+    """Rules that depend on the configuration: theme vocabulary, number of timings."""
+    for theme in data.get("themes") or []:
+        if theme not in config.themes:
+            raise InvalidParameterError("themes", f"unknown theme {theme!r}", config.themes)
+    count = len(data.get("timings") or [])
+    if count > config.max_timings:
+        msg = f"{count} timings; at most {config.max_timings} per offer"
+        raise LimitExceededError("timings", msg)
 
 
 def _location(state: ContributionsState, data: dict[str, Any]) -> ResolvedLocation | None:
@@ -173,7 +179,7 @@ class PostedOffers(MethodView):
         """
         state = get_state()
         actor = current_actor(state)
-        _check_themes(data.get("themes"), state.config.themes)
+        _check_payload(data, state.config)
         location = _location(state, data)
         if location is None:  # OfferCreateSchema requires one; keeps the type checker sure
             raise InvalidParameterError("location", "give lon and lat, or commune_code")
@@ -187,49 +193,56 @@ class PostedOffers(MethodView):
         with state.store.write() as session:
             offer = create_offer(session, actor, data, location)
             record = offer_to_record(offer)
-        location_url = url_for("contributions.PostedOffer", offer_id=record["offer_id"])
+        location_url = url_for(
+            "contributions.PostedOffer",
+            number=int(record["offer_id"].removeprefix(OFFER_ID_PREFIX)),
+        )
         return record, 201, {"Location": location_url}
 
 
-@blp.route("/offers/<offer_id>")
+@blp.route("/offers/user:<int:number>")
 class PostedOffer(MethodView):
     @blp.response(200, OfferOutSchema)
-    def get(self, offer_id: str) -> dict[str, Any]:
+    def get(self, number: int) -> dict[str, Any]:
         """A posted offer (``user:…``): published ones for all, others for author and moderators."""
         state = get_state()
         actor = current_actor(state)
+        offer_id = f"{OFFER_ID_PREFIX}{number}"
         with state.store.read() as session:
             return offer_to_record(get_offer(session, offer_id, actor))
 
     @blp.arguments(OfferPatchSchema)
     @blp.response(200, OfferOutSchema)
-    def patch(self, changes: dict[str, Any], offer_id: str) -> dict[str, Any]:
+    def patch(self, changes: dict[str, Any], number: int) -> dict[str, Any]:
         """Edit an offer (its author or a moderator). A contributor's edit of a published
         offer sends it back to moderation."""
         state = get_state()
         actor = current_actor(state)
-        _check_themes(changes.get("themes"), state.config.themes)
+        offer_id = f"{OFFER_ID_PREFIX}{number}"
+        _check_payload(changes, state.config)
         location = _location(state, changes)
         with state.store.write() as session:
             offer = update_offer(session, actor, offer_id, changes, location)
             return offer_to_record(offer)
 
     @blp.response(204)
-    def delete(self, offer_id: str) -> None:
+    def delete(self, number: int) -> None:
         """Delete an offer (its author or a moderator); its moderation history is kept."""
         state = get_state()
         actor = current_actor(state)
+        offer_id = f"{OFFER_ID_PREFIX}{number}"
         with state.store.write() as session:
             delete_offer(session, actor, offer_id)
 
 
-@blp.route("/offers/<offer_id>/moderation")
+@blp.route("/offers/user:<int:number>/moderation")
 class OfferModeration(MethodView):
     @blp.response(200, ModerationEventSchema(many=True))
-    def get(self, offer_id: str) -> list[dict[str, Any]]:
+    def get(self, number: int) -> list[dict[str, Any]]:
         """Status history of an offer (who, when, from → to, why)."""
         state = get_state()
         actor = current_actor(state)
+        offer_id = f"{OFFER_ID_PREFIX}{number}"
         with state.store.read() as session:
             offer = get_offer(session, offer_id, actor)
             require_owner_or_moderator(actor, offer.author_id, "see the history of")
@@ -237,10 +250,11 @@ class OfferModeration(MethodView):
 
     @blp.arguments(ModerationSchema)
     @blp.response(200, OfferOutSchema)
-    def post(self, decision: dict[str, Any], offer_id: str) -> dict[str, Any]:
+    def post(self, decision: dict[str, Any], number: int) -> dict[str, Any]:
         """Approve (→ published) or reject (→ rejected, `reason` required). Moderators only."""
         state = get_state()
         actor = current_actor(state)
+        offer_id = f"{OFFER_ID_PREFIX}{number}"
         with state.store.write() as session:
             offer = moderate_offer(
                 session, actor, offer_id, decision["decision"], decision.get("reason")

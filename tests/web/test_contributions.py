@@ -325,6 +325,7 @@ def test_point_is_placed_in_its_commune(api: FlaskClient, auth: dict[str, dict[s
     response = api.post("/api/v1/offers", json=body, headers=auth["organisation"])
     assert response.status_code == 201
     assert response.get_json()["commune_code"] == NEVERS
+    assert response.get_json()["located_by"] == "point"
     # A commune code given with the point must be the point's commune.
     mismatch = post(api, auth["organisation"], lon=3.1590, lat=46.9900, commune_code="58086")
     assert "commune_code" in _invalid_names(mismatch)
@@ -334,6 +335,7 @@ def test_commune_code_alone_gives_a_point_inside_the_commune(
     api: FlaskClient, auth: dict[str, dict[str, str]], coverage: Coverage
 ) -> None:
     body = post(api, auth["organisation"]).get_json()
+    assert body["located_by"] == "commune"
     commune = coverage.communes[coverage.communes["code"] == NEVERS].to_crs(4326).geometry.iloc[0]
     assert commune.contains(shapely.geometry.Point(body["lon"], body["lat"]))
 
@@ -450,9 +452,9 @@ def test_posts_survive_an_app_restart(
 def test_openapi_documents_the_contributions(api: FlaskClient) -> None:
     paths = api.get("/api/v1/openapi.json").get_json()["paths"]
     assert {"post"} <= set(paths["/api/v1/offers"])
-    assert {"get", "patch", "delete"} <= set(paths["/api/v1/offers/{offer_id}"])
+    assert {"get", "patch", "delete"} <= set(paths["/api/v1/offers/user:{number}"])
     for path in (
-        "/api/v1/offers/{offer_id}/moderation",
+        "/api/v1/offers/user:{number}/moderation",
         "/api/v1/moderation/queue",
         "/api/v1/events.ics",
     ):

@@ -58,6 +58,7 @@ def upgrade() -> None:
         sa.Column("lon", sa.Float(), nullable=False),
         sa.Column("lat", sa.Float(), nullable=False),
         sa.Column("commune_code", sa.String(length=5), nullable=True),
+        sa.Column("located_by", sa.String(length=8), nullable=False),
         sa.Column("location_name", sa.String(length=200), nullable=True),
         sa.Column("address", sa.String(length=300), nullable=True),
         sa.Column("accessibility", sa.JSON(), nullable=False),
@@ -85,6 +86,7 @@ def upgrade() -> None:
         sa.CheckConstraint(
             "kind IN ('event', 'venue', 'work', 'skill', 'resource')", name=op.f("ck_offers_kind")
         ),
+        sa.CheckConstraint("located_by IN ('point', 'commune')", name=op.f("ck_offers_located_by")),
         sa.CheckConstraint(
             "status IN ('draft', 'pending', 'published', 'rejected', 'cancelled')",
             name=op.f("ck_offers_status"),
