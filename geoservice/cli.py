@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from geoservice.errors import GeoserviceError
+from geoservice.errors import GeoserviceError, InvalidParameterError
 from geoservice.settings import Settings, load_settings
 from geoservice.store.config import ROLES
 
@@ -102,6 +103,52 @@ def _cmd_users_list(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextmanager
+def _osmnx_progress() -> Iterator[None]:
+    """Let osmnx print its progress lines (requests, pauses, graph sizes) while downloading."""
+    import osmnx as ox
+
+    before = ox.settings.log_console
+    ox.settings.log_console = True
+    try:
+        yield
+    finally:
+        ox.settings.log_console = before
+
+
+def _cmd_network_fetch(args: argparse.Namespace) -> int:
+    from geoservice.io import osm
+
+    out = Path(args.output)
+    if not out.name.lower().endswith(osm.GRAPHML_SUFFIXES):
+        msg = f"the output must be a GraphML file, not {out.name!r}"
+        raise InvalidParameterError("output", msg, allowed=osm.GRAPHML_SUFFIXES)
+    network_type = osm.check_network_type(args.network_type)
+    if args.osm_file:
+        print(f"reading {args.osm_file} ({network_type} network)...", flush=True)
+        G = osm.graph_from_osm_file(args.osm_file, network_type=network_type)
+    elif args.polygon:
+        polygon = osm.polygon_from_file(args.polygon)
+        west, south, east, north = polygon.bounds
+        print(
+            f"downloading the {network_type} network inside {args.polygon} "
+            f"({west:.4f}, {south:.4f}, {east:.4f}, {north:.4f}) from Overpass...",
+            flush=True,
+        )
+        with _osmnx_progress():
+            G = osm.graph_from_polygon(polygon, network_type=network_type)
+    else:
+        print(f"geocoding {args.place!r} and downloading its {network_type} network...", flush=True)
+        with _osmnx_progress():
+            G = osm.graph_from_place(args.place, network_type=network_type)
+    for line in osm.iter_graph_summary(G):
+        print(line, flush=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    osm.save_graph(G, out)
+    print(f"saved {out}", flush=True)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command."""
     parser = argparse.ArgumentParser(prog="geoservice", description=__doc__)
@@ -115,6 +162,27 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--raw-dir", help="raw sources folder (default: paths.raw_dir)")
     build.add_argument("--data-dir", help="output folder (default: paths.data_dir)")
     build.set_defaults(func=_cmd_data_build)
+
+    network = sub.add_parser("network", help="road networks").add_subparsers(
+        dest="network_command", required=True
+    )
+    fetch = network.add_parser(
+        "fetch",
+        help="build an OpenStreetMap road network (download or local file) and save it as GraphML",
+    )
+    source = fetch.add_mutually_exclusive_group(required=True)
+    source.add_argument("--place", help='place name geocoded by Nominatim, e.g. "Nevers, France"')
+    source.add_argument("--polygon", help="vector file (GeoJSON...) of the area to download")
+    source.add_argument("--osm-file", help="local OSM file: .osm[.bz2|.gz] XML or .osm.pbf")
+    fetch.add_argument(
+        "--network-type",
+        default="drive",
+        help="drive, bike, walk or all: the osmnx way filter of that name (default: drive)",
+    )
+    fetch.add_argument(
+        "-o", "--output", required=True, help="GraphML file to write, e.g. data/networks/x.graphml"
+    )
+    fetch.set_defaults(func=_cmd_network_fetch)
 
     serve = sub.add_parser("serve", help="run the development server")
     serve.add_argument("--host", help="interface (default: server.host, 127.0.0.1)")

@@ -12,7 +12,6 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import geopandas as gpd
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -166,10 +165,6 @@ def store(database_url: str) -> Iterator[Store]:
 
 
 @pytest.fixture(scope="session")
-def coverage(runtime: Runtime, raw_dir: Path) -> Coverage:
+def coverage(runtime: Runtime) -> Coverage:
     """Communes and accepted area of posted points (the Nièvre + 5 km)."""
-    communes = getattr(runtime, "communes", None)
-    if communes is None:  # the territory build has not landed: the same raw polygons
-        path = raw_dir / "france-geojson" / "communes-58-nievre.geojson"
-        communes = gpd.read_file(path).rename(columns={"nom": "name"})
-    return coverage_from_communes(communes, margin_m=5_000)
+    return coverage_from_communes(runtime.communes, margin_m=5_000)

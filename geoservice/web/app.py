@@ -62,7 +62,6 @@ def create_app(
         OPENAPI_URL_PREFIX=API_PREFIX,
         OPENAPI_JSON_PATH="openapi.json",
         MAX_CONTENT_LENGTH=int(settings.get("api.max_body_bytes", 1_000_000)),
-        JSON_SORT_KEYS=False,
         API_SPEC_OPTIONS={
             "info": {
                 "description": (
@@ -74,6 +73,7 @@ def create_app(
         },
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions[EXTENSION_KEY] = runtime
     app.extensions[contributions.STORE_EXTENSION_KEY] = contributions.contributions_state_from(
         settings, runtime, store
@@ -83,6 +83,8 @@ def create_app(
     api.register_blueprint(health.blp)
     for blp in _resource_blueprints():
         api.register_blueprint(blp, url_prefix=API_PREFIX + (blp.url_prefix or ""))
+    for blp in _root_blueprints():
+        api.register_blueprint(blp)
 
     install_middleware(app, cors_origins=tuple(settings.get("api.cors_origins", ())))
     app.register_error_handler(GeoserviceError, handle_geoservice_error)
@@ -93,4 +95,13 @@ def create_app(
 
 def _resource_blueprints() -> list[flask_smorest.Blueprint]:
     """The /api/v1 resources, one blueprint each."""
-    return [contributions.blp]
+    from geoservice.web import communes, isochrones, offers
+
+    return [communes.blp, offers.blp, contributions.blp, isochrones.blp]
+
+
+def _root_blueprints() -> list[flask_smorest.Blueprint]:
+    """Blueprints mounted at their own prefix (the openrouteservice URL scheme, /ors/v2)."""
+    from geoservice.web import isochrones
+
+    return [isochrones.ors_blp]

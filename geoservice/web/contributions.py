@@ -65,6 +65,26 @@ from geoservice.web.contribution_schemas import (
 STORE_EXTENSION_KEY = "geoservice.store"
 
 
+#: Coverage per (communes frame, margin), so that apps sharing one Runtime (gunicorn
+#: workers are separate processes; tests build many apps) compute the union once.
+_COVERAGE_CACHE: dict[tuple[int, float], tuple[object, Coverage]] = {}
+
+
+def _coverage_of(runtime: Runtime, margin_m: float) -> Coverage | None:
+    communes = runtime.communes
+    if communes is None or communes.empty:
+        return None
+    key = (id(communes), margin_m)
+    cached = _COVERAGE_CACHE.get(key)
+    if cached is None or cached[0] is not communes:
+        if len(_COVERAGE_CACHE) >= 4:
+            _COVERAGE_CACHE.clear()
+        # The frame is kept with its coverage so that its id cannot be reused meanwhile.
+        cached = (communes, coverage_from_communes(communes, margin_m))
+        _COVERAGE_CACHE[key] = cached
+    return cached[1]
+
+
 def contributions_state_from(
     settings: Settings, runtime: Runtime, store: Store | None = None
 ) -> ContributionsState:
@@ -76,10 +96,7 @@ def contributions_state_from(
             upgrade=config.upgrade_on_start,
             sqlite_busy_timeout_ms=config.sqlite_busy_timeout_ms,
         )
-    communes = getattr(runtime, "communes", None)
-    coverage = (
-        coverage_from_communes(communes, config.coverage_margin_m) if communes is not None else None
-    )
+    coverage = _coverage_of(runtime, config.coverage_margin_m)
     limiter = TokenBucketLimiter(burst=config.anonymous_burst, per_hour=config.anonymous_per_hour)
     return ContributionsState(store=store, config=config, limiter=limiter, coverage=coverage)
 

@@ -18,7 +18,17 @@ def test_health_reports_data_checksums(client: FlaskClient) -> None:
     assert response.status_code == 200
     body = response.get_json()
     assert body["status"] == "ok"
-    assert all(len(sha) == 64 for sha in body["data"]["outputs"].values())
+    outputs = body["data"]["outputs"]
+    assert "communes.geojson" in outputs
+    assert all(len(sha) == 64 for sha in outputs.values())
+    assert all(len(sha) == 64 for sha in body["data"]["sources"].values())
+    counts = body["data"]["counts"]
+    assert counts["communes"] == 309
+    assert counts["population"] == 201_417
+    assert counts["offers_by_category"] == {
+        "cinema": 10, "festival": 50, "library": 105, "museum": 11
+    }  # fmt: skip
+    assert {"communes.geojson", "zones.geojson", "offers.geojson"} <= set(outputs)
 
 
 def test_openapi_document_is_served(client: FlaskClient) -> None:
@@ -27,6 +37,7 @@ def test_openapi_document_is_served(client: FlaskClient) -> None:
     doc = response.get_json()
     assert doc["openapi"].startswith("3.")
     assert "/health" in doc["paths"]
+    assert "/api/v1/communes" in doc["paths"]
 
 
 def test_unknown_path_is_a_404_problem(client: FlaskClient) -> None:
@@ -72,3 +83,8 @@ def test_each_request_is_logged_with_status_and_duration(
     assert record["path"] == "/api/v1/no-such-thing"
     assert record["status"] == 404
     assert record["duration_ms"] >= 0
+
+
+def test_json_keys_keep_their_documented_order(client: FlaskClient) -> None:
+    body = client.get("/health").get_data(as_text=True)
+    assert body.index('"status"') < body.index('"data"') < body.index('"outputs"')

@@ -11,7 +11,6 @@ from typing import Any
 import icalendar
 import pytest
 import shapely.geometry
-from flask import Flask
 from flask.testing import FlaskClient
 
 from geoservice.runtime import Runtime
@@ -26,19 +25,9 @@ NEVERS = "58194"
 USERS = {"contributor": "alice", "other": "bob", "organisation": "mjc", "moderator": "mod"}
 
 
-def _configure(app: Flask, coverage: Coverage) -> None:
-    state: ContributionsState = app.extensions[STORE_EXTENSION_KEY]
-    config = state.config
-    if not config.themes:  # until config/themes.toml is on this branch
-        config = replace(config, themes=("heritage", "music"))
-    app.extensions[STORE_EXTENSION_KEY] = replace(state, coverage=coverage, config=config)
-
-
 @pytest.fixture
 def api(runtime: Runtime, store: Store, coverage: Coverage) -> FlaskClient:
-    app = create_app(runtime=runtime, store=store)
-    _configure(app, coverage)
-    return app.test_client()
+    return create_app(runtime=runtime, store=store).test_client()
 
 
 @pytest.fixture
@@ -435,7 +424,6 @@ def test_posts_survive_an_app_restart(
     with first_store.write() as session:
         token = add_user(session, "mjc", "organisation")[1]
     app = create_app(runtime=runtime, store=first_store)
-    _configure(app, coverage)
     offer_id = post(app.test_client(), {"Authorization": f"Bearer {token}"}).get_json()["offer_id"]
     first_store.dispose()
 
