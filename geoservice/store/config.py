@@ -7,11 +7,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from geoservice.core.offers import CONTRIBUTION_KINDS
 from geoservice.errors import InvalidParameterError
 from geoservice.settings import Settings
 
-#: Offer kinds, aligned with what OpenAgenda and the seed call events, venues, works...
-KINDS: tuple[str, ...] = ("event", "venue", "work", "skill", "resource")
+#: Offer kinds (events, venues, works, skills, resources): the ``category`` of posted offers.
+KINDS: tuple[str, ...] = CONTRIBUTION_KINDS
 #: Life cycle of an offer (see docs/contributions.md).
 STATUSES: tuple[str, ...] = ("draft", "pending", "published", "rejected", "cancelled")
 #: Roles of registered users; anonymous callers have the pseudo-role ``anonymous``.

@@ -34,20 +34,19 @@ CSV_COLUMNS: tuple[str, ...] = (
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def offer_to_feature(record: Mapping[str, Any]) -> dict[str, Any]:
+    """One offer record as a GeoJSON Point Feature (EPSG:4326), like the open-data offers."""
+    return {
+        "type": "Feature",
+        "id": record["offer_id"],
+        "geometry": {"type": "Point", "coordinates": [record["lon"], record["lat"]]},
+        "properties": {k: v for k, v in record.items() if k not in {"lon", "lat"}},
+    }
+
+
 def offers_to_geojson(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     """A FeatureCollection (EPSG:4326), one Point feature per offer record."""
-    features = []
-    for record in records:
-        properties = {k: v for k, v in record.items() if k not in {"lon", "lat"}}
-        features.append(
-            {
-                "type": "Feature",
-                "id": record["offer_id"],
-                "geometry": {"type": "Point", "coordinates": [record["lon"], record["lat"]]},
-                "properties": properties,
-            }
-        )
-    return {"type": "FeatureCollection", "features": features}
+    return {"type": "FeatureCollection", "features": [offer_to_feature(r) for r in records]}
 
 
 def _csv_cell(value: Any) -> str:

@@ -161,8 +161,8 @@ class PageQuerySchema(Schema):
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
 
 
-class OfferOutSchema(Schema):
-    """A posted offer as served."""
+class PostedOfferPropertiesSchema(Schema):
+    """Properties of a posted offer as served (the point is the Feature's geometry)."""
 
     offer_id = fields.String()
     kind = fields.String()
@@ -170,8 +170,6 @@ class OfferOutSchema(Schema):
     description = fields.String()
     themes = fields.List(fields.String())
     timings = fields.List(fields.Dict())
-    lon = fields.Float()
-    lat = fields.Float()
     commune_code = fields.String(allow_none=True)
     located_by = fields.String(
         metadata={"description": "point, or commune (its representative point)"}
@@ -199,11 +197,21 @@ class OfferOutSchema(Schema):
     history = fields.List(fields.Dict())
 
 
-class OfferPageSchema(Schema):
+class PostedOfferFeatureSchema(Schema):
+    """A posted offer as a GeoJSON Feature, like the open-data offers of ``GET /offers``."""
+
+    type = fields.String()
+    id = fields.String()
+    geometry = fields.Raw(metadata={"description": "GeoJSON Point, EPSG:4326"})
+    properties = fields.Nested(PostedOfferPropertiesSchema)
+
+
+class PostedOfferPageSchema(Schema):
+    type = fields.String()
     total = fields.Integer()
     limit = fields.Integer()
     offset = fields.Integer()
-    offers = fields.List(fields.Nested(OfferOutSchema))
+    features = fields.List(fields.Nested(PostedOfferFeatureSchema))
 
 
 class ModerationEventSchema(Schema):

@@ -9,12 +9,14 @@ includes the published posted offers through :func:`search_stored_offers`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
+import geopandas as gpd
 from flask import Response, current_app, request, url_for
 from flask.views import MethodView
 
+from geoservice.core.offers import OfferQuery
 from geoservice.errors import (
     AuthenticationError,
     InvalidParameterError,
@@ -25,9 +27,14 @@ from geoservice.errors import (
 from geoservice.runtime import Runtime
 from geoservice.settings import Settings
 from geoservice.store.auth import actor_from_token
-from geoservice.store.config import StoreConfig, store_config_from_settings
+from geoservice.store.config import KINDS, StoreConfig, store_config_from_settings
 from geoservice.store.db import Store, open_store
-from geoservice.store.export import offers_to_csv, offers_to_geojson, offers_to_ical
+from geoservice.store.export import (
+    offer_to_feature,
+    offers_to_csv,
+    offers_to_geojson,
+    offers_to_ical,
+)
 from geoservice.store.location import (
     Coverage,
     ResolvedLocation,
@@ -45,6 +52,7 @@ from geoservice.store.offers import (
     moderation_queue,
     offer_history,
     offer_to_record,
+    offers_frame_from_records,
     search_stored_offers,
     update_offer,
 )
@@ -53,13 +61,14 @@ from geoservice.store.ratelimit import TokenBucketLimiter
 from geoservice.web.blueprint import Blueprint
 from geoservice.web.context import get_runtime
 from geoservice.web.contribution_schemas import (
+    LOCAL_TIMEZONE,
     ModerationEventSchema,
     ModerationSchema,
     OfferCreateSchema,
-    OfferOutSchema,
-    OfferPageSchema,
     OfferPatchSchema,
     PageQuerySchema,
+    PostedOfferFeatureSchema,
+    PostedOfferPageSchema,
 )
 
 STORE_EXTENSION_KEY = "geoservice.store"
@@ -184,10 +193,43 @@ def _page(query: dict[str, int]) -> tuple[int, int]:
     return limit, int(query["offset"])
 
 
+def posted_offers_frame(
+    query: OfferQuery,
+    *,
+    when: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> gpd.GeoDataFrame:
+    """Every published posted offer matching `query` (paging ignored), as rows of the
+    shared offers schema, for ``GET /offers``.
+
+    `q` is a full-text search (every word, as a prefix, accents and case ignored) over the
+    title, organiser, place, address and description; days are Europe/Paris days.
+    """
+    state = get_state()
+    kinds = tuple(c for c in query.categories if c in KINDS)
+    if query.categories and not kinds:  # only open-data categories asked for
+        return offers_frame_from_records([], licence=state.config.licence)
+    criteria = OfferFilter(
+        q=query.q,
+        themes=query.themes,
+        kinds=kinds,
+        commune_code=query.commune,
+        bbox=query.bbox,
+        when=when,
+        date_from=datetime.combine(date_from, time.min, LOCAL_TIMEZONE) if date_from else None,
+        date_to=datetime.combine(date_to, time.max, LOCAL_TIMEZONE) if date_to else None,
+    )
+    with state.store.read() as session:
+        offers, _ = search_stored_offers(session, criteria)
+        records = [offer_to_record(o) for o in offers]
+    return offers_frame_from_records(records, licence=state.config.licence)
+
+
 @blp.route("/offers")
 class PostedOffers(MethodView):
     @blp.arguments(OfferCreateSchema)
-    @blp.response(201, OfferOutSchema)
+    @blp.response(201, PostedOfferFeatureSchema)
     def post(self, data: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Post an offer.
 
@@ -210,26 +252,27 @@ class PostedOffers(MethodView):
         with state.store.write() as session:
             offer = create_offer(session, actor, data, location)
             record = offer_to_record(offer)
+        feature = offer_to_feature(record)
         location_url = url_for(
             "contributions.PostedOffer",
             number=int(record["offer_id"].removeprefix(OFFER_ID_PREFIX)),
         )
-        return record, 201, {"Location": location_url}
+        return feature, 201, {"Location": location_url}
 
 
 @blp.route("/offers/user:<int:number>")
 class PostedOffer(MethodView):
-    @blp.response(200, OfferOutSchema)
+    @blp.response(200, PostedOfferFeatureSchema)
     def get(self, number: int) -> dict[str, Any]:
         """A posted offer (``user:…``): published ones for all, others for author and moderators."""
         state = get_state()
         actor = current_actor(state)
         offer_id = f"{OFFER_ID_PREFIX}{number}"
         with state.store.read() as session:
-            return offer_to_record(get_offer(session, offer_id, actor))
+            return offer_to_feature(offer_to_record(get_offer(session, offer_id, actor)))
 
     @blp.arguments(OfferPatchSchema)
-    @blp.response(200, OfferOutSchema)
+    @blp.response(200, PostedOfferFeatureSchema)
     def patch(self, changes: dict[str, Any], number: int) -> dict[str, Any]:
         """Edit an offer (its author or a moderator). A contributor's edit of a published
         offer sends it back to moderation."""
@@ -240,7 +283,7 @@ class PostedOffer(MethodView):
         location = _location(state, changes)
         with state.store.write() as session:
             offer = update_offer(session, actor, offer_id, changes, location)
-            return offer_to_record(offer)
+            return offer_to_feature(offer_to_record(offer))
 
     @blp.response(204)
     def delete(self, number: int) -> None:
@@ -266,7 +309,7 @@ class OfferModeration(MethodView):
             return [event_to_record(e) for e in offer_history(session, offer)]
 
     @blp.arguments(ModerationSchema)
-    @blp.response(200, OfferOutSchema)
+    @blp.response(200, PostedOfferFeatureSchema)
     def post(self, decision: dict[str, Any], number: int) -> dict[str, Any]:
         """Approve (→ published) or reject (→ rejected, `reason` required). Moderators only."""
         state = get_state()
@@ -278,13 +321,13 @@ class OfferModeration(MethodView):
             )
             record = offer_to_record(offer)
             record["history"] = [event_to_record(e) for e in offer_history(session, offer)]
-            return record
+            return offer_to_feature(record)
 
 
 @blp.route("/moderation/queue")
 class ModerationQueue(MethodView):
     @blp.arguments(PageQuerySchema, location="query")
-    @blp.response(200, OfferPageSchema)
+    @blp.response(200, PostedOfferPageSchema)
     def get(self, query: dict[str, int]) -> dict[str, Any]:
         """Offers waiting for a moderator, oldest first. Moderators only."""
         state = get_state()
@@ -292,8 +335,14 @@ class ModerationQueue(MethodView):
         limit, offset = _page(query)
         with state.store.read() as session:
             offers, total = moderation_queue(session, actor, limit=limit, offset=offset)
-            records = [offer_to_record(o) for o in offers]
-        return {"total": total, "limit": limit, "offset": offset, "offers": records}
+            features = [offer_to_feature(offer_to_record(o)) for o in offers]
+        return {
+            "type": "FeatureCollection",
+            "total": total,
+            "limit": limit,
+            "offset": offset,
+            "features": features,
+        }
 
 
 def _published_records(state: ContributionsState, *, kinds: tuple[str, ...] = ()) -> list[Any]:

@@ -70,6 +70,16 @@ def offer_body(**changes: Any) -> dict[str, Any]:
     return body
 
 
+def props(response: Any) -> dict[str, Any]:
+    """A posted-offer Feature response, flattened: its properties plus lon and lat."""
+    assert response.status_code < 400, response.get_data(as_text=True)
+    feature = response.get_json()
+    assert feature["type"] == "Feature"
+    assert feature["id"] == feature["properties"]["offer_id"]
+    lon, lat = feature["geometry"]["coordinates"]
+    return {**feature["properties"], "lon": lon, "lat": lat}
+
+
 def post(api: FlaskClient, headers: dict[str, str], **changes: Any) -> Any:
     return api.post("/api/v1/offers", json=offer_body(**changes), headers=headers)
 
@@ -79,7 +89,7 @@ def test_post_returns_the_offer_with_a_user_id(
 ) -> None:
     response = post(api, auth["organisation"])
     assert response.status_code == 201, response.get_json()
-    body = response.get_json()
+    body = props(response)
     assert body["offer_id"].startswith("user:")
     assert response.headers["Location"] == f"/api/v1/offers/{body['offer_id']}"
     assert body["status"] == "published"
@@ -93,7 +103,7 @@ def test_post_returns_the_offer_with_a_user_id(
     }
     again = api.get(f"/api/v1/offers/{body['offer_id']}")
     assert again.status_code == 200
-    assert again.get_json()["title"] == body["title"]
+    assert props(again)["title"] == body["title"]
 
 
 # (actor, action) → expected status. "own" offers are the actor's; "other" ones another
@@ -147,14 +157,14 @@ def test_permission_matrix(
 ) -> None:
     headers = auth[role]
     # Another contributor's offer, published (pending ones are invisible to others: 404).
-    other = post(api, auth["other"]).get_json()["offer_id"]
+    other = props(post(api, auth["other"]))["offer_id"]
     approve = {"decision": "approve"}
     api.post(f"/api/v1/offers/{other}/moderation", json=approve, headers=auth["moderator"])
-    pending = post(api, auth["other"]).get_json()["offer_id"]
+    pending = props(post(api, auth["other"]))["offer_id"]
     if action == "create":
         response = post(api, headers)
     elif action == "edit_own":
-        own = post(api, headers).get_json()["offer_id"]
+        own = props(post(api, headers))["offer_id"]
         response = api.patch(
             f"/api/v1/offers/{own}", json={"title": "Nouveau titre"}, headers=headers
         )
@@ -163,7 +173,7 @@ def test_permission_matrix(
             f"/api/v1/offers/{other}", json={"title": "Nouveau titre"}, headers=headers
         )
     elif action == "delete_own":
-        own = post(api, headers).get_json()["offer_id"]
+        own = props(post(api, headers))["offer_id"]
         response = api.delete(f"/api/v1/offers/{own}", headers=headers)
     elif action == "delete_other":
         response = api.delete(f"/api/v1/offers/{other}", headers=headers)
@@ -179,22 +189,22 @@ def test_permission_matrix(
         # Nothing changed on the other's offer.
         mod = auth["moderator"]
         assert (
-            api.get(f"/api/v1/offers/{other}", headers=mod).get_json()["title"]
-            == offer_body()["title"]
+            props(api.get(f"/api/v1/offers/{other}", headers=mod))["title"] == offer_body()["title"]
         )
     if action == "create":
-        status = response.get_json()["status"]
+        status = props(response)["status"]
         assert status == ("pending" if role in {"anonymous", "contributor"} else "published")
 
 
 def test_moderation_flow(api: FlaskClient, auth: dict[str, dict[str, str]]) -> None:
-    offer_id = post(api, auth["contributor"]).get_json()["offer_id"]
+    offer_id = props(post(api, auth["contributor"]))["offer_id"]
     # Pending: invisible to others, listed in the moderation queue.
     assert api.get(f"/api/v1/offers/{offer_id}").status_code == 404
     assert api.get(f"/api/v1/offers/{offer_id}", headers=auth["other"]).status_code == 404
     assert api.get(f"/api/v1/offers/{offer_id}", headers=auth["contributor"]).status_code == 200
     queue = api.get("/api/v1/moderation/queue", headers=auth["moderator"]).get_json()
-    assert [o["offer_id"] for o in queue["offers"]] == [offer_id]
+    assert (queue["type"], queue["total"]) == ("FeatureCollection", 1)
+    assert [f["id"] for f in queue["features"]] == [offer_id]
     moderation = f"/api/v1/offers/{offer_id}/moderation"
     # Rejecting needs a reason.
     response = api.post(moderation, json={"decision": "reject"}, headers=auth["moderator"])
@@ -203,10 +213,10 @@ def test_moderation_flow(api: FlaskClient, auth: dict[str, dict[str, str]]) -> N
     response = api.post(
         moderation, json={"decision": "reject", "reason": "Pas de date"}, headers=auth["moderator"]
     )
-    assert response.get_json()["status"] == "rejected"
+    assert props(response)["status"] == "rejected"
     # Approving a draft-less rejected offer is allowed; approving twice conflicts.
     response = api.post(moderation, json={"decision": "approve"}, headers=auth["moderator"])
-    assert response.get_json()["status"] == "published"
+    assert props(response)["status"] == "published"
     again = api.post(moderation, json={"decision": "approve"}, headers=auth["moderator"])
     assert again.status_code == 409
     assert api.get(f"/api/v1/offers/{offer_id}").status_code == 200
@@ -214,7 +224,7 @@ def test_moderation_flow(api: FlaskClient, auth: dict[str, dict[str, str]]) -> N
     edited = api.patch(
         f"/api/v1/offers/{offer_id}", json={"price_eur": 10}, headers=auth["contributor"]
     )
-    assert edited.get_json()["status"] == "pending"
+    assert props(edited)["status"] == "pending"
     history = api.get(moderation, headers=auth["contributor"]).get_json()
     assert [(h["actor"], h["from_status"], h["to_status"], h["reason"]) for h in history] == [
         ("alice", None, "pending", None),
@@ -313,8 +323,8 @@ def test_point_is_placed_in_its_commune(api: FlaskClient, auth: dict[str, dict[s
     del body["commune_code"]
     response = api.post("/api/v1/offers", json=body, headers=auth["organisation"])
     assert response.status_code == 201
-    assert response.get_json()["commune_code"] == NEVERS
-    assert response.get_json()["located_by"] == "point"
+    assert props(response)["commune_code"] == NEVERS
+    assert props(response)["located_by"] == "point"
     # A commune code given with the point must be the point's commune.
     mismatch = post(api, auth["organisation"], lon=3.1590, lat=46.9900, commune_code="58086")
     assert "commune_code" in _invalid_names(mismatch)
@@ -323,7 +333,7 @@ def test_point_is_placed_in_its_commune(api: FlaskClient, auth: dict[str, dict[s
 def test_commune_code_alone_gives_a_point_inside_the_commune(
     api: FlaskClient, auth: dict[str, dict[str, str]], coverage: Coverage
 ) -> None:
-    body = post(api, auth["organisation"]).get_json()
+    body = props(post(api, auth["organisation"]))
     assert body["located_by"] == "commune"
     commune = coverage.communes[coverage.communes["code"] == NEVERS].to_crs(4326).geometry.iloc[0]
     assert commune.contains(shapely.geometry.Point(body["lon"], body["lat"]))
@@ -354,7 +364,7 @@ def test_anonymous_posts_are_rate_limited_per_client(api: FlaskClient) -> None:
     for _ in range(2):
         response = api.post("/api/v1/offers", json=offer_body(), environ_base=here)
         assert response.status_code == 201
-        assert response.get_json()["status"] == "pending"
+        assert props(response)["status"] == "pending"
     refused = api.post("/api/v1/offers", json=offer_body(), environ_base=here)
     assert refused.status_code == 429
     assert refused.mimetype == "application/problem+json"
@@ -368,16 +378,14 @@ def test_anonymous_posts_are_rate_limited_per_client(api: FlaskClient) -> None:
 
 def test_text_is_stored_as_given(api: FlaskClient, auth: dict[str, dict[str, str]]) -> None:
     title = '<script>alert("x")</script> & « Noël »'
-    body = post(api, auth["organisation"], title=title).get_json()
-    assert api.get(f"/api/v1/offers/{body['offer_id']}").get_json()["title"] == title
+    body = props(post(api, auth["organisation"], title=title))
+    assert props(api.get(f"/api/v1/offers/{body['offer_id']}"))["title"] == title
 
 
 def test_exports_parse_back(api: FlaskClient, auth: dict[str, dict[str, str]]) -> None:
-    published = post(api, auth["organisation"], title='=HYPERLINK("http://evil")').get_json()
+    published = props(post(api, auth["organisation"], title='=HYPERLINK("http://evil")'))
     post(api, auth["contributor"], title="En attente")  # pending: never exported
-    venue = post(
-        api, auth["organisation"], kind="venue", title="Médiathèque", timings=[]
-    ).get_json()
+    venue = props(post(api, auth["organisation"], kind="venue", title="Médiathèque", timings=[]))
 
     geojson = api.get("/api/v1/offers/export.geojson")
     assert geojson.status_code == 200
@@ -424,7 +432,7 @@ def test_posts_survive_an_app_restart(
     with first_store.write() as session:
         token = add_user(session, "mjc", "organisation")[1]
     app = create_app(runtime=runtime, store=first_store)
-    offer_id = post(app.test_client(), {"Authorization": f"Bearer {token}"}).get_json()["offer_id"]
+    offer_id = props(post(app.test_client(), {"Authorization": f"Bearer {token}"}))["offer_id"]
     first_store.dispose()
 
     second_store = open_store(database_url)  # new engine, new app, same database
@@ -432,7 +440,7 @@ def test_posts_survive_an_app_restart(
         restarted = create_app(runtime=runtime, store=second_store)
         response = restarted.test_client().get(f"/api/v1/offers/{offer_id}")
         assert response.status_code == 200
-        assert response.get_json()["title"] == offer_body()["title"]
+        assert props(response)["title"] == offer_body()["title"]
     finally:
         second_store.dispose()
 
@@ -447,3 +455,87 @@ def test_openapi_documents_the_contributions(api: FlaskClient) -> None:
         "/api/v1/events.ics",
     ):
         assert path in paths
+
+
+def _search(api: FlaskClient, query: str) -> dict[str, Any]:
+    response = api.get(f"/api/v1/offers?{query}")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    body: dict[str, Any] = response.get_json()
+    return body
+
+
+def test_published_posts_are_searched_with_open_data(
+    api: FlaskClient, auth: dict[str, dict[str, str]], runtime: Runtime
+) -> None:
+    open_data = len(runtime.offers)
+    posted = props(post(api, auth["organisation"]))["offer_id"]
+    post(api, auth["contributor"], title="Orgue en attente")  # pending: never searched
+    everything = _search(api, "limit=500")
+    assert everything["total"] == open_data + 1
+    feature = next(f for f in everything["features"] if f["id"] == posted)
+    assert feature["properties"]["category"] == "event"
+    assert feature["properties"]["source"] == "contribution"
+    assert feature["properties"]["name"] == offer_body()["title"]
+    assert feature["properties"]["period"] == "2030-06-21 → 2030-06-22"
+
+    def ids(query: str) -> list[str]:
+        return [f["id"] for f in _search(api, query + "&limit=500")["features"]]
+
+    assert ids("category=event") == [posted]
+    assert posted not in ids("category=museum")
+    assert posted in ids("q=orgue")
+    assert posted in ids("q=EGLISE saint")
+    assert posted in ids("theme=music&commune=58194")
+    assert posted not in ids("commune=58086")
+    assert posted in ids("bbox=3.1,46.95,3.2,47.02")
+    assert ids("when=upcoming") == [posted]
+    assert ids("when=past") == []
+    assert len(ids("when=current")) == open_data  # open-data venues are permanent
+    assert ids("date_from=2030-06-22&date_to=2030-06-22") == [posted]
+    assert ids("date_from=2030-06-23") == []
+    assert ids("date_to=2030-06-20") == []
+
+
+def test_paging_covers_both_sources_once(
+    api: FlaskClient, auth: dict[str, dict[str, str]], runtime: Runtime
+) -> None:
+    posted = sorted(
+        props(post(api, auth["organisation"], title=f"Atelier {n}"))["offer_id"] for n in range(3)
+    )
+    total = len(runtime.offers) + 3
+    seen: list[str] = []
+    for offset in range(0, total + 40, 40):
+        page = _search(api, f"limit=40&offset={offset}")
+        assert page["total"] == total
+        seen += [f["id"] for f in page["features"]]
+    assert len(seen) == total
+    assert seen == sorted(set(seen))
+    assert seen[-3:] == posted  # "user:" sorts after the open-data sources
+
+
+@pytest.mark.parametrize(
+    ("query", "param"),
+    [
+        ("when=soon", "when"),
+        ("date_from=tomorrow", "date_from"),
+        ("date_from=2030-02-02&date_to=2030-02-01", "date_to"),
+    ],
+)
+def test_bad_date_filters_are_named(api: FlaskClient, query: str, param: str) -> None:
+    response = api.get(f"/api/v1/offers?{query}")
+    assert param in _invalid_names(response)
+
+
+def test_open_data_and_posted_ids_do_not_clash(
+    api: FlaskClient, auth: dict[str, dict[str, str]]
+) -> None:
+    posted = props(post(api, auth["organisation"]))["offer_id"]
+    assert api.get(f"/api/v1/offers/{posted}").get_json()["properties"]["source"] == "contribution"
+    assert api.get("/api/v1/offers/cnc:723200").get_json()["properties"]["source"] != "contribution"
+    assert (
+        api.patch(
+            "/api/v1/offers/cnc:723200", json={"title": "x"}, headers=auth["moderator"]
+        ).status_code
+        == 405
+    )
+    assert api.get("/api/v1/offers/user:999999").status_code == 404
