@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
+from urllib.parse import urlsplit
 
 import geopandas as gpd
 from flask import Response, current_app, request, url_for
@@ -385,5 +386,6 @@ class EventsCalendar(MethodView):
                 session, OfferFilter(kinds=("event",), statuses=("published", "cancelled"))
             )
             records = [offer_to_record(o) for o in offers if o.published_at is not None]
-        body = offers_to_ical(records, host=request.host, generated_at=datetime.now(UTC))
+        host = urlsplit(request.host_url).hostname or "geoservice"
+        body = offers_to_ical(records, host=host, generated_at=datetime.now(UTC))
         return Response(body, mimetype="text/calendar")
