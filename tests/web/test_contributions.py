@@ -22,6 +22,8 @@ from geoservice.web import create_app
 from geoservice.web.contributions import STORE_EXTENSION_KEY, ContributionsState
 
 NEVERS = "58194"
+#: For rules checked before the database is reached: once is enough.
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 USERS = {"contributor": "alice", "other": "bob", "organisation": "mjc", "moderator": "mod"}
 
 
@@ -235,6 +237,7 @@ def test_moderation_flow(api: FlaskClient, auth: dict[str, dict[str, str]]) -> N
     assert api.get(moderation, headers=auth["other"]).status_code == 404  # pending again: hidden
 
 
+@SQLITE_ONLY
 def test_unknown_token_is_401(api: FlaskClient) -> None:
     for header in ("Bearer gs_nope", "Basic abc", "Bearer "):
         response = post(api, {"Authorization": header})
@@ -248,6 +251,7 @@ def _invalid_names(response: Any) -> set[str]:
     return {p["name"] for p in response.get_json()["invalid_params"]}
 
 
+@SQLITE_ONLY
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
@@ -291,6 +295,7 @@ def test_every_bad_field_is_named(
     assert field in _invalid_names(post(api, auth["contributor"], **changes))
 
 
+@SQLITE_ONLY
 def test_several_bad_fields_are_all_named(
     api: FlaskClient, auth: dict[str, dict[str, str]]
 ) -> None:
@@ -299,6 +304,7 @@ def test_several_bad_fields_are_all_named(
     assert {"title", "kind", "url", "age_min"} <= _invalid_names(response)
 
 
+@SQLITE_ONLY
 def test_a_location_is_required(api: FlaskClient, auth: dict[str, dict[str, str]]) -> None:
     body = offer_body()
     del body["commune_code"]
@@ -306,6 +312,7 @@ def test_a_location_is_required(api: FlaskClient, auth: dict[str, dict[str, str]
     assert "location" in _invalid_names(response)
 
 
+@SQLITE_ONLY
 def test_point_outside_the_nievre_is_refused(
     api: FlaskClient, auth: dict[str, dict[str, str]]
 ) -> None:
@@ -339,12 +346,14 @@ def test_commune_code_alone_gives_a_point_inside_the_commune(
     assert commune.contains(shapely.geometry.Point(body["lon"], body["lat"]))
 
 
+@SQLITE_ONLY
 def test_oversize_body_is_413(api: FlaskClient, auth: dict[str, dict[str, str]]) -> None:
     response = post(api, auth["contributor"], description="x" * 1_100_000)
     assert response.status_code == 413
     assert response.mimetype == "application/problem+json"
 
 
+@SQLITE_ONLY
 def test_malformed_json_is_400(api: FlaskClient, auth: dict[str, dict[str, str]]) -> None:
     response = api.post(
         "/api/v1/offers",
@@ -355,6 +364,7 @@ def test_malformed_json_is_400(api: FlaskClient, auth: dict[str, dict[str, str]]
     assert response.mimetype == "application/problem+json"
 
 
+@SQLITE_ONLY
 def test_anonymous_posts_are_rate_limited_per_client(api: FlaskClient) -> None:
     clock = [1000.0]
     state: ContributionsState = api.application.extensions[STORE_EXTENSION_KEY]
@@ -445,6 +455,7 @@ def test_posts_survive_an_app_restart(
         second_store.dispose()
 
 
+@SQLITE_ONLY
 def test_openapi_documents_the_contributions(api: FlaskClient) -> None:
     paths = api.get("/api/v1/openapi.json").get_json()["paths"]
     assert {"post"} <= set(paths["/api/v1/offers"])
@@ -513,6 +524,7 @@ def test_paging_covers_both_sources_once(
     assert seen[-3:] == posted  # "user:" sorts after the open-data sources
 
 
+@SQLITE_ONLY
 @pytest.mark.parametrize(
     ("query", "param"),
     [
