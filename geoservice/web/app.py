@@ -95,9 +95,9 @@ def create_app(
 
 def _resource_blueprints() -> list[flask_smorest.Blueprint]:
     """The /api/v1 resources, one blueprint each."""
-    from geoservice.web import communes, isochrones, offers
+    from geoservice.web import communes, isochrones, offers, transit
 
-    return [communes.blp, offers.blp, contributions.blp, isochrones.blp]
+    return [communes.blp, offers.blp, contributions.blp, isochrones.blp, transit.blp]
 
 
 def _root_blueprints() -> list[flask_smorest.Blueprint]:
