@@ -9,6 +9,7 @@ nothing.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -118,8 +119,9 @@ def database_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+@functools.cache
 def head_revision() -> str | None:
-    """The newest revision shipped with the package."""
+    """The newest revision shipped with the package (read once)."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 

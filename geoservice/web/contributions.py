@@ -14,8 +14,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import geopandas as gpd
+from alembic.runtime.migration import MigrationContext
 from flask import Response, current_app, request, url_for
 from flask.views import MethodView
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from geoservice.core.offers import OfferQuery
 from geoservice.errors import (
@@ -29,7 +32,7 @@ from geoservice.runtime import Runtime
 from geoservice.settings import Settings
 from geoservice.store.auth import actor_from_token
 from geoservice.store.config import KINDS, StoreConfig, store_config_from_settings
-from geoservice.store.db import Store, open_store
+from geoservice.store.db import Store, head_revision, open_store
 from geoservice.store.export import (
     offer_to_feature,
     offers_to_csv,
@@ -42,7 +45,7 @@ from geoservice.store.location import (
     coverage_from_communes,
     resolve_location,
 )
-from geoservice.store.models import OFFER_ID_PREFIX
+from geoservice.store.models import OFFER_ID_PREFIX, Offer
 from geoservice.store.offers import (
     OfferFilter,
     create_offer,
@@ -148,6 +151,29 @@ def get_state() -> ContributionsState:
     """The :class:`ContributionsState` of the current app."""
     state: ContributionsState = current_app.extensions[STORE_EXTENSION_KEY]
     return state
+
+
+def describe_store() -> dict[str, Any]:
+    """The ``store`` part of ``/health``: engine, revision, live posted offers per status."""
+    state = get_state()
+    try:
+        with state.store.read() as session:
+            rows = session.execute(
+                select(Offer.status, func.count())
+                .where(Offer.deleted_at.is_(None))
+                .group_by(Offer.status)
+                .order_by(Offer.status)
+            ).all()
+            revision = MigrationContext.configure(session.connection()).get_current_revision()
+    except (ServiceUnavailableError, SQLAlchemyError) as e:
+        current_app.logger.error("offers database unavailable: %s", e)
+        return {"status": "unavailable", "database": state.store.dialect}
+    return {
+        "status": "ok" if revision == head_revision() else "migration pending",
+        "database": state.store.dialect,
+        "revision": revision,
+        "offers_by_status": {status: int(count) for status, count in rows},
+    }
 
 
 def current_actor(state: ContributionsState) -> Actor:

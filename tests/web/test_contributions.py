@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 
 from geoservice.runtime import Runtime
 from geoservice.store.auth import add_user
-from geoservice.store.db import Store, open_store
+from geoservice.store.db import Store, head_revision, open_store
 from geoservice.store.location import Coverage
 from geoservice.store.ratelimit import TokenBucketLimiter
 from geoservice.web import create_app
@@ -551,3 +551,14 @@ def test_open_data_and_posted_ids_do_not_clash(
         == 405
     )
     assert api.get("/api/v1/offers/user:999999").status_code == 404
+
+
+def test_health_reports_the_offers_database(
+    api: FlaskClient, auth: dict[str, dict[str, str]]
+) -> None:
+    post(api, auth["organisation"])
+    post(api, auth["contributor"])
+    store = api.get("/health").get_json()["store"]
+    assert store["status"] == "ok"
+    assert store["revision"] == head_revision()
+    assert store["offers_by_status"] == {"pending": 1, "published": 1}
