@@ -95,9 +95,17 @@ def create_app(
 
 def _resource_blueprints() -> list[flask_smorest.Blueprint]:
     """The /api/v1 resources, one blueprint each."""
-    from geoservice.web import communes, isochrones, offers, transit
+    from geoservice.web import accessibility, communes, isochrones, offers, reachable, transit
 
-    return [communes.blp, offers.blp, contributions.blp, isochrones.blp, transit.blp]
+    return [
+        communes.blp,
+        offers.blp,
+        contributions.blp,
+        isochrones.blp,
+        transit.blp,
+        reachable.blp,
+        accessibility.blp,
+    ]
 
 
 def _root_blueprints() -> list[flask_smorest.Blueprint]:

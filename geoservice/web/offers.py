@@ -1,16 +1,21 @@
 """``GET /api/v1/offers`` (search) and ``GET /api/v1/offers/<offer_id>``.
 
 The search covers the open-data offers (``Runtime.offers``) and the published offers people
-posted (``geoservice.store``, ids ``user:<n>``), paged together by ``offer_id``. Posted
-offers are served one by one by ``GET /offers/user:<n>`` (``web/contributions.py``).
+posted (``geoservice.store``, ids ``user:<n>``), paged together by ``offer_id`` (or by
+travel time with ``within_minutes``). Posted offers are served one by one by
+``GET /offers/user:<n>`` (``web/contributions.py``).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
+import geopandas as gpd
+import pandas as pd
 from flask import request, url_for
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
@@ -26,11 +31,27 @@ from geoservice.core.offers import (
     page_of_offers,
     search_offers,
 )
+from geoservice.core.reachable import (
+    ReachableOffers,
+    offer_travel_times,
+    offers_open_between,
+    travel_times_by_offer,
+)
 from geoservice.errors import InvalidParameterError, NotFoundError
+from geoservice.runtime import Runtime
 from geoservice.store.offers import WHEN_VALUES
 from geoservice.web.blueprint import Blueprint
 from geoservice.web.context import get_runtime
+from geoservice.web.contribution_schemas import LOCAL_TIMEZONE
 from geoservice.web.contributions import posted_offers_frame
+from geoservice.web.origins import (
+    Origin,
+    ReachableLimits,
+    minutes_from_args,
+    mode_from_args,
+    network_info,
+    origin_from_args,
+)
 
 blp = Blueprint("offers", __name__, url_prefix="/offers", description="Cultural offers")
 
@@ -52,21 +73,36 @@ class OffersQuerySchema(Schema):
     bbox = fields.String(
         metadata={"description": "min_lon,min_lat,max_lon,max_lat (degrees, EPSG:4326)"}
     )
+    limit = fields.Integer(metadata={"description": "page size, 1..api.max_limit"})
+    offset = fields.Integer(metadata={"description": "index of the first match, ≥ 0"})
+    date_from = fields.Date(
+        metadata={
+            "description": "YYYY-MM-DD: venues are always kept, festivals when their season "
+            "(period) overlaps the dates, posted offers when one of their timings does "
+            "(Europe/Paris days), offers without known dates are dropped"
+        }
+    )
+    date_to = fields.Date(metadata={"description": "YYYY-MM-DD, included"})
+    near = fields.String(
+        metadata={"description": "lon,lat (degrees) of the origin of the within_minutes filter"}
+    )
+    within_minutes = fields.Float(
+        metadata={
+            "description": "keep offers reached door to door within this many minutes from "
+            "`near` or from `commune` (then the origin commune, not the offers' commune); "
+            "results carry travel_time_s and are sorted by it"
+        }
+    )
+    mode = fields.String(metadata={"description": "drive, bike or walk (with within_minutes)"})
     when = fields.String(
         validate=validate.OneOf(WHEN_VALUES),
         metadata={
-            "description": "upcoming: a timing starts later; current: under way, or permanent "
-            "(offers without dates, e.g. every open-data venue); past: every timing is over"
+            "description": "posted offers by their timings: upcoming (a timing starts later), "
+            "current (under way, or no timings: permanent), past (every timing over). "
+            "Open data: current keeps the offers open today (as date_from = date_to = "
+            "today); upcoming and past keep none (they have seasons, not dated timings)"
         },
     )
-    date_from = fields.Date(
-        metadata={"description": "a timing ends on or after this day (Europe/Paris)"}
-    )
-    date_to = fields.Date(
-        metadata={"description": "a timing begins on or before this day (Europe/Paris)"}
-    )
-    limit = fields.Integer(metadata={"description": "page size, 1..api.max_limit"})
-    offset = fields.Integer(metadata={"description": "index of the first match, ≥ 0"})
 
 
 class OfferPropertiesSchema(Schema):
@@ -83,6 +119,9 @@ class OfferPropertiesSchema(Schema):
     licence = fields.String()
     attribution = fields.String()
     location_quality = fields.String(metadata={"description": ", ".join(LOCATION_QUALITIES)})
+    travel_time_s = fields.Float(
+        metadata={"description": "door-to-door seconds from the origin (within_minutes only)"}
+    )
 
 
 class OfferFeatureSchema(Schema):
@@ -103,6 +142,9 @@ class OfferCollectionSchema(Schema):
     limit = fields.Integer()
     offset = fields.Integer()
     links = fields.List(fields.Nested(LinkSchema), metadata={"description": "self, next, prev"})
+    travel = fields.Dict(
+        metadata={"description": "origin, mode, within_minutes and network limits (with near)"}
+    )
     features = fields.List(fields.Nested(OfferFeatureSchema))
 
 
@@ -129,13 +171,22 @@ class Offers(MethodView):
     @blp.response(200, OfferCollectionSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Search the offers, open data and posted ones: text, theme, category, commune,
-        bounding box, dates; paged."""
+        bounding box, dates, travel time; paged."""
         runtime = get_runtime()
         settings = runtime.settings
-        when = args.pop("when", None)
         date_from, date_to = args.pop("date_from", None), args.pop("date_to", None)
-        if date_from is not None and date_to is not None and date_to < date_from:
-            raise InvalidParameterError("date_to", f"date_to {date_to} is before {date_from}")
+        when = args.pop("when", None)
+        near, mode = args.pop("near", None), args.pop("mode", None)
+        within_minutes = args.pop("within_minutes", None)
+        origin = None
+        if within_minutes is not None:
+            lon, lat = lonlat_from_text(near) if near is not None else (None, None)
+            origin = origin_from_args(
+                runtime, lon=lon, lat=lat, commune=args.pop("commune", None), point_field="near"
+            )
+        elif near is not None or mode is not None:
+            field = "near" if near is not None else "mode"
+            raise InvalidParameterError(field, f"{field} goes with within_minutes (minutes)")
         query = offer_query_from_args(
             **args,
             vocabulary=ThemeConfig.from_section(settings.section("themes")).vocabulary,
@@ -144,20 +195,105 @@ class Offers(MethodView):
             max_limit=int(settings.get("api.max_limit", 500)),
         )
         names = dict(zip(runtime.communes["code"], runtime.communes["name"], strict=True))
-        open_data = runtime.offers
-        if when in {"upcoming", "past"} or date_from is not None or date_to is not None:
-            open_data = open_data.iloc[0:0]  # open-data offers have no dated timings
-        every = replace(query, limit=max(len(open_data), 1), offset=0)
-        open_matches = search_offers(open_data, every, commune_names=names).offers
+        travel: dict[str, Any] | None = None
+        everything = replace(query, limit=max(len(runtime.offers), 1), offset=0)
+        frame = search_offers(runtime.offers, everything, commune_names=names).offers
+        frame = frame[offers_open_between(frame, date_from, date_to)]
+        if when == "current":
+            today = datetime.now(LOCAL_TIMEZONE).date()
+            frame = frame[offers_open_between(frame, today, today)]
+        elif when is not None:
+            frame = frame.iloc[0:0]  # open-data offers have seasons, not dated timings
         posted = posted_offers_frame(query, when=when, date_from=date_from, date_to=date_to)
-        page = page_of_offers([open_matches, posted], limit=query.limit, offset=query.offset)
+        if origin is None:
+            page = page_of_offers([frame, posted], limit=query.limit, offset=query.offset)
+        else:
+            frame, travel = _within_minutes(runtime, frame, origin, mode, within_minutes)
+            if not posted.empty and runtime.network is not None:
+                # Posted offers are not in the start-up tables: their egress is built now.
+                reach = ReachableOffers(runtime.network, posted, eager=False)
+                posted, _ = _within_minutes(
+                    runtime, posted, origin, mode, within_minutes, reachable=reach
+                )
+            both = [f for f in (frame, posted) if not f.empty]
+            ranked = (
+                pd.concat(both, ignore_index=True) if len(both) == 2 else both[0] if both else frame
+            )
+            ranked = ranked.sort_values(["travel_time_s", "offer_id"], kind="stable")
+            page = OfferPage(
+                offers=ranked.iloc[query.offset : query.offset + query.limit],
+                total=len(ranked),
+                limit=query.limit,
+                offset=query.offset,
+            )
+        columns = [*OFFER_COLUMNS, "travel_time_s"] if travel is not None else OFFER_COLUMNS
         collection = feature_collection_from_frame(
-            page.offers, columns=OFFER_COLUMNS, id_column="offer_id"
+            page.offers, columns=columns, id_column="offer_id"
         )
         collection.update(
             total=page.total, limit=page.limit, offset=page.offset, links=_links(page)
         )
+        if travel is not None:
+            collection["travel"] = travel
         return collection
+
+
+def lonlat_from_text(text: str) -> tuple[float, float]:
+    """``"lon,lat"`` in degrees (400 naming ``near`` otherwise)."""
+    parts = [p.strip() for p in text.split(",")]
+    try:
+        lon, lat = (float(p) for p in parts)
+    except ValueError as e:
+        msg = f"near {text!r} must be lon,lat in degrees (EPSG:4326)"
+        raise InvalidParameterError("near", msg) from e
+    if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
+        raise InvalidParameterError("near", f"near {text!r} is not a WGS 84 lon,lat")
+    return lon, lat
+
+
+def _within_minutes(
+    runtime: Runtime,
+    frame: gpd.GeoDataFrame,
+    origin: Origin,
+    mode: str | None,
+    minutes: float,
+    *,
+    reachable: ReachableOffers | None = None,
+) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
+    """Offers of `frame` reached within `minutes`, with ``travel_time_s``, nearest first.
+
+    `reachable` holds the egress tables of `frame`'s offers (default: the open-data offers'
+    tables built at start-up).
+    """
+    reachable = reachable or runtime.reachable
+    if reachable is None or runtime.network is None:
+        raise InvalidParameterError("within_minutes", "no road network is loaded")
+    limits = ReachableLimits.from_settings(runtime.settings)
+    chosen_mode = mode_from_args(mode, limits.default_mode)
+    budget = minutes_from_args(minutes, limits, "within_minutes")
+    times = offer_travel_times(
+        reachable,
+        chosen_mode,
+        origin.x_m,
+        origin.y_m,
+        limit_s=budget * 60.0,
+        field=origin.field,
+    )
+    by_id = travel_times_by_offer(times)
+    kept = frame[frame["offer_id"].isin(list(by_id))].copy()
+    kept["travel_time_s"] = [round(by_id[i], 1) for i in kept["offer_id"]]
+    kept = kept.sort_values(["travel_time_s", "offer_id"], kind="stable")
+    travel = {
+        "origin": {
+            "lon": round(origin.lon, 6),
+            "lat": round(origin.lat, 6),
+            "commune": origin.commune,
+        },
+        "mode": chosen_mode,
+        "within_minutes": budget,
+        **network_info(runtime.network),
+    }
+    return kept, travel
 
 
 @blp.route("/<string:offer_id>")

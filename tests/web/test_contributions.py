@@ -6,7 +6,9 @@ import csv
 import io
 import json
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
@@ -501,10 +503,14 @@ def test_published_posts_are_searched_with_open_data(
     assert posted in ids("bbox=3.1,46.95,3.2,47.02")
     assert ids("when=upcoming") == [posted]
     assert ids("when=past") == []
-    assert len(ids("when=current")) == open_data  # open-data venues are permanent
-    assert ids("date_from=2030-06-22&date_to=2030-06-22") == [posted]
-    assert ids("date_from=2030-06-23") == []
-    assert ids("date_to=2030-06-20") == []
+    # Open data has yearly seasons, not timings: "current" keeps what is open today.
+    today = datetime.now(ZoneInfo("Europe/Paris")).date().isoformat()
+    assert ids("when=current") == ids(f"date_from={today}&date_to={today}")
+    assert posted not in ids("when=current")
+    assert ids("category=event&date_from=2030-06-22&date_to=2030-06-22") == [posted]
+    assert posted in ids("date_from=2030-06-22&date_to=2030-06-22")  # with the venues
+    assert ids("category=event&date_from=2030-06-23") == []
+    assert ids("category=event&date_to=2030-06-20") == []
 
 
 def test_paging_covers_both_sources_once(
@@ -562,3 +568,20 @@ def test_health_reports_the_offers_database(
     assert store["status"] == "ok"
     assert store["revision"] == head_revision()
     assert store["offers_by_status"] == {"pending": 1, "published": 1}
+
+
+def test_posted_offers_take_part_in_the_travel_time_filter(
+    api: FlaskClient, auth: dict[str, dict[str, str]]
+) -> None:
+    near = props(post(api, auth["organisation"], title="Près de la gare"))["offer_id"]  # Nevers
+    far = props(post(api, auth["organisation"], title="Au Morvan", commune_code="58062"))
+    found = _search(api, "within_minutes=10&near=3.159,46.99&mode=drive&limit=500")
+    by_id = {f["id"]: f["properties"]["travel_time_s"] for f in found["features"]}
+    assert near in by_id
+    assert 0 <= by_id[near] <= 600
+    assert far["offer_id"] not in by_id  # Château-Chinon is about an hour's drive away
+    times = [f["properties"]["travel_time_s"] for f in found["features"]]
+    assert times == sorted(times)
+    assert found["total"] == len(found["features"])
+    wider = _search(api, "within_minutes=120&near=3.159,46.99&mode=drive&limit=500")
+    assert far["offer_id"] in {f["id"] for f in wider["features"]}
