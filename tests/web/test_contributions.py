@@ -585,3 +585,22 @@ def test_posted_offers_take_part_in_the_travel_time_filter(
     assert found["total"] == len(found["features"])
     wider = _search(api, "within_minutes=120&near=3.159,46.99&mode=drive&limit=500")
     assert far["offer_id"] in {f["id"] for f in wider["features"]}
+
+
+def test_posted_offers_are_ranked_by_the_reachable_endpoint(
+    api: FlaskClient, auth: dict[str, dict[str, str]]
+) -> None:
+    posted = props(post(api, auth["organisation"]))["offer_id"]  # Nevers, music, June 2030
+    props(post(api, auth["contributor"]))  # pending: never ranked
+    base = "/api/v1/reachable?lon=3.159&lat=46.99&mode=drive&max_minutes=15&limit=200"
+    everything = api.get(base).get_json()
+    ranked = [f["id"] for f in everything["features"]]
+    assert posted in ranked
+    times = [f["properties"]["travel_time_s"] for f in everything["features"]]
+    assert times == sorted(times)
+    assert everything["total"] == len(ranked)
+    events = api.get(base + "&category=event").get_json()
+    assert [f["id"] for f in events["features"]] == [posted]
+    assert events["features"][0]["properties"]["travel_time_s"] < 15 * 60
+    later = api.get(base + "&category=event&date_from=2030-07-01").get_json()
+    assert later["features"] == []
