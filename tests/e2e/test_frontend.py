@@ -195,4 +195,14 @@ def test_propose_form_shows_the_api_errors_next_to_the_fields(
     # The refused post is the only failed request (the browser logs it as an error).
     assert log.errors
     assert all("400" in e for e in log.errors)
+
+    page.fill("#propose-title", "Atelier de gravure")
+    page.fill("#propose-end", "2026-12-01T12:00")
+    page.fill("#propose-url", "https://example.org/atelier")
+    page.fill("#propose-commune", "Luzy")
+    page.click("#propose-form button[type=submit]")
+    page.wait_for_selector("#propose-result:has-text('Merci')")
+    assert "relecture par un modérateur" in page.locator("#propose-result").inner_text()
+    assert page.locator(".field-error").count() == 0
+    assert page.locator("#propose-title").input_value() == ""  # the form is reset
     page.close()
