@@ -150,7 +150,8 @@ export function createPlannerView(ctx) {
           : minutes === null
             ? UNREACHABLE.color
             : FALLBACK_CLASSES.find((c) => minutes <= c.upper).color;
-        const under = p.underserved !== undefined ? p.underserved : minutes === null || minutes > threshold;
+        // The threshold chosen here, not the one a map endpoint may have used for its flag.
+        const under = minutes === null || minutes > threshold;
         return {
           color: under ? "#000000" : "#ffffff",
           weight: under ? 1.6 : 0.5,
