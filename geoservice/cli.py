@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from geoservice.errors import GeoserviceError
 from geoservice.settings import Settings, load_settings
@@ -38,6 +39,148 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _map_communes(settings: Settings) -> Any:
+    """Commune polygons for the maps: the derived territory when built, else the raw file."""
+    from geoservice.errors import MissingDataError
+    from geoservice.io.map_inputs import read_raw_commune_polygons
+    from geoservice.runtime import load_runtime
+
+    try:
+        communes = getattr(load_runtime(settings), "communes", None)
+    except MissingDataError:
+        communes = None
+    return communes if communes is not None else read_raw_commune_polygons(settings.raw_dir)
+
+
+def _map_format(output: Path) -> str:
+    from geoservice.errors import InvalidParameterError
+
+    suffix = output.suffix.lower().lstrip(".")
+    fmt = {"json": "geojson"}.get(suffix, suffix)
+    if fmt not in ("png", "html", "geojson"):
+        msg = f"cannot tell the map format from {output.name!r}"
+        raise InvalidParameterError("output", msg, (".png", ".html", ".geojson"))
+    return fmt
+
+
+def _cmd_map_choropleth(args: argparse.Namespace) -> int:
+    from geoservice.io.map_inputs import read_value_table, write_map_file
+    from geoservice.maps.choropleth import join_values
+    from geoservice.maps.config import MapConfig
+    from geoservice.maps.render import render_choropleth
+
+    settings = _settings(args)
+    output = Path(args.output)
+    fmt = _map_format(output)
+    values = read_value_table(Path(args.input), args.column, code_col=args.code_column)
+    if args.unit == "min":
+        values[args.column] = values[args.column] * 60.0
+    communes = _map_communes(settings)
+    zones = join_values(communes, values, args.column, code_col=args.code_column)
+    unmatched = len(set(values[args.code_column]) - set(zones[args.code_column].astype(str)))
+    bins = [float(b) for b in args.bins.split(",")] if args.bins else None
+    rendered = render_choropleth(
+        zones,
+        args.column,
+        fmt,
+        config=MapConfig.from_settings(settings),
+        title=args.title or f"{args.column} par commune",
+        subtitle=args.subtitle,
+        note=args.note,
+        scheme=args.scheme,
+        k=args.k,
+        bins_minutes=bins,
+        threshold_minutes=args.threshold_minutes,
+    )
+    write_map_file(output, rendered.content)
+    print(
+        f"wrote {output} ({len(rendered.content):,} B): {rendered.n_zones} communes, "
+        f"{rendered.n_unreachable} without value (drawn as unreachable), "
+        f"{rendered.n_underserved} underserved; {unmatched} input code(s) matched no commune"
+    )
+    return 0
+
+
+def _cmd_map_isochrones(args: argparse.Namespace) -> int:
+    import geopandas as gpd
+
+    from geoservice.io.map_inputs import write_map_file
+    from geoservice.maps.config import MapConfig
+    from geoservice.maps.isochrones import isochrones_to_png
+
+    settings = _settings(args)
+    output = Path(args.output)
+    if output.suffix.lower() != ".png":
+        from geoservice.errors import InvalidParameterError
+
+        raise InvalidParameterError("output", f"isochrone maps are PNG, got {output.name!r}")
+    config = MapConfig.from_settings(settings)
+    bands = gpd.read_file(args.input)
+    if bands.crs is None:  # GeoJSON is WGS 84 by definition (RFC 7946)
+        bands = bands.set_crs("EPSG:4326")
+    png = isochrones_to_png(
+        bands,
+        _map_communes(settings),
+        value_col=args.column,
+        title=args.title or "Isochrones",
+        subtitle=args.subtitle,
+        frame=args.frame,
+        palette=config.palette,
+        **config.render_options(),
+    )
+    write_map_file(output, png)
+    print(f"wrote {output} ({len(png):,} B): {len(bands)} band(s)")
+    return 0
+
+
+def _add_map_parsers(sub: Any) -> None:
+    maps = sub.add_parser("map", help="thematic maps (PNG, HTML, GeoJSON)").add_subparsers(
+        dest="map_command", required=True
+    )
+    ch = maps.add_parser(
+        "choropleth",
+        help="map a table of commune code → time onto the communes",
+        description=(
+            "Join a CSV/GeoJSON table of commune code → time to the Nièvre communes and draw "
+            "a choropleth. Communes without a value are drawn as unreachable."
+        ),
+    )
+    ch.add_argument("--input", required=True, help="table: .csv or .geojson")
+    ch.add_argument("--column", required=True, help="column of times (see --unit)")
+    ch.add_argument("--code-column", default="code", help="commune INSEE code column (code)")
+    ch.add_argument("--unit", choices=("s", "min"), default="s", help="unit of --column (s)")
+    ch.add_argument("-o", "--output", required=True, help="map.png | map.html | map.geojson")
+    ch.add_argument("--title", help="map title")
+    ch.add_argument("--subtitle", help="line under the title")
+    ch.add_argument("--note", help="line above the attribution (what the values are)")
+    ch.add_argument(
+        "--scheme",
+        choices=("FisherJenks", "Quantiles", "EqualInterval", "UserDefined"),
+        help="classification (default: maps.scheme)",
+    )
+    ch.add_argument("--k", type=int, help="number of classes (default: maps.k)")
+    ch.add_argument("--bins", help="UserDefined upper bounds in minutes, e.g. 15,30,45,60")
+    ch.add_argument(
+        "--threshold-minutes",
+        type=float,
+        help="underserved above this time (default: maps.underserved_minutes)",
+    )
+    ch.add_argument("--data-dir", help="derived data folder (default: paths.data_dir)")
+    ch.add_argument("--raw-dir", help="raw sources folder (default: paths.raw_dir)")
+    ch.set_defaults(func=_cmd_map_choropleth)
+
+    iso = maps.add_parser("isochrones", help="draw isochrone bands (GeoJSON) over the communes")
+    iso.add_argument("--input", required=True, help="FeatureCollection of bands (.geojson)")
+    iso.add_argument("--column", default="value", help="band limit column, seconds (value)")
+    iso.add_argument("-o", "--output", required=True, help="map.png")
+    iso.add_argument("--title", help="map title")
+    iso.add_argument("--subtitle", help="line under the title")
+    iso.add_argument("--frame", choices=("bands", "communes"), default="bands")
+    iso.add_argument("--data-dir", help="derived data folder (default: paths.data_dir)")
+    iso.add_argument("--raw-dir", help="raw sources folder (default: paths.raw_dir)")
+    iso.set_defaults(func=_cmd_map_isochrones)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command."""
     parser = argparse.ArgumentParser(prog="geoservice", description=__doc__)
@@ -57,6 +200,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port (default: server.port, 5000)")
     serve.add_argument("--data-dir", help="derived data folder (default: paths.data_dir)")
     serve.set_defaults(func=_cmd_serve)
+
+    _add_map_parsers(sub)
     return parser
 
 
