@@ -141,7 +141,10 @@ def classify_values(
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 1 <= k <= 12:
         raise InvalidParameterError("k", f"number of classes must be 1–12, got {k!r}")
     try:
-        y = np.asarray(values, dtype=float)
+        if isinstance(values, pd.Series):  # nullable dtypes: pd.NA becomes NaN
+            y = values.to_numpy(dtype=float, na_value=np.nan)
+        else:
+            y = np.asarray(values, dtype=float)
     except (TypeError, ValueError) as e:
         raise InvalidParameterError("values", f"values must be numbers ({e})") from e
     if y.ndim != 1:
@@ -301,7 +304,9 @@ def classify_frame(
             "threshold_minutes", f"threshold must be above 0 minutes, got {threshold_minutes}"
         )
     try:
-        seconds = pd.to_numeric(gdf[value_col], errors="raise").to_numpy(dtype=float)
+        seconds = pd.to_numeric(gdf[value_col], errors="raise").to_numpy(
+            dtype=float, na_value=np.nan
+        )
     except (TypeError, ValueError) as e:
         raise InvalidParameterError(value_col, f"column {value_col!r} is not numeric") from e
     if np.any(seconds < 0):

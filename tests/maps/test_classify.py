@@ -7,6 +7,7 @@ import warnings
 import geopandas as gpd
 import mapclassify
 import numpy as np
+import pandas as pd
 import pytest
 
 from geoservice.errors import InvalidParameterError
@@ -96,3 +97,9 @@ def test_palette_runs_light_to_dark_and_rejects_unknown_names() -> None:
     assert palette_colors(0) == []
     with pytest.raises(InvalidParameterError):
         palette_colors(3, "no-such-map")
+
+
+def test_nullable_series_missing_values_are_unreachable() -> None:
+    values = pd.Series([600, None, 1200, 2400], dtype="Int64")
+    result = classify_values(values, scheme="EqualInterval", k=2)
+    assert result.yb.tolist() == [0, -1, 0, 1]
