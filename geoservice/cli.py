@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from geoservice.errors import GeoserviceError
+from geoservice.errors import GeoserviceError, InvalidParameterError
 from geoservice.settings import Settings, load_settings
 
 
@@ -40,21 +41,13 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _map_communes(settings: Settings) -> Any:
-    """Commune polygons for the maps: the derived territory when built, else the raw file."""
-    from geoservice.errors import MissingDataError
-    from geoservice.io.map_inputs import read_raw_commune_polygons
-    from geoservice.runtime import load_runtime
+    """The commune polygons of the derived data (``data/communes.geojson``)."""
+    from geoservice.io.territory import load_communes
 
-    try:
-        communes = getattr(load_runtime(settings), "communes", None)
-    except MissingDataError:
-        communes = None
-    return communes if communes is not None else read_raw_commune_polygons(settings.raw_dir)
+    return load_communes(settings.data_dir)
 
 
 def _map_format(output: Path) -> str:
-    from geoservice.errors import InvalidParameterError
-
     suffix = output.suffix.lower().lstrip(".")
     fmt = {"json": "geojson"}.get(suffix, suffix)
     if fmt not in ("png", "html", "geojson"):
@@ -111,8 +104,6 @@ def _cmd_map_isochrones(args: argparse.Namespace) -> int:
     settings = _settings(args)
     output = Path(args.output)
     if output.suffix.lower() != ".png":
-        from geoservice.errors import InvalidParameterError
-
         raise InvalidParameterError("output", f"isochrone maps are PNG, got {output.name!r}")
     config = MapConfig.from_settings(settings)
     bands = gpd.read_file(args.input)
@@ -166,7 +157,6 @@ def _add_map_parsers(sub: Any) -> None:
         help="underserved above this time (default: maps.underserved_minutes)",
     )
     ch.add_argument("--data-dir", help="derived data folder (default: paths.data_dir)")
-    ch.add_argument("--raw-dir", help="raw sources folder (default: paths.raw_dir)")
     ch.set_defaults(func=_cmd_map_choropleth)
 
     iso = maps.add_parser("isochrones", help="draw isochrone bands (GeoJSON) over the communes")
@@ -177,8 +167,53 @@ def _add_map_parsers(sub: Any) -> None:
     iso.add_argument("--subtitle", help="line under the title")
     iso.add_argument("--frame", choices=("bands", "communes"), default="bands")
     iso.add_argument("--data-dir", help="derived data folder (default: paths.data_dir)")
-    iso.add_argument("--raw-dir", help="raw sources folder (default: paths.raw_dir)")
     iso.set_defaults(func=_cmd_map_isochrones)
+
+
+@contextmanager
+def _osmnx_progress() -> Iterator[None]:
+    """Let osmnx print its progress lines (requests, pauses, graph sizes) while downloading."""
+    import osmnx as ox
+
+    before = ox.settings.log_console
+    ox.settings.log_console = True
+    try:
+        yield
+    finally:
+        ox.settings.log_console = before
+
+
+def _cmd_network_fetch(args: argparse.Namespace) -> int:
+    from geoservice.io import osm
+
+    out = Path(args.output)
+    if not out.name.lower().endswith(osm.GRAPHML_SUFFIXES):
+        msg = f"the output must be a GraphML file, not {out.name!r}"
+        raise InvalidParameterError("output", msg, allowed=osm.GRAPHML_SUFFIXES)
+    network_type = osm.check_network_type(args.network_type)
+    if args.osm_file:
+        print(f"reading {args.osm_file} ({network_type} network)...", flush=True)
+        G = osm.graph_from_osm_file(args.osm_file, network_type=network_type)
+    elif args.polygon:
+        polygon = osm.polygon_from_file(args.polygon)
+        west, south, east, north = polygon.bounds
+        print(
+            f"downloading the {network_type} network inside {args.polygon} "
+            f"({west:.4f}, {south:.4f}, {east:.4f}, {north:.4f}) from Overpass...",
+            flush=True,
+        )
+        with _osmnx_progress():
+            G = osm.graph_from_polygon(polygon, network_type=network_type)
+    else:
+        print(f"geocoding {args.place!r} and downloading its {network_type} network...", flush=True)
+        with _osmnx_progress():
+            G = osm.graph_from_place(args.place, network_type=network_type)
+    for line in osm.iter_graph_summary(G):
+        print(line, flush=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    osm.save_graph(G, out)
+    print(f"saved {out}", flush=True)
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -194,6 +229,27 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--raw-dir", help="raw sources folder (default: paths.raw_dir)")
     build.add_argument("--data-dir", help="output folder (default: paths.data_dir)")
     build.set_defaults(func=_cmd_data_build)
+
+    network = sub.add_parser("network", help="road networks").add_subparsers(
+        dest="network_command", required=True
+    )
+    fetch = network.add_parser(
+        "fetch",
+        help="build an OpenStreetMap road network (download or local file) and save it as GraphML",
+    )
+    source = fetch.add_mutually_exclusive_group(required=True)
+    source.add_argument("--place", help='place name geocoded by Nominatim, e.g. "Nevers, France"')
+    source.add_argument("--polygon", help="vector file (GeoJSON...) of the area to download")
+    source.add_argument("--osm-file", help="local OSM file: .osm[.bz2|.gz] XML or .osm.pbf")
+    fetch.add_argument(
+        "--network-type",
+        default="drive",
+        help="drive, bike, walk or all: the osmnx way filter of that name (default: drive)",
+    )
+    fetch.add_argument(
+        "-o", "--output", required=True, help="GraphML file to write, e.g. data/networks/x.graphml"
+    )
+    fetch.set_defaults(func=_cmd_network_fetch)
 
     serve = sub.add_parser("serve", help="run the development server")
     serve.add_argument("--host", help="interface (default: server.host, 127.0.0.1)")

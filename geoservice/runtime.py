@@ -7,11 +7,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
 
 from geoservice import __version__
 from geoservice.errors import DataError, MissingDataError
 from geoservice.settings import Settings
+
+if TYPE_CHECKING:
+    from geoservice.core.network import RoadNetwork
 
 #: Written by ``geoservice data build`` next to the derived files.
 MANIFEST_NAME = "MANIFEST.json"
@@ -29,11 +34,26 @@ class Runtime:
         Content of ``data/MANIFEST.json``: sources, outputs and their sha256.
     built_at
         When the derived files were written (modification time of the manifest), UTC.
+    communes
+        The current communes, EPSG:4326, sorted by ``code``: ``code`` (INSEE), ``name``,
+        ``population``, ``canton``, ``epci`` (SIREN), ``arrondissement``, polygons.
+    zones
+        ``canton`` / ``epci`` / ``arrondissement`` / ``departement`` → EPSG:4326 polygons
+        with ``code``, ``name``, ``population``.
+    offers
+        The published cultural offers, EPSG:4326 points (columns in
+        :data:`geoservice.core.offers.OFFER_COLUMNS`), sorted by ``offer_id``.
+    network
+        The road network with its per-mode routers (``[network] source``).
     """
 
     settings: Settings
     manifest: Mapping[str, Any] = field(default_factory=dict)
     built_at: datetime | None = None
+    network: RoadNetwork | None = None
+    communes: gpd.GeoDataFrame = field(default_factory=lambda: _empty_frame())
+    zones: Mapping[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    offers: gpd.GeoDataFrame = field(default_factory=lambda: _empty_frame())
 
     def describe(self) -> dict[str, Any]:
         """The ``/health`` document."""
@@ -44,8 +64,32 @@ class Runtime:
                 "built_at": self.built_at.isoformat() if self.built_at else None,
                 "outputs": self.manifest.get("outputs", {}),
                 "sources": self.manifest.get("sources", {}),
+                "counts": self.counts(),
             },
+            "network": self.network.describe() if self.network is not None else None,
         }
+
+    def counts(self) -> dict[str, Any]:
+        """Sizes of the loaded data: communes, zones per level, offers per category."""
+        by_category: dict[str, int] = {}
+        if "category" in self.offers.columns:
+            by_category = {
+                str(k): int(v)
+                for k, v in self.offers["category"].value_counts().sort_index().items()
+            }
+        return {
+            "communes": len(self.communes),
+            "population": int(self.communes["population"].sum())
+            if "population" in self.communes.columns
+            else 0,
+            "zones": {level: len(frame) for level, frame in self.zones.items()},
+            "offers": len(self.offers),
+            "offers_by_category": by_category,
+        }
+
+
+def _empty_frame() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")
 
 
 def read_manifest(data_dir: Path) -> tuple[dict[str, Any], datetime]:
@@ -65,5 +109,18 @@ def read_manifest(data_dir: Path) -> tuple[dict[str, Any], datetime]:
 
 def load_runtime(settings: Settings) -> Runtime:
     """Load every derived file the service needs from ``settings.data_dir``."""
-    manifest, built_at = read_manifest(settings.data_dir)
-    return Runtime(settings=settings, manifest=manifest, built_at=built_at)
+    from geoservice.io.network import load_road_network
+    from geoservice.io.offers import load_offers
+    from geoservice.io.territory import load_communes, load_zones
+
+    data_dir = settings.data_dir
+    manifest, built_at = read_manifest(data_dir)
+    return Runtime(
+        settings=settings,
+        manifest=manifest,
+        built_at=built_at,
+        communes=load_communes(data_dir),
+        zones=load_zones(data_dir),
+        offers=load_offers(data_dir),
+        network=load_road_network(settings),
+    )

@@ -72,7 +72,15 @@ def sha256_file(path: Path) -> str:
 
 def default_steps() -> list[tuple[str, BuildStep]]:
     """The build steps, in order."""
-    return []
+    from geoservice.io.offers import build_offers
+    from geoservice.io.territory import build_territory
+    from geoservice.io.travelmapping import build_roads
+
+    return [
+        ("territory", build_territory),
+        ("offers", build_offers),
+        ("roads", build_roads),
+    ]
 
 
 def build_data(

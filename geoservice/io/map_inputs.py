@@ -1,4 +1,4 @@
-"""Files the map commands read and write: value tables, commune polygons, map outputs."""
+"""Files the map commands read and write: value tables and map outputs."""
 
 from __future__ import annotations
 
@@ -7,39 +7,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from geoservice.errors import (
-    ChecksumMismatchError,
-    InvalidParameterError,
-    MissingColumnError,
-    MissingDataError,
-)
-from geoservice.io.build import sha256_file
-
-#: The raw commune polygons (IGN Admin Express COG 2018 via france-geojson) and their
-#: sha256 as recorded in ../shared/data/raw/SOURCES.md.
-RAW_COMMUNES = "france-geojson/communes-58-nievre.geojson"
-RAW_COMMUNES_SHA256 = "e90d7ba98e40e0e5505106b74d08631938b3e1bfd86fbf5d26b8afbd1dc2a0d6"
-
-
-def read_raw_commune_polygons(raw_dir: Path) -> gpd.GeoDataFrame:
-    """The Nièvre commune polygons straight from the raw source, after a checksum.
-
-    Used until the derived territory files exist; they carry population and groupings, this
-    carries only ``code`` (INSEE, str), ``name`` and ``geometry`` (EPSG:4326), sorted by code.
-    """
-    path = raw_dir / RAW_COMMUNES
-    if not path.is_file():
-        raise MissingDataError(f"{path} not found: the raw sources are expected in {raw_dir}")
-    digest = sha256_file(path)
-    if digest != RAW_COMMUNES_SHA256:
-        msg = f"{path}: sha256 {digest}, expected {RAW_COMMUNES_SHA256} (see SOURCES.md)"
-        raise ChecksumMismatchError(msg)
-    gdf = gpd.read_file(path)
-    if gdf.crs is None:  # GeoJSON is WGS 84 by definition (RFC 7946)
-        gdf = gdf.set_crs("EPSG:4326")
-    gdf = gdf.rename(columns={"nom": "name"})[["code", "name", "geometry"]]
-    gdf["code"] = gdf["code"].astype(str)
-    return gdf.sort_values("code", ignore_index=True).to_crs("EPSG:4326")
+from geoservice.errors import InvalidParameterError, MissingColumnError, MissingDataError
 
 
 def read_value_table(path: Path, value_col: str, *, code_col: str = "code") -> pd.DataFrame:

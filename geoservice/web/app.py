@@ -14,6 +14,7 @@ from geoservice.runtime import Runtime, load_runtime
 from geoservice.settings import Settings, load_settings
 from geoservice.web import health
 from geoservice.web.context import EXTENSION_KEY
+from geoservice.web.middleware import install_middleware
 from geoservice.web.problems import (
     handle_geoservice_error,
     handle_http_exception,
@@ -52,7 +53,6 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         OPENAPI_URL_PREFIX=API_PREFIX,
         OPENAPI_JSON_PATH="openapi.json",
         MAX_CONTENT_LENGTH=int(settings.get("api.max_body_bytes", 1_000_000)),
-        JSON_SORT_KEYS=False,
         API_SPEC_OPTIONS={
             "info": {
                 "description": (
@@ -64,13 +64,17 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         },
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions[EXTENSION_KEY] = runtime
 
     api = Api(app)
     api.register_blueprint(health.blp)
     for blp in _resource_blueprints():
         api.register_blueprint(blp, url_prefix=API_PREFIX + (blp.url_prefix or ""))
+    for blp in _root_blueprints():
+        api.register_blueprint(blp)
 
+    install_middleware(app, cors_origins=tuple(settings.get("api.cors_origins", ())))
     app.register_error_handler(GeoserviceError, handle_geoservice_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected_error)
@@ -79,4 +83,13 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
 def _resource_blueprints() -> list[flask_smorest.Blueprint]:
     """The /api/v1 resources, one blueprint each."""
-    return []
+    from geoservice.web import communes, isochrones, offers
+
+    return [communes.blp, offers.blp, isochrones.blp]
+
+
+def _root_blueprints() -> list[flask_smorest.Blueprint]:
+    """Blueprints mounted at their own prefix (the openrouteservice URL scheme, /ors/v2)."""
+    from geoservice.web import isochrones
+
+    return [isochrones.ors_blp]

@@ -14,7 +14,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 
-from geoservice.io.map_inputs import read_raw_commune_polygons
+from geoservice.runtime import Runtime
 
 NEVERS = "58194"
 #: Stated speed of the test input (not a modelled travel speed).
@@ -26,9 +26,9 @@ TEST_COL = "test_straight_line_s"
 
 
 @pytest.fixture(scope="session")
-def communes(raw_dir: Path) -> gpd.GeoDataFrame:
-    """The 309 Nièvre commune polygons (EPSG:4326), from the raw source."""
-    return read_raw_commune_polygons(raw_dir)
+def communes(runtime: Runtime) -> gpd.GeoDataFrame:
+    """The 309 Nièvre commune polygons (EPSG:4326) with their population (derived data)."""
+    return runtime.communes
 
 
 @pytest.fixture(scope="session")

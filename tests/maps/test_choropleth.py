@@ -201,6 +201,14 @@ def test_html_page_embeds_the_png_and_lists_the_legend(
     n_under = int(cf.frame["underserved"].sum())
     assert f"injoignables) : {n_under}</h2>" in page
     assert "Achun" in page  # an unreachable commune is listed
+    # The communes carry their population: the legend counts inhabitants per class.
+    assert "<th>Habitants</th>" in page
+    legend_html = page[page.index('<table class="legend">') : page.index("</table>")]
+    inhabitants = [
+        int(n.replace(",", ""))
+        for n in re.findall(r'<td class="num">([\d,]+)</td></tr>', legend_html)
+    ]
+    assert sum(inhabitants) == int(test_times["population"].sum()) > 200_000
     assert "Ministère de la Culture" in page
 
 

@@ -1,0 +1,144 @@
+"""Joining points to the road network: an R-tree of the nodes in Lambert-93 (EPSG:2154).
+
+A point joins the network at its nearest node(s) by an *access leg*: the straight distance
+times an access detour factor, covered at the mode's access speed. A point outside the
+covered area (farther than the maximum snap distance from the hull of the network), or
+farther than that distance from every node, raises :class:`OutsideCoverageError` with the
+distance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+import networkx as nx
+import numpy as np
+import numpy.typing as npt
+import shapely
+from pyproj import Transformer
+from rtree import index as rtree_index
+
+from geoservice.errors import DataError, OutsideCoverageError
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+#: Computation CRS (metres) and service CRS (degrees).
+METRIC_CRS = "EPSG:2154"
+SERVICE_CRS = "EPSG:4326"
+
+
+@cache
+def _transformer(src: str, dst: str) -> Transformer:
+    return Transformer.from_crs(src, dst, always_xy=True)
+
+
+def lambert93_from_wgs84(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """Lon/lat (EPSG:4326, degrees) → x/y (EPSG:2154, metres)."""
+    x, y = _transformer(SERVICE_CRS, METRIC_CRS).transform(lon, lat)
+    return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+
+
+def wgs84_from_lambert93(x: npt.ArrayLike, y: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """x/y (EPSG:2154, metres) → lon/lat (EPSG:4326, degrees)."""
+    lon, lat = _transformer(METRIC_CRS, SERVICE_CRS).transform(x, y)
+    return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+
+
+def geometry_to_wgs84(geom: shapely.Geometry) -> shapely.Geometry:
+    """A shapely geometry in EPSG:2154 → the same in EPSG:4326."""
+    tr = _transformer(METRIC_CRS, SERVICE_CRS)
+    return shapely.transform(geom, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
+
+
+def node_coordinates_m(
+    G: nx.MultiDiGraph, nodes: Sequence[object]
+) -> tuple[FloatArray, FloatArray]:
+    """x/y of `nodes` in EPSG:2154 (metres), from node ``x``/``y`` in ``G.graph['crs']``."""
+    crs = G.graph.get("crs")
+    if crs is None:
+        raise DataError("the road graph has no 'crs' graph attribute: refusing to guess")
+    xs = np.fromiter((G.nodes[n]["x"] for n in nodes), dtype=float, count=len(nodes))
+    ys = np.fromiter((G.nodes[n]["y"] for n in nodes), dtype=float, count=len(nodes))
+    x, y = _transformer(str(crs), METRIC_CRS).transform(xs, ys)
+    return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+
+
+@dataclass(frozen=True)
+class Snap:
+    """Where a point joins the network.
+
+    Attributes
+    ----------
+    positions
+        Node positions (in the index's order), nearest first.
+    distances_m
+        Straight distance from the point to each node, metres (EPSG:2154).
+    """
+
+    positions: IntArray
+    distances_m: FloatArray
+
+
+class NodeIndex:
+    """R-tree over node positions in EPSG:2154, with the covered area.
+
+    Parameters
+    ----------
+    x_m, y_m
+        Node coordinates in EPSG:2154 (metres), indexed by position.
+    max_snap_m
+        Largest accepted distance from a point to its nearest node, metres.
+    """
+
+    def __init__(self, x_m: FloatArray, y_m: FloatArray, *, max_snap_m: float) -> None:
+        if len(x_m) == 0:
+            raise DataError("cannot index an empty road network")
+        self.x_m = np.asarray(x_m, dtype=float)
+        self.y_m = np.asarray(y_m, dtype=float)
+        self.max_snap_m = float(max_snap_m)
+        stream = (
+            (i, (x, y, x, y), None) for i, (x, y) in enumerate(zip(self.x_m, self.y_m, strict=True))
+        )
+        self._tree = rtree_index.Index(stream)
+        #: The covered area: hull of the nodes grown by the snap distance (EPSG:2154).
+        hull = shapely.convex_hull(shapely.multipoints(np.column_stack([x_m, y_m])))
+        self.coverage: shapely.Geometry = shapely.Polygon(shapely.buffer(hull, self.max_snap_m))
+        shapely.prepare(self.coverage)
+
+    def nearest(self, x_m: float, y_m: float, k: int = 1) -> Snap:
+        """The `k` nodes nearest to (`x_m`, `y_m`), EPSG:2154, without any distance check."""
+        found = np.fromiter(self._tree.nearest((x_m, y_m, x_m, y_m), k), dtype=np.int64)
+        dist = np.hypot(self.x_m[found] - x_m, self.y_m[found] - y_m)
+        order = np.lexsort((found, dist))[:k]
+        return Snap(positions=found[order], distances_m=dist[order])
+
+    def snap(self, x_m: float, y_m: float, k: int = 1, *, field: str = "location") -> Snap:
+        """The `k` nearest nodes within the snap distance of a covered point.
+
+        Raises
+        ------
+        OutsideCoverageError
+            The point lies outside the covered area, or its nearest node is farther than
+            ``max_snap_m``; ``distance_m`` says how far.
+        """
+        if not shapely.contains_xy(self.coverage, x_m, y_m):
+            point = shapely.Point(x_m, y_m)
+            outside_m = float(shapely.distance(self.coverage, point)) + self.max_snap_m
+            msg = (
+                f"point is outside the area covered by the road network "
+                f"(about {outside_m / 1000:.1f} km from it)"
+            )
+            raise OutsideCoverageError(msg, field=field, distance_m=outside_m)
+        snap = self.nearest(x_m, y_m, k)
+        nearest_m = float(snap.distances_m[0])
+        if nearest_m > self.max_snap_m:
+            msg = (
+                f"point is {nearest_m:.0f} m from the nearest road network node, "
+                f"more than the {self.max_snap_m:.0f} m allowed"
+            )
+            raise OutsideCoverageError(msg, field=field, distance_m=nearest_m)
+        keep = snap.distances_m <= self.max_snap_m
+        return Snap(positions=snap.positions[keep], distances_m=snap.distances_m[keep])

@@ -1,0 +1,64 @@
+"""``GET /api/v1/communes``: the current communes of the Nièvre as GeoJSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from marshmallow import Schema, fields
+
+from geoservice.core.geojson import feature_collection_from_frame
+from geoservice.web.blueprint import Blueprint
+from geoservice.web.context import get_runtime
+
+blp = Blueprint(
+    "communes", __name__, url_prefix="/communes", description="Communes and their population"
+)
+
+COMMUNE_PROPERTIES = ("code", "name", "population", "canton", "epci", "arrondissement")
+
+
+class CommunesQuerySchema(Schema):
+    geometry = fields.Boolean(
+        load_default=True,
+        metadata={"description": "false: properties only, `geometry` is null (smaller)"},
+    )
+
+
+class CommunePropertiesSchema(Schema):
+    code = fields.String(metadata={"description": "INSEE commune code"})
+    name = fields.String()
+    population = fields.Integer(metadata={"description": "legal population (INSEE)"})
+    canton = fields.String(metadata={"description": "canton code"})
+    epci = fields.String(metadata={"description": "EPCI SIREN"})
+    arrondissement = fields.String(metadata={"description": "arrondissement code"})
+
+
+class CommuneFeatureSchema(Schema):
+    type = fields.String()
+    id = fields.String()
+    properties = fields.Nested(CommunePropertiesSchema)
+    geometry = fields.Raw(allow_none=True, metadata={"description": "GeoJSON, EPSG:4326"})
+
+
+class CommuneCollectionSchema(Schema):
+    type = fields.String()
+    total = fields.Integer()
+    features = fields.List(fields.Nested(CommuneFeatureSchema))
+
+
+@blp.route("")
+class Communes(MethodView):
+    @blp.arguments(CommunesQuerySchema, location="query")
+    @blp.response(200, CommuneCollectionSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The 309 current communes: INSEE code, name, population, canton, EPCI, arrondissement."""
+        communes = get_runtime().communes
+        collection = feature_collection_from_frame(
+            communes,
+            columns=COMMUNE_PROPERTIES,
+            id_column="code",
+            with_geometry=args["geometry"],
+        )
+        collection["total"] = len(communes)
+        return collection

@@ -1,0 +1,64 @@
+"""Cross-cutting HTTP behaviour: request logs, security headers, CORS on the API."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Sequence
+
+from flask import Flask, Response, g, request
+
+logger = logging.getLogger("geoservice.requests")
+
+#: Served on every response. The page loads its scripts and styles from this origin only.
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data: https:; style-src 'self'; "
+        "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+}
+
+
+def install_middleware(app: Flask, *, cors_origins: Sequence[str]) -> None:
+    """Add request logging, security headers and CORS (``/api/*`` and ``/ors/*`` only).
+
+    Parameters
+    ----------
+    cors_origins
+        Origins allowed to call the API from a browser; ``"*"`` allows any.
+    """
+    allowed = tuple(cors_origins)
+
+    @app.before_request
+    def _start_timer() -> None:
+        g.request_started = time.perf_counter()
+
+    @app.after_request
+    def _decorate(response: Response) -> Response:
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        origin = request.headers.get("Origin")
+        on_api = request.path.startswith(("/api/", "/ors/"))
+        if origin and on_api and ("*" in allowed or origin in allowed):
+            response.headers["Access-Control-Allow-Origin"] = "*" if "*" in allowed else origin
+            response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
+            response.headers["Access-Control-Allow-Methods"] = "GET, POST, PATCH, DELETE, OPTIONS"
+            response.headers["Vary"] = "Origin"
+        started = g.get("request_started")
+        duration_ms = (time.perf_counter() - started) * 1000 if started else None
+        logger.info(
+            json.dumps(
+                {
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "duration_ms": round(duration_ms, 2) if duration_ms is not None else None,
+                    "remote": request.remote_addr,
+                }
+            )
+        )
+        return response
