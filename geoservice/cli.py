@@ -109,12 +109,20 @@ def _cmd_map_isochrones(args: argparse.Namespace) -> int:
     bands = gpd.read_file(args.input)
     if bands.crs is None:  # GeoJSON is WGS 84 by definition (RFC 7946)
         bands = bands.set_crs("EPSG:4326")
+    # Origins and mode as the isochrone endpoint writes them (properties center, mode).
+    origins: list[tuple[float, float]] = []
+    if "center" in bands.columns:
+        origins = sorted({(float(c[0]), float(c[1])) for c in bands["center"] if c is not None})
+    subtitle = args.subtitle
+    if subtitle is None and "mode" in bands.columns:
+        subtitle = "Mode : " + ", ".join(sorted({str(m) for m in bands["mode"]}))
     png = isochrones_to_png(
         bands,
         _map_communes(settings),
         value_col=args.column,
         title=args.title or "Isochrones",
-        subtitle=args.subtitle,
+        subtitle=subtitle,
+        origins_lonlat=origins,
         frame=args.frame,
         palette=config.palette,
         **config.render_options(),

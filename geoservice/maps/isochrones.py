@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import geopandas as gpd
@@ -35,6 +36,18 @@ def band_labels(values_s: list[float]) -> list[str]:
     return labels
 
 
+def bands_by_limit(bands_gdf: gpd.GeoDataFrame, value_col: str = "value") -> gpd.GeoDataFrame:
+    """One band per time limit (the union of the origins' bands), smallest limit first.
+
+    Empty geometries are dropped. Columns: `value_col` and ``geometry``, in the input CRS.
+    """
+    bands = bands_gdf[~bands_gdf.geometry.is_empty]
+    if not len(bands):
+        return bands[[value_col, "geometry"]]
+    merged = bands[[value_col, "geometry"]].dissolve(by=value_col, as_index=False)
+    return merged.sort_values(value_col, ignore_index=True)
+
+
 def isochrones_to_png(
     bands_gdf: gpd.GeoDataFrame,
     communes_gdf: gpd.GeoDataFrame,
@@ -43,7 +56,7 @@ def isochrones_to_png(
     title: str = "Isochrones",
     subtitle: str | None = None,
     note: str | None = None,
-    origin_lonlat: tuple[float, float] | None = None,
+    origins_lonlat: Sequence[tuple[float, float]] = (),
     frame: Literal["bands", "communes"] = "bands",
     palette: str = DEFAULT_PALETTE,
     attribution: str = DEFAULT_ATTRIBUTION,
@@ -57,7 +70,8 @@ def isochrones_to_png(
     ----------
     bands_gdf
         One (Multi)Polygon per band, with a CRS, and `value_col` = the band's time limit in
-        seconds (the ``value`` property of the isochrone GeoJSON). May be empty (nothing
+        seconds (the ``value`` property of the isochrone GeoJSON). Bands of several origins
+        with the same limit are merged into one. May be empty (nothing
         reachable): the map then shows the communes and says so in the legend.
     communes_gdf
         Commune polygons with a CRS, drawn as the base layer.
@@ -65,8 +79,8 @@ def isochrones_to_png(
         Column of band limits, seconds.
     title, subtitle, note, attribution
         Texts printed on the page.
-    origin_lonlat
-        Starting point (longitude, latitude, EPSG:4326), marked when given.
+    origins_lonlat
+        Starting points (longitude, latitude, EPSG:4326) to mark.
     frame
         Zoom to the bands (with a margin) or show all the communes.
     palette
@@ -92,8 +106,7 @@ def isochrones_to_png(
     if values.isna().any() or (values <= 0).any():
         raise InvalidParameterError(value_col, "band limits must be positive numbers of seconds")
 
-    bands = bands_gdf.assign(**{value_col: values}).to_crs(MAP_CRS)
-    bands = bands[~bands.geometry.is_empty].sort_values(value_col, ascending=True)
+    bands = bands_by_limit(bands_gdf.assign(**{value_col: values}), value_col).to_crs(MAP_CRS)
     communes = communes_gdf.to_crs(MAP_CRS)
     limits_s = [float(v) for v in bands[value_col]]
     colors = palette_colors(len(limits_s), palette)
@@ -119,29 +132,18 @@ def isochrones_to_png(
         Patch(facecolor=c, edgecolor="#333333", label=label)
         for c, label in zip(colors, labels, strict=True)
     ]
-    if origin_lonlat is not None:
-        origin = gpd.GeoSeries([Point(*origin_lonlat)], crs="EPSG:4326").to_crs(MAP_CRS)
-        ax.plot(
-            origin.x.iloc[0],
-            origin.y.iloc[0],
-            marker="o",
-            markersize=7,
-            markerfacecolor="white",
-            markeredgecolor="black",
-            linestyle="none",
-            zorder=5,
-        )
-        handles.append(
-            ax.plot(
-                [],
-                [],
-                marker="o",
-                markerfacecolor="white",
-                markeredgecolor="black",
-                linestyle="none",
-                label="point de départ",
-            )[0]
-        )
+    if origins_lonlat:
+        origins = gpd.GeoSeries([Point(*xy) for xy in origins_lonlat], crs="EPSG:4326")
+        origins = origins.to_crs(MAP_CRS)
+        marker: dict[str, Any] = {
+            "marker": "o",
+            "markerfacecolor": "white",
+            "markeredgecolor": "black",
+            "linestyle": "none",
+        }
+        ax.plot(origins.x, origins.y, markersize=7, zorder=5, **marker)
+        label = "point de départ" if len(origins) == 1 else "points de départ"
+        handles.append(ax.plot([], [], label=label, **marker)[0])
     if not len(bands):
         handles.append(Patch(facecolor="white", edgecolor="white", label="aucune zone atteinte"))
     add_scale_bar(ax, limits)

@@ -7,16 +7,20 @@ point labelled 15, 30 and 45 min), not computed isochrones.
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
+from flask.testing import FlaskClient
 from PIL import Image
 
+from geoservice.cli import main
 from geoservice.errors import InvalidParameterError, MissingColumnError
 from geoservice.maps.choropleth import palette_colors
-from geoservice.maps.isochrones import band_labels, isochrones_to_png
+from geoservice.maps.isochrones import band_labels, bands_by_limit, isochrones_to_png
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +46,7 @@ def test_isochrone_png_has_the_size_and_each_band_colour(
         test_bands,
         communes,
         title="Bandes de test (disques, pas des isochrones calculées)",
-        origin_lonlat=(3.159, 46.99),
+        origins_lonlat=[(3.159, 46.99)],
         width_px=1000,
         height_px=800,
         dpi=100,
@@ -60,6 +64,20 @@ def test_isochrone_png_has_the_size_and_each_band_colour(
         assert exact > 2_000, hex_color
 
 
+def test_bands_of_several_origins_are_merged_per_limit(test_bands: gpd.GeoDataFrame) -> None:
+    shifted = test_bands.to_crs("EPSG:2154").translate(xoff=50_000)
+    second = gpd.GeoDataFrame({"value": test_bands["value"]}, geometry=shifted, crs="EPSG:2154")
+    both = gpd.GeoDataFrame(
+        pd.concat([test_bands.to_crs("EPSG:2154"), second], ignore_index=True), crs="EPSG:2154"
+    )
+    merged = bands_by_limit(both)
+    assert merged["value"].tolist() == [900, 1800, 2700]
+    areas = merged.area.to_numpy()
+    single = test_bands.to_crs("EPSG:2154").sort_values("value").area.to_numpy()
+    np.testing.assert_allclose(areas[:2], 2 * single[:2], rtol=1e-6)  # 10, 20 km discs apart
+    assert areas[2] < 2 * single[2]  # the 30 km discs, 50 km apart, overlap
+
+
 def test_no_band_is_an_empty_map_not_an_error(communes: gpd.GeoDataFrame) -> None:
     empty = gpd.GeoDataFrame({"value": []}, geometry=[], crs="EPSG:4326")
     png = isochrones_to_png(empty, communes, width_px=400, height_px=300, dpi=50)
@@ -74,3 +92,24 @@ def test_bad_bands_are_refused(test_bands: gpd.GeoDataFrame, communes: gpd.GeoDa
     no_crs = gpd.GeoDataFrame({"value": [1]}, geometry=list(test_bands.geometry[:1]))
     with pytest.raises(InvalidParameterError, match="no CRS"):
         isochrones_to_png(no_crs, communes)
+
+
+def test_isochrones_served_by_the_api_are_drawn_by_the_map_command(
+    client: FlaskClient, tmp_path: Path, artifacts_dir: Path
+) -> None:
+    """Real bands: the service's own drive isochrones from Nevers (Travel Mapping roads)."""
+    response = client.get("/api/v1/isochrones?lon=3.159&lat=46.99&minutes=15,30,45&mode=drive")
+    assert response.status_code == 200
+    bands_file = tmp_path / "nevers_drive.geojson"
+    bands_file.write_text(json.dumps(response.get_json()), encoding="utf-8")
+    out = artifacts_dir / "isochrones_nevers_drive.png"
+    status = main(
+        ["map", "isochrones", "--input", str(bands_file), "-o", str(out), "--title", "Nevers"]
+    )
+    assert status == 0
+    image = Image.open(out).convert("RGB")
+    assert image.size == (1200, 1000)
+    pixels = np.asarray(image, dtype=int).reshape(-1, 3)
+    for hex_color in palette_colors(3):
+        target = np.array([int(hex_color[i : i + 2], 16) for i in (1, 3, 5)])
+        assert int((pixels == target).all(axis=1).sum()) > 2_000, hex_color
