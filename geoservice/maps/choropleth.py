@@ -104,7 +104,8 @@ class Classification:
         (class 0: ``lower <= v <= upper``)."""
         if self.lower is None:
             return []
-        lowers = [self.lower, *self.bins[:-1]]
+        # With user bounds the smallest value may lie above the first bound (class 0 empty).
+        lowers = [min(self.lower, self.bins[0]), *self.bins[:-1]]
         return list(zip(lowers, self.bins, strict=True))
 
 
@@ -222,9 +223,12 @@ def _format_bounds(bounds: list[tuple[float, float]]) -> list[str]:
         if len(set(rounded)) == len(rounded):
             break
     labels = []
-    for low, high in bounds:
+    for i, (low, high) in enumerate(bounds):
         lo, hi = f"{low:.{decimals}f}", f"{high:.{decimals}f}"
-        labels.append(f"{hi} min" if lo == hi else f"{lo}–{hi} min")
+        if lo != hi:
+            labels.append(f"{lo}–{hi} min")
+        else:  # a class of one value, or an empty first class below a user bound
+            labels.append(f"≤ {hi} min" if i == 0 and len(bounds) > 1 else f"{hi} min")
     return labels
 
 

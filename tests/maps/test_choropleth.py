@@ -262,3 +262,14 @@ def test_all_unreachable_still_renders_a_geojson_with_only_the_unreachable_class
     assert [c["class"] for c in classes] == [-1]
     assert classes[0]["count"] == len(communes)
     assert {f["properties"]["color"] for f in collection["features"]} == {to_hex("#a6a6a6")}
+
+
+def test_user_bounds_above_the_data_give_a_readable_first_label() -> None:
+    from shapely.geometry import box
+
+    zones = gpd.GeoDataFrame(
+        {"t": [6000.0, 12000.0]}, geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)], crs="EPSG:2154"
+    )
+    cf = classify_frame(zones, "t", scheme="UserDefined", bins_minutes=[15, 30])
+    assert [e["label"] for e in cf.legend] == ["≤ 15 min", "15–30 min", "30–200 min", "injoignable"]
+    assert [e["count"] for e in cf.legend] == [0, 0, 2, 0]

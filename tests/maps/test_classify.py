@@ -103,3 +103,9 @@ def test_nullable_series_missing_values_are_unreachable() -> None:
     values = pd.Series([600, None, 1200, 2400], dtype="Int64")
     result = classify_values(values, scheme="EqualInterval", k=2)
     assert result.yb.tolist() == [0, -1, 0, 1]
+
+
+def test_user_bounds_below_every_value_leave_empty_first_classes() -> None:
+    result = classify_values([100.0, 200.0], scheme="UserDefined", bins=[15, 30])
+    assert result.counts == (0, 0, 2)
+    assert result.bounds() == [(15.0, 15.0), (15.0, 30.0), (30.0, 200.0)]
