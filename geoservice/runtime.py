@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 
 from geoservice import __version__
+from geoservice.core.timetable import Timetable
 from geoservice.errors import DataError, MissingDataError
 from geoservice.settings import Settings
 
@@ -45,6 +46,8 @@ class Runtime:
         :data:`geoservice.core.offers.OFFER_COLUMNS`), sorted by ``offer_id``.
     network
         The road network with its per-mode routers (``[network] source``).
+    transit
+        The public-transport timetable (``data/transit/``), or None when not built.
     """
 
     settings: Settings
@@ -54,6 +57,7 @@ class Runtime:
     communes: gpd.GeoDataFrame = field(default_factory=lambda: _empty_frame())
     zones: Mapping[str, gpd.GeoDataFrame] = field(default_factory=dict)
     offers: gpd.GeoDataFrame = field(default_factory=lambda: _empty_frame())
+    transit: Timetable | None = None
 
     def describe(self) -> dict[str, Any]:
         """The ``/health`` document."""
@@ -67,6 +71,7 @@ class Runtime:
                 "counts": self.counts(),
             },
             "network": self.network.describe() if self.network is not None else None,
+            "transit": self.transit.describe() if self.transit is not None else None,
         }
 
     def counts(self) -> dict[str, Any]:
@@ -123,4 +128,16 @@ def load_runtime(settings: Settings) -> Runtime:
         zones=load_zones(data_dir),
         offers=load_offers(data_dir),
         network=load_road_network(settings),
+        transit=_load_transit(settings),
     )
+
+
+def _load_transit(settings: Settings) -> Timetable | None:
+    """The timetable of ``data/transit/``, or None if that build step has not run."""
+    from geoservice.core.timetable import timetable_from_tables, transit_params_from_settings
+    from geoservice.io.gtfs import read_gtfs_dir
+
+    folder = settings.data_dir / str(settings.get("transit.out_subdir", "transit"))
+    if not (folder / "stop_times.txt").is_file():
+        return None
+    return timetable_from_tables(read_gtfs_dir(folder), transit_params_from_settings(settings))

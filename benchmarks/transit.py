@@ -1,0 +1,174 @@
+"""Transit routing benchmark: RAPTOR vs a time-expanded networkx Dijkstra, same queries.
+
+Run: ``.venv/bin/python benchmarks/transit.py`` (writes its section of docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import platform
+import random
+import re
+import statistics
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from geoservice.core.raptor import earliest_arrival, earliest_arrival_window
+from geoservice.core.timeexpanded import earliest_arrival_dijkstra, time_expanded_graph
+from geoservice.core.timetable import timetable_from_tables, transit_params_from_settings
+from geoservice.io.gtfs import read_gtfs_dir
+from geoservice.settings import load_settings
+
+DAY = date(2025, 2, 4)  # a Tuesday inside the feed validity
+SEED = 42
+N_QUERIES = 50
+N_WINDOWS = 10
+WINDOW_MINUTES = 120
+DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+BEGIN, END = "<!-- transit:begin -->", "<!-- transit:end -->"
+
+
+def _ms(seconds: list[float]) -> tuple[float, float]:
+    values = sorted(s * 1000 for s in seconds)
+    return statistics.median(values), values[int(0.9 * (len(values) - 1))]
+
+
+def main() -> int:
+    settings = load_settings()
+    t = time.perf_counter()
+    tables = read_gtfs_dir(settings.data_dir / "transit")
+    tt = timetable_from_tables(tables, transit_params_from_settings(settings))
+    load_s = time.perf_counter() - t
+    tt.active_rows(DAY)  # per-date activity mask, cached like in the service
+
+    rng = random.Random(SEED)
+    queries = [
+        (rng.randrange(tt.n_stops), rng.randrange(6 * 3600, 20 * 3600)) for _ in range(N_QUERIES)
+    ]
+    t = time.perf_counter()
+    teg = time_expanded_graph(tt, DAY)
+    teg_build_s = time.perf_counter() - t
+
+    raptor_s: list[float] = []
+    dijkstra_s: list[float] = []
+    reached: list[int] = []
+    for origin, t0 in queries:
+        access = {tt.stop_ids[origin]: 0}
+        t = time.perf_counter()
+        fast = earliest_arrival(tt, access, t0, DAY)
+        raptor_s.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        slow = earliest_arrival_dijkstra(tt, teg, {origin: 0}, t0)
+        dijkstra_s.append(time.perf_counter() - t)
+        # max_rides caps RAPTOR, the baseline has no cap: RAPTOR may only be later, never earlier.
+        if (fast.arrival_s < slow).any():
+            print("MISMATCH", origin, t0, file=sys.stderr)
+            return 1
+        reached.append(int((fast.arrival_s < 10**9).sum()))
+
+    # Same measure from train stations only (hubs reach more of the network).
+    trains = [i for i, sid in enumerate(tt.stop_ids) if "OCETrain" in sid]
+    station_queries = [
+        (rng.choice(trains), rng.randrange(6 * 3600, 20 * 3600)) for _ in range(N_QUERIES)
+    ]
+    st_raptor_s: list[float] = []
+    st_dijkstra_s: list[float] = []
+    for origin, t0 in station_queries:
+        t = time.perf_counter()
+        fast = earliest_arrival(tt, {tt.stop_ids[origin]: 0}, t0, DAY)
+        st_raptor_s.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        slow = earliest_arrival_dijkstra(tt, teg, {origin: 0}, t0)
+        st_dijkstra_s.append(time.perf_counter() - t)
+        if (fast.arrival_s < slow).any():
+            print("MISMATCH", origin, t0, file=sys.stderr)
+            return 1
+
+    window_s: list[float] = []
+    window_base_s: list[float] = []
+    searches: list[int] = []
+    for origin, t0 in queries[:N_WINDOWS]:
+        access = {tt.stop_ids[origin]: 0}
+        t = time.perf_counter()
+        w = earliest_arrival_window(tt, access, t0, WINDOW_MINUTES, DAY)
+        window_s.append(time.perf_counter() - t)
+        searches.append(len(w.searches))
+        t = time.perf_counter()
+        for m in range(WINDOW_MINUTES):
+            earliest_arrival_dijkstra(tt, teg, {origin: 0}, t0 + 60 * m)
+        window_base_s.append(time.perf_counter() - t)
+
+    r50, r90 = _ms(raptor_s)
+    d50, d90 = _ms(dijkstra_s)
+    w50, w90 = _ms(window_s)
+    wb50, wb90 = _ms(window_base_s)
+    s50, s90 = _ms(st_raptor_s)
+    sd50, sd90 = _ms(st_dijkstra_s)
+    rows = [
+        ("one-to-all earliest arrival", N_QUERIES, r50, r90, d50, d90),
+        ("one-to-all, from train stations", N_QUERIES, s50, s90, sd50, sd90),
+        (f"{WINDOW_MINUTES}-min window (every minute)", N_WINDOWS, w50, w90, wb50, wb90),
+    ]
+    lines = [
+        BEGIN,
+        "## Transit routing (`benchmarks/transit.py`)",
+        "",
+        "Command: `.venv/bin/python benchmarks/transit.py` "
+        f"(Python {platform.python_version()}, {platform.machine()}, shared 2-core machine).",
+        "",
+        f"Timetable: the committed Nièvre ± 30 km TER subset ({tt.n_stops} stops, "
+        f"{len(tt.patterns)} patterns, {len(tt.instance_trip)} trips), service day "
+        f"{DAY.isoformat()} (Tuesday). Origins: {N_QUERIES} random stops and departure times "
+        f"06:00–20:00 (seed {SEED}); the window runs use the first {N_WINDOWS}. Baseline: "
+        "Dijkstra (`networkx.single_source_dijkstra_path_length`) on a time-expanded graph of "
+        f"the same day ({teg.G.number_of_nodes():,} nodes, {teg.G.number_of_edges():,} edges, "
+        f"built once in {teg_build_s * 1000:.0f} ms, not counted per query); the baseline "
+        "window runs one Dijkstra per departure minute. RAPTOR is checked never earlier than "
+        f"the baseline. Loading and building the timetable: {load_s * 1000:.0f} ms "
+        "(once at start-up).",
+        "",
+        "| query | n | RAPTOR p50 (ms) | RAPTOR p90 (ms) | baseline p50 (ms) | "
+        "baseline p90 (ms) | speed-up (p50) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, n, a50, a90, b50, b90 in rows:
+        lines.append(
+            f"| {name} | {n} | {a50:.2f} | {a90:.2f} | {b50:.2f} | {b90:.2f} | {b50 / a50:.1f}x |"
+        )
+    lines += [
+        "",
+        f"Stops reached per one-to-all query: median {statistics.median(reached):.0f}. "
+        f"Searches per window query (one per useful departure time): median "
+        f"{statistics.median(searches):.0f}.",
+        "",
+        f"Targets: one-to-all ≤ 20 ms p50 — {'met' if r50 <= 20 else 'MISSED'}; 2-h window "
+        f"≤ 500 ms p50 — {'met' if w50 <= 500 else 'MISSED'}; ≥ 10x the baseline — one-to-all "
+        f"{'met' if d50 / r50 >= 10 else 'MISSED'} ({d50 / r50:.1f}x), window "
+        f"{'met' if wb50 / w50 >= 10 else 'MISSED'} ({wb50 / w50:.1f}x).",
+    ]
+    if d50 / r50 < 10:
+        lines += [
+            "",
+            "Why the one-to-all speed-up is missed: one day of this subset is a time-expanded "
+            f"graph of only {teg.G.number_of_nodes():,} nodes, so a networkx Dijkstra on it "
+            "(graph built beforehand) costs about as much as RAPTOR's Python loops; both are "
+            "far below a millisecond at p50. RAPTOR's gain shows where many searches are "
+            "needed (the window) and in that it needs no per-day graph.",
+        ]
+    lines.append(END)
+    section = "\n".join(lines) + "\n"
+    print(section)
+    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n\n"
+    if BEGIN in text and END in text:
+        text = re.sub(
+            re.escape(BEGIN) + ".*?" + re.escape(END) + "\n?", lambda _: section, text, flags=re.S
+        )
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    DOC.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

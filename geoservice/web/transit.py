@@ -1,0 +1,490 @@
+"""Public transport queries.
+
+``GET /api/v1/transit/earliest``: earliest arrival at every reached stop from a stop or point.
+``GET /api/v1/transit/isochrones``: areas reached within time budgets by access + transit + walk.
+``GET /api/v1/transit/latest``: latest departure from every stop to arrive at a stop or point
+by a given time ("leave by when?").
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import shapely
+from flask import current_app
+from flask.views import MethodView
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from pyproj import Transformer
+
+from geoservice.core.isochrones import PopulationIndex
+from geoservice.core.raptor import (
+    UNREACHED,
+    EarliestArrival,
+    Leg,
+    earliest_arrival,
+    earliest_arrival_window,
+    latest_departure,
+)
+from geoservice.core.snapping import geometry_to_wgs84
+from geoservice.core.timetable import ServiceDate, Timetable
+from geoservice.core.transit_access import road_access_s, walk_access_s
+from geoservice.core.transit_isochrones import transit_isochrone_bands
+from geoservice.errors import InvalidParameterError, LimitExceededError, MissingDataError
+from geoservice.web.blueprint import Blueprint
+from geoservice.web.context import get_runtime
+
+#: Local time of the timetables (every agency of the TER feed uses it).
+TIMEZONE = ZoneInfo("Europe/Paris")
+
+blp = Blueprint(
+    "transit",
+    __name__,
+    url_prefix="/transit",
+    description="Public transport (SNCF TER trains and coaches, GTFS) with walking access",
+)
+
+
+class EarliestArgs(Schema):
+    from_stop = fields.String(
+        metadata={"description": "Stop or station id (e.g. ter:StopArea:OCE87696005, Nevers)"}
+    )
+    lon = fields.Float(validate=validate.Range(-180, 180), metadata={"description": "WGS 84"})
+    lat = fields.Float(validate=validate.Range(-90, 90), metadata={"description": "WGS 84"})
+    departure = fields.DateTime(
+        required=True,
+        metadata={"description": "ISO 8601; without offset it is local time (Europe/Paris)"},
+    )
+    window_minutes = fields.Integer(
+        validate=validate.Range(min=1),
+        metadata={"description": "Departure window: best and median over every minute"},
+    )
+    max_rides = fields.Integer(validate=validate.Range(min=1, max=12))
+    access_mode = fields.String(
+        load_default="walk",
+        metadata={"description": "To the first stop over the road network: walk, bike, drive"},
+    )
+
+    @validates_schema
+    def _one_origin(self, data: Mapping[str, Any], **_: Any) -> None:
+        has_point = "lon" in data or "lat" in data
+        if "from_stop" in data and has_point:
+            raise ValidationError("give from_stop or lon/lat, not both", "from_stop")
+        if "from_stop" not in data and not has_point:
+            raise ValidationError("give from_stop or lon and lat", "from_stop")
+        if has_point and ("lon" not in data or "lat" not in data):
+            raise ValidationError("lon and lat go together", "lat" if "lon" in data else "lon")
+
+
+class ServiceDateSchema(Schema):
+    requested = fields.Date()
+    used = fields.Date()
+    reason = fields.String()
+
+
+class LegSchema(Schema):
+    mode = fields.String(
+        metadata={"description": "ride, walk (transfer), or the access mode: walk, bike, drive"}
+    )
+    from_stop = fields.String(allow_none=True)
+    from_name = fields.String(allow_none=True)
+    to_stop = fields.String(allow_none=True)
+    to_name = fields.String(allow_none=True)
+    departure = fields.String()
+    arrival = fields.String()
+    distance_m = fields.Float(allow_none=True)
+    route_short_name = fields.String(allow_none=True)
+    route_long_name = fields.String(allow_none=True)
+    trip_id = fields.String(allow_none=True)
+    headsign = fields.String(allow_none=True)
+    stops = fields.List(fields.String())
+
+
+class StopArrivalSchema(Schema):
+    stop_id = fields.String()
+    name = fields.String()
+    station_id = fields.String()
+    lon = fields.Float()
+    lat = fields.Float()
+    arrival = fields.String(metadata={"description": "Of the best departure (ISO 8601)"})
+    travel_time_s = fields.Integer(metadata={"description": "Best over the window"})
+    median_travel_time_s = fields.Integer(
+        allow_none=True, metadata={"description": "Window only; null if reached < half the time"}
+    )
+    rides = fields.Integer()
+    legs = fields.List(fields.Nested(LegSchema))
+
+
+class EarliestResponse(Schema):
+    service_date = fields.Nested(ServiceDateSchema)
+    departure = fields.String()
+    window_minutes = fields.Integer(allow_none=True)
+    access_stops = fields.Integer(metadata={"description": "Stops reachable by the access walk"})
+    stops = fields.List(fields.Nested(StopArrivalSchema))
+
+
+class LatestArgs(Schema):
+    to_stop = fields.String(
+        metadata={"description": "Stop or station id (e.g. ter:StopArea:OCE87696146, Cosne)"}
+    )
+    lon = fields.Float(validate=validate.Range(-180, 180), metadata={"description": "WGS 84"})
+    lat = fields.Float(validate=validate.Range(-90, 90), metadata={"description": "WGS 84"})
+    arrive_by = fields.DateTime(
+        required=True,
+        metadata={"description": "ISO 8601; without offset it is local time (Europe/Paris)"},
+    )
+    max_rides = fields.Integer(validate=validate.Range(min=1, max=12))
+    access_mode = fields.String(
+        load_default="walk",
+        metadata={"description": "From the last stop over the road network: walk, bike, drive"},
+    )
+
+    @validates_schema
+    def _one_target(self, data: Mapping[str, Any], **_: Any) -> None:
+        has_point = "lon" in data or "lat" in data
+        if "to_stop" in data and has_point:
+            raise ValidationError("give to_stop or lon/lat, not both", "to_stop")
+        if "to_stop" not in data and not has_point:
+            raise ValidationError("give to_stop or lon and lat", "to_stop")
+        if has_point and ("lon" not in data or "lat" not in data):
+            raise ValidationError("lon and lat go together", "lat" if "lon" in data else "lon")
+
+
+class StopDepartureSchema(Schema):
+    stop_id = fields.String()
+    name = fields.String()
+    station_id = fields.String()
+    lon = fields.Float()
+    lat = fields.Float()
+    departure = fields.String(metadata={"description": "Latest departure (ISO 8601)"})
+    legs = fields.List(fields.Nested(LegSchema))
+
+
+class LatestResponse(Schema):
+    service_date = fields.Nested(ServiceDateSchema)
+    arrive_by = fields.String()
+    egress_stops = fields.Integer(metadata={"description": "Stops within the egress walk"})
+    stops = fields.List(fields.Nested(StopDepartureSchema))
+
+
+#: Years accepted in request datetimes (answers are computed on the requested date).
+YEARS = (1900, 2200)
+
+
+def _local(moment: datetime, field: str) -> tuple[datetime, date, int]:
+    """`moment` in local time (naive = local), its date and seconds after midnight."""
+    if not YEARS[0] <= moment.year <= YEARS[1]:
+        msg = f"{field} year {moment.year} is outside {YEARS[0]}–{YEARS[1]}"
+        raise InvalidParameterError(field, msg)
+    moment = moment.astimezone(TIMEZONE) if moment.tzinfo else moment.replace(tzinfo=TIMEZONE)
+    return moment, moment.date(), moment.hour * 3600 + moment.minute * 60 + moment.second
+
+
+def _timetable() -> Timetable:
+    tt = get_runtime().transit
+    if tt is None:
+        raise MissingDataError("no timetable loaded: run `geoservice data build`")
+    return tt
+
+
+def _clock(day: date, seconds: int) -> str:
+    """ISO datetime of `seconds` after midnight of `day`, local time."""
+    return (datetime.combine(day, time(0), TIMEZONE) + timedelta(seconds=seconds)).isoformat()
+
+
+def _leg_dict(tt: Timetable, leg: Leg, day: date, access_mode: str = "walk") -> dict[str, Any]:
+    def name(stop: str | None) -> str | None:
+        return tt.stop_names[tt.stop_index[stop]] if stop is not None else None
+
+    return {
+        # Access and egress legs (no stop at one end) go by the requested access mode.
+        "mode": access_mode if None in (leg.from_stop, leg.to_stop) else leg.mode,
+        "from_stop": leg.from_stop,
+        "from_name": name(leg.from_stop),
+        "to_stop": leg.to_stop,
+        "to_name": name(leg.to_stop),
+        "departure": _clock(day, leg.departure_s),
+        "arrival": _clock(day, leg.arrival_s),
+        "distance_m": leg.distance_m,
+        "route_short_name": leg.route_short_name,
+        "route_long_name": leg.route_long_name,
+        "trip_id": leg.trip_id,
+        "headsign": leg.headsign,
+        "stops": list(leg.stop_ids),
+    }
+
+
+def _service_dict(sd: ServiceDate) -> dict[str, Any]:
+    return {"requested": sd.requested, "used": sd.used, "reason": sd.reason}
+
+
+def _access(tt: Timetable, args: Mapping[str, Any], field: str = "from_stop") -> dict[str, float]:
+    """Walk seconds between the request's stop / station or point and the stops in reach."""
+    if field in args:
+        stops = tt.stops_of_station(args[field])
+        if not stops:
+            msg = f"unknown stop or station id {args[field]!r}"
+            raise InvalidParameterError(field, msg)
+        return {tt.stop_ids[i]: 0.0 for i in stops}
+    to_2154 = Transformer.from_crs("EPSG:4326", "EPSG:2154", always_xy=True)
+    x, y = to_2154.transform(args["lon"], args["lat"])
+    network = get_runtime().network
+    mode = args.get("access_mode", "walk")
+    if network is not None:
+        mode_net = network.mode(mode, field="access_mode")
+        return {k: float(v) for k, v in road_access_s(tt, mode_net, x, y).items()}
+    if mode != "walk":
+        msg = f"access_mode {mode!r} needs the road network, which is not loaded"
+        raise InvalidParameterError("access_mode", msg, allowed=["walk"])
+    return {k: float(v) for k, v in walk_access_s(tt, x, y).items()}
+
+
+def _stop_entry(
+    tt: Timetable, search: EarliestArrival, stop: int, day: date, travel_s: int, access_mode: str
+) -> dict[str, Any]:
+    return {
+        "stop_id": tt.stop_ids[stop],
+        "name": tt.stop_names[stop],
+        "station_id": tt.stop_station[stop],
+        "lon": float(tt.stop_lon[stop]),
+        "lat": float(tt.stop_lat[stop]),
+        "arrival": _clock(day, int(search.arrival_s[stop])),
+        "travel_time_s": travel_s,
+        "median_travel_time_s": None,
+        "rides": int(search.rides[stop]),
+        "legs": [_leg_dict(tt, leg, day, access_mode) for leg in search.legs_to(stop)],
+    }
+
+
+@blp.route("/earliest")
+class Earliest(MethodView):
+    @blp.arguments(EarliestArgs, location="query")
+    @blp.response(200, EarliestResponse)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Earliest arrival at every reached stop, with itineraries.
+
+        The origin is a stop / station id, or a point walked from (straight line × detour at
+        walking speed, within the configured access distance). With `window_minutes`, every
+        departure minute of the window is considered: `travel_time_s` is the best travel time
+        and `median_travel_time_s` the median over the minutes. Dates outside the timetable
+        validity use the same weekday of a reference week: `service_date.reason` says which.
+        """
+        tt = _timetable()
+        departure, day, start_s = _local(args["departure"], "departure")
+        window = args.get("window_minutes")
+        if window is not None and window > tt.params.max_window_minutes:
+            raise LimitExceededError(
+                "window_minutes",
+                f"window_minutes {window} is above the limit {tt.params.max_window_minutes}",
+            )
+        access = _access(tt, args)
+        mode = args["access_mode"] if "from_stop" not in args else "walk"
+        max_rides = args.get("max_rides")
+        entries: list[dict[str, Any]] = []
+        if window is None:
+            search = earliest_arrival(tt, access, start_s, day, max_rides=max_rides)
+            service = search.service_date
+            for stop in range(tt.n_stops):
+                if search.arrival_s[stop] < UNREACHED:
+                    travel = int(search.arrival_s[stop]) - start_s
+                    entries.append(_stop_entry(tt, search, stop, day, travel, mode))
+        else:
+            result = earliest_arrival_window(tt, access, start_s, window, day, max_rides=max_rides)
+            service = result.service_date
+            for stop in range(tt.n_stops):
+                best = int(result.best_travel_time_s[stop])
+                best_search = result.best_search_for(stop) if best < UNREACHED else None
+                if best_search is None:
+                    continue
+                entry = _stop_entry(tt, best_search, stop, day, best, mode)
+                entry["arrival"] = _clock(day, int(result.best_departure_s[stop]) + best)
+                median = int(result.median_travel_time_s[stop])
+                entry["median_travel_time_s"] = median if median < UNREACHED else None
+                entries.append(entry)
+        entries.sort(key=lambda e: (e["travel_time_s"], e["stop_id"]))
+        return {
+            "service_date": _service_dict(service),
+            "departure": departure.isoformat(),
+            "window_minutes": window,
+            "access_stops": len(access),
+            "stops": entries,
+        }
+
+
+@blp.route("/latest")
+class Latest(MethodView):
+    @blp.arguments(LatestArgs, location="query")
+    @blp.response(200, LatestResponse)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Latest departure from every stop to arrive at a stop or point by `arrive_by`.
+
+        Each stop listed can be left (boarding a vehicle there) at `departure` at the latest;
+        `legs` is that itinerary, ending with the walk to the point when one is given. Dates
+        outside the timetable validity are mapped as for `/transit/earliest`.
+        """
+        tt = _timetable()
+        arrive_by, day, deadline_s = _local(args["arrive_by"], "arrive_by")
+        egress = _access(tt, args, field="to_stop")
+        mode = args["access_mode"] if "to_stop" not in args else "walk"
+        result = latest_departure(tt, egress, deadline_s, day, max_rides=args.get("max_rides"))
+        latest = sorted(result.latest().items(), key=lambda item: (-item[1], item[0]))
+        entries = [
+            {
+                "stop_id": stop_id,
+                "name": tt.stop_names[tt.stop_index[stop_id]],
+                "station_id": tt.stop_station[tt.stop_index[stop_id]],
+                "lon": float(tt.stop_lon[tt.stop_index[stop_id]]),
+                "lat": float(tt.stop_lat[tt.stop_index[stop_id]]),
+                "departure": _clock(day, dep_s),
+                "legs": [
+                    _leg_dict(tt, leg, day, mode)
+                    for leg in result.legs_from(tt.stop_index[stop_id])
+                ],
+            }
+            for stop_id, dep_s in latest
+        ]
+        return {
+            "service_date": _service_dict(result.service_date),
+            "arrive_by": arrive_by.isoformat(),
+            "egress_stops": len(egress),
+            "stops": entries,
+        }
+
+
+class TransitIsochroneArgs(Schema):
+    lon = fields.Float(required=True, validate=validate.Range(-180, 180))
+    lat = fields.Float(required=True, validate=validate.Range(-90, 90))
+    minutes = fields.String(
+        load_default="30,60", metadata={"description": "comma-separated budgets in minutes"}
+    )
+    departure = fields.DateTime(
+        required=True,
+        metadata={"description": "ISO 8601; without offset it is local time (Europe/Paris)"},
+    )
+    window_minutes = fields.Integer(
+        validate=validate.Range(min=1),
+        metadata={"description": "Departure window; bands use `statistic` over its minutes"},
+    )
+    statistic = fields.String(
+        load_default="median",
+        validate=validate.OneOf(["best", "median"]),
+        metadata={"description": "With a window: best or median travel time per stop"},
+    )
+    access_mode = fields.String(
+        load_default="walk",
+        metadata={"description": "From the origin over the road network: walk, bike, drive"},
+    )
+
+
+_POPULATION_KEY = "geoservice.transit.population"
+
+
+def _population_index() -> PopulationIndex | None:
+    cache = current_app.extensions
+    if _POPULATION_KEY not in cache:
+        communes = getattr(get_runtime(), "communes", None)
+        usable = communes is not None and len(communes) > 0 and "population" in communes
+        cache[_POPULATION_KEY] = PopulationIndex(communes) if usable else None
+    index: PopulationIndex | None = cache[_POPULATION_KEY]
+    return index
+
+
+@blp.route("/isochrones")
+class TransitIsochrones(MethodView):
+    @blp.arguments(TransitIsochroneArgs, location="query")
+    @blp.response(200)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Areas reached within each budget by the access mode, trains / coaches and walking.
+
+        A GeoJSON FeatureCollection, one feature per budget (smallest first) with `value`
+        (seconds), `area_km2` and `population` (areal share of communes); `service_date` says
+        which timetable day was used and why. With `window_minutes`, each stop counts with
+        its best or median travel time over the departure minutes (`statistic`).
+        """
+        runtime = get_runtime()
+        tt = _timetable()
+        network = runtime.network
+        if network is None:
+            raise InvalidParameterError("lon", "transit isochrones need the road network")
+        max_minutes = float(runtime.settings.get("isochrones.max_minutes", 120))
+        max_bands = int(runtime.settings.get("isochrones.max_bands", 6))
+        try:
+            minutes = sorted({float(m) for m in str(args["minutes"]).split(",") if m.strip()})
+        except ValueError as e:
+            msg = f"minutes must be comma-separated numbers, got {args['minutes']!r}"
+            raise InvalidParameterError("minutes", msg) from e
+        if not minutes or not all(math.isfinite(m) and m > 0 for m in minutes):
+            raise InvalidParameterError("minutes", f"no valid minutes in {args['minutes']!r}")
+        if len(minutes) > max_bands or minutes[-1] > max_minutes:
+            msg = f"at most {max_bands} budgets of at most {max_minutes:g} minutes"
+            raise LimitExceededError("minutes", msg)
+        window = args.get("window_minutes")
+        if window is not None and window > tt.params.max_window_minutes:
+            raise LimitExceededError(
+                "window_minutes",
+                f"window_minutes {window} is above the limit {tt.params.max_window_minutes}",
+            )
+        departure, day, start_s = _local(args["departure"], "departure")
+        mode = args["access_mode"]
+        access_net = network.mode(mode, field="access_mode")
+        walk_net = network.mode("walk", field="access_mode")
+        to_2154 = Transformer.from_crs("EPSG:4326", "EPSG:2154", always_xy=True)
+        x, y = to_2154.transform(args["lon"], args["lat"])
+        limit_s = minutes[-1] * 60
+        access = road_access_s(tt, access_net, x, y, limit_s=min(limit_s, tt.params.max_access_s))
+        travel: np.ndarray
+        if window is None:
+            search = earliest_arrival(tt, access, start_s, day)
+            service = search.service_date
+            travel = search.arrival_s - start_s
+        else:
+            result = earliest_arrival_window(tt, access, start_s, window, day)
+            service = result.service_date
+            travel = (
+                result.best_travel_time_s
+                if args["statistic"] == "best"
+                else result.median_travel_time_s
+            )
+        bands = transit_isochrone_bands(
+            tt, walk_net, access_net, x, y, [m * 60 for m in minutes], travel
+        )
+        population = _population_index()
+        features = []
+        for band in bands:
+            geom = geometry_to_wgs84(band.geometry)
+            geom = shapely.transform(geom, lambda xy: np.round(xy, 6))
+            features.append(
+                {
+                    "type": "Feature",
+                    "properties": {
+                        "value": band.value_s,
+                        "minutes": band.value_s / 60,
+                        "mode": "transit",
+                        "access_mode": mode,
+                        "area_km2": round(band.area_km2, 3),
+                        "population": (
+                            round(population.population_within(band.geometry))
+                            if population is not None
+                            else None
+                        ),
+                    },
+                    "geometry": json.loads(shapely.to_geojson(geom)),
+                }
+            )
+        return {
+            "type": "FeatureCollection",
+            "features": features,
+            "service_date": {
+                "requested": service.requested.isoformat(),
+                "used": service.used.isoformat(),
+                "reason": service.reason,
+            },
+            "departure": departure.isoformat(),
+            "window_minutes": window,
+            "statistic": args["statistic"] if window is not None else None,
+        }
