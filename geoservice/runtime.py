@@ -18,6 +18,7 @@ from geoservice.settings import Settings
 
 if TYPE_CHECKING:
     from geoservice.core.network import RoadNetwork
+    from geoservice.core.reachable import ReachableOffers
 
 #: Written by ``geoservice data build`` next to the derived files.
 MANIFEST_NAME = "MANIFEST.json"
@@ -46,6 +47,9 @@ class Runtime:
         :data:`geoservice.core.offers.OFFER_COLUMNS`), sorted by ``offer_id``.
     network
         The road network with its per-mode routers (``[network] source``).
+    reachable
+        The offers with their per-mode egress tables (built at start-up from `offers` and
+        `network`), read by the reachable-offer ranking and the offers' travel-time filter.
     transit
         The public-transport timetable (``data/transit/``), or None when not built.
     """
@@ -57,6 +61,7 @@ class Runtime:
     communes: gpd.GeoDataFrame = field(default_factory=lambda: _empty_frame())
     zones: Mapping[str, gpd.GeoDataFrame] = field(default_factory=dict)
     offers: gpd.GeoDataFrame = field(default_factory=lambda: _empty_frame())
+    reachable: ReachableOffers | None = None
     transit: Timetable | None = None
 
     def describe(self) -> dict[str, Any]:
@@ -114,20 +119,30 @@ def read_manifest(data_dir: Path) -> tuple[dict[str, Any], datetime]:
 
 def load_runtime(settings: Settings) -> Runtime:
     """Load every derived file the service needs from ``settings.data_dir``."""
+    from geoservice.core.offers import CATEGORIES
+    from geoservice.core.reachable import ReachableOffers
     from geoservice.io.network import load_road_network
     from geoservice.io.offers import load_offers
     from geoservice.io.territory import load_communes, load_zones
 
     data_dir = settings.data_dir
     manifest, built_at = read_manifest(data_dir)
+    offers = load_offers(data_dir)
+    network = load_road_network(settings)
     return Runtime(
         settings=settings,
         manifest=manifest,
         built_at=built_at,
         communes=load_communes(data_dir),
         zones=load_zones(data_dir),
-        offers=load_offers(data_dir),
-        network=load_road_network(settings),
+        offers=offers,
+        network=network,
+        reachable=ReachableOffers(
+            network,
+            offers,
+            themes=tuple(settings.get("themes.vocabulary", ())),
+            categories=CATEGORIES,
+        ),
         transit=_load_transit(settings),
     )
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Hashable, Mapping, Sequence
+from typing import cast
 
 import networkx as nx
 import numpy as np
@@ -143,6 +144,37 @@ class Router:
         numpy.ndarray
             One time per node position, ``inf`` when not reached within `limit_s`.
         """
+        times, _ = self._search(start_positions, start_times_s, limit_s, predecessors=False)
+        return times
+
+    def travel_times_and_predecessors(
+        self,
+        start_positions: Sequence[int] | IntArray,
+        start_times_s: Sequence[float] | FloatArray | None = None,
+        *,
+        limit_s: float = np.inf,
+    ) -> tuple[FloatArray, IntArray]:
+        """Like :meth:`travel_times`, with the shortest-path tree.
+
+        Returns
+        -------
+        times_s
+            One time per node position, ``inf`` when not reached within `limit_s`.
+        predecessors
+            Position of the node before each node on its fastest path; ``-1`` for the start
+            node a path begins at and for nodes not reached.
+        """
+        times, pred = self._search(start_positions, start_times_s, limit_s, predecessors=True)
+        return times, cast(IntArray, pred)
+
+    def _search(
+        self,
+        start_positions: Sequence[int] | IntArray,
+        start_times_s: Sequence[float] | FloatArray | None,
+        limit_s: float,
+        *,
+        predecessors: bool,
+    ) -> tuple[FloatArray, IntArray | None]:
         starts = np.asarray(start_positions, dtype=np.int64)
         offsets = (
             np.zeros(len(starts))
@@ -151,18 +183,25 @@ class Router:
         )
         if len(starts) != len(offsets):
             raise InvalidParameterError("start_times_s", "one start time per start node needed")
+        no_pred = np.full(self._n, -1, dtype=np.int64) if predecessors else None
         if len(starts) == 0:
-            return np.full(self._n, np.inf)
+            return np.full(self._n, np.inf), no_pred
         limit = float(limit_s)
         if len(starts) > self.max_sources:
             best = np.full(self._n, np.inf)
+            best_pred = no_pred
             for pos, offset in zip(starts, offsets, strict=True):
                 if offset > limit:
                     continue
-                dist = dijkstra(self._matrix(), indices=np.array([pos]), limit=limit - offset)[0]
-                dist = dist[: self._n]
-                np.minimum(best, dist + offset, out=best)
-            return best
+                dist_row, pred_row = _dijkstra(self._matrix(), pos, limit - offset, predecessors)
+                dist = dist_row[: self._n] + offset
+                better = dist < best
+                best[better] = dist[better]
+                if best_pred is not None and pred_row is not None:
+                    best_pred[better] = pred_row[: self._n][better]
+            if best_pred is not None:
+                best_pred[best_pred < 0] = -1
+            return best, best_pred
         # One entry per start node, the smallest initial time.
         order = np.lexsort((offsets, starts))
         first = np.ones(len(order), dtype=bool)
@@ -176,8 +215,13 @@ class Router:
         with self._lock:
             self._indices[-k:] = indices
             self._data[-k:] = data
-            dist = dijkstra(self._matrix(), indices=np.array([self._n]), limit=limit)[0]
-        return np.asarray(dist[: self._n], dtype=np.float64)
+            dist_row, pred_row = _dijkstra(self._matrix(), self._n, limit, predecessors)
+        dist = np.asarray(dist_row[: self._n], dtype=np.float64)
+        if pred_row is None:
+            return dist, None
+        pred = np.asarray(pred_row[: self._n], dtype=np.int64)
+        pred[(pred < 0) | (pred >= self._n)] = -1  # the virtual source and "none"
+        return dist, pred
 
     def travel_times_from_node(
         self, node: Hashable, *, limit_s: float = np.inf
@@ -193,3 +237,16 @@ class Router:
         """Like :meth:`travel_times` with start nodes given by id."""
         positions = [self.position[node] for node in start_times_s]
         return self.travel_times(positions, list(start_times_s.values()), limit_s=limit_s)
+
+
+def _dijkstra(
+    matrix: sp.csr_array, source: int, limit: float, predecessors: bool
+) -> tuple[FloatArray, IntArray | None]:
+    """One scipy Dijkstra run from `source`: distances and, if asked, predecessors."""
+    if predecessors:
+        dist, pred = dijkstra(
+            matrix, indices=np.array([source]), limit=limit, return_predecessors=True
+        )
+        return np.asarray(dist[0], dtype=np.float64), np.asarray(pred[0], dtype=np.int64)
+    dist = dijkstra(matrix, indices=np.array([source]), limit=limit)
+    return np.asarray(dist[0], dtype=np.float64), None

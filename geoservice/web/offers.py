@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
+import geopandas as gpd
 from flask import request, url_for
 from flask.views import MethodView
 from marshmallow import Schema, fields
@@ -19,9 +22,23 @@ from geoservice.core.offers import (
     offer_query_from_args,
     search_offers,
 )
-from geoservice.errors import NotFoundError
+from geoservice.core.reachable import (
+    offer_travel_times,
+    offers_open_between,
+    travel_times_by_offer,
+)
+from geoservice.errors import InvalidParameterError, NotFoundError
+from geoservice.runtime import Runtime
 from geoservice.web.blueprint import Blueprint
 from geoservice.web.context import get_runtime
+from geoservice.web.origins import (
+    Origin,
+    ReachableLimits,
+    minutes_from_args,
+    mode_from_args,
+    network_info,
+    origin_from_args,
+)
 
 blp = Blueprint("offers", __name__, url_prefix="/offers", description="Cultural offers")
 
@@ -42,6 +59,24 @@ class OffersQuerySchema(Schema):
     )
     limit = fields.Integer(metadata={"description": "page size, 1..api.max_limit"})
     offset = fields.Integer(metadata={"description": "index of the first match, ≥ 0"})
+    date_from = fields.Date(
+        metadata={
+            "description": "YYYY-MM-DD: venues are always kept, festivals when their season "
+            "(period) overlaps the dates, offers without known dates are dropped"
+        }
+    )
+    date_to = fields.Date(metadata={"description": "YYYY-MM-DD, included"})
+    near = fields.String(
+        metadata={"description": "lon,lat (degrees) of the origin of the within_minutes filter"}
+    )
+    within_minutes = fields.Float(
+        metadata={
+            "description": "keep offers reached door to door within this many minutes from "
+            "`near` or from `commune` (then the origin commune, not the offers' commune); "
+            "results carry travel_time_s and are sorted by it"
+        }
+    )
+    mode = fields.String(metadata={"description": "drive, bike or walk (with within_minutes)"})
 
 
 class OfferPropertiesSchema(Schema):
@@ -58,6 +93,9 @@ class OfferPropertiesSchema(Schema):
     licence = fields.String()
     attribution = fields.String()
     location_quality = fields.String(metadata={"description": ", ".join(LOCATION_QUALITIES)})
+    travel_time_s = fields.Float(
+        metadata={"description": "door-to-door seconds from the origin (within_minutes only)"}
+    )
 
 
 class OfferFeatureSchema(Schema):
@@ -78,6 +116,9 @@ class OfferCollectionSchema(Schema):
     limit = fields.Integer()
     offset = fields.Integer()
     links = fields.List(fields.Nested(LinkSchema), metadata={"description": "self, next, prev"})
+    travel = fields.Dict(
+        metadata={"description": "origin, mode, within_minutes and network limits (with near)"}
+    )
     features = fields.List(fields.Nested(OfferFeatureSchema))
 
 
@@ -106,6 +147,18 @@ class Offers(MethodView):
         """Search the offers: text, theme, category, commune, bounding box; paged."""
         runtime = get_runtime()
         settings = runtime.settings
+        date_from, date_to = args.pop("date_from", None), args.pop("date_to", None)
+        near, mode = args.pop("near", None), args.pop("mode", None)
+        within_minutes = args.pop("within_minutes", None)
+        origin = None
+        if within_minutes is not None:
+            lon, lat = lonlat_from_text(near) if near is not None else (None, None)
+            origin = origin_from_args(
+                runtime, lon=lon, lat=lat, commune=args.pop("commune", None), point_field="near"
+            )
+        elif near is not None or mode is not None:
+            field = "near" if near is not None else "mode"
+            raise InvalidParameterError(field, f"{field} goes with within_minutes (minutes)")
         query = offer_query_from_args(
             **args,
             vocabulary=ThemeConfig.from_section(settings.section("themes")).vocabulary,
@@ -114,14 +167,78 @@ class Offers(MethodView):
             max_limit=int(settings.get("api.max_limit", 500)),
         )
         names = dict(zip(runtime.communes["code"], runtime.communes["name"], strict=True))
-        page = search_offers(runtime.offers, query, commune_names=names)
+        travel: dict[str, Any] | None = None
+        if origin is None and date_from is None and date_to is None:
+            page = search_offers(runtime.offers, query, commune_names=names)
+        else:
+            everything = replace(query, limit=max(len(runtime.offers), 1), offset=0)
+            frame = search_offers(runtime.offers, everything, commune_names=names).offers
+            frame = frame[offers_open_between(frame, date_from, date_to)]
+            if origin is not None:
+                frame, travel = _within_minutes(runtime, frame, origin, mode, within_minutes)
+            page = OfferPage(
+                offers=frame.iloc[query.offset : query.offset + query.limit],
+                total=len(frame),
+                limit=query.limit,
+                offset=query.offset,
+            )
+        columns = [*OFFER_COLUMNS, "travel_time_s"] if travel is not None else OFFER_COLUMNS
         collection = feature_collection_from_frame(
-            page.offers, columns=OFFER_COLUMNS, id_column="offer_id"
+            page.offers, columns=columns, id_column="offer_id"
         )
         collection.update(
             total=page.total, limit=page.limit, offset=page.offset, links=_links(page)
         )
+        if travel is not None:
+            collection["travel"] = travel
         return collection
+
+
+def lonlat_from_text(text: str) -> tuple[float, float]:
+    """``"lon,lat"`` in degrees (400 naming ``near`` otherwise)."""
+    parts = [p.strip() for p in text.split(",")]
+    try:
+        lon, lat = (float(p) for p in parts)
+    except ValueError as e:
+        msg = f"near {text!r} must be lon,lat in degrees (EPSG:4326)"
+        raise InvalidParameterError("near", msg) from e
+    if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
+        raise InvalidParameterError("near", f"near {text!r} is not a WGS 84 lon,lat")
+    return lon, lat
+
+
+def _within_minutes(
+    runtime: Runtime, frame: gpd.GeoDataFrame, origin: Origin, mode: str | None, minutes: float
+) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
+    """Offers of `frame` reached within `minutes`, with ``travel_time_s``, nearest first."""
+    if runtime.reachable is None or runtime.network is None:
+        raise InvalidParameterError("within_minutes", "no road network is loaded")
+    limits = ReachableLimits.from_settings(runtime.settings)
+    chosen_mode = mode_from_args(mode, limits.default_mode)
+    budget = minutes_from_args(minutes, limits, "within_minutes")
+    times = offer_travel_times(
+        runtime.reachable,
+        chosen_mode,
+        origin.x_m,
+        origin.y_m,
+        limit_s=budget * 60.0,
+        field=origin.field,
+    )
+    by_id = travel_times_by_offer(times)
+    kept = frame[frame["offer_id"].isin(list(by_id))].copy()
+    kept["travel_time_s"] = [round(by_id[i], 1) for i in kept["offer_id"]]
+    kept = kept.sort_values(["travel_time_s", "offer_id"], kind="stable")
+    travel = {
+        "origin": {
+            "lon": round(origin.lon, 6),
+            "lat": round(origin.lat, 6),
+            "commune": origin.commune,
+        },
+        "mode": chosen_mode,
+        "within_minutes": budget,
+        **network_info(runtime.network),
+    }
+    return kept, travel
 
 
 @blp.route("/<string:offer_id>")

@@ -1,0 +1,334 @@
+"""``GET /api/v1/reachable`` and ``GET /api/v1/reachable/nearest``: what can I reach, how fast.
+
+The origin is a point (``lon``, ``lat``) or a commune (``commune``, INSEE code). A commune
+stands for its *representative point*: a point guaranteed inside its polygon, computed in
+Lambert-93 (EPSG:2154) like the fallback location of offers without a published point. The
+raw data hold no town-hall (chef-lieu) coordinates, so no better point is available.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import numpy as np
+from flask import current_app
+from flask.views import MethodView
+from marshmallow import Schema, fields, validate
+
+from geoservice.core.geojson import feature_collection_from_frame, geometry_to_geojson
+from geoservice.core.network import RoadNetwork
+from geoservice.core.offers import CATEGORIES, OFFER_COLUMNS, ThemeConfig
+from geoservice.core.reachable import (
+    ReachableOffers,
+    category_mask,
+    nearest_offer_per_kind,
+    offers_open_between,
+    rank_reachable_offers,
+    theme_mask,
+)
+from geoservice.errors import InvalidParameterError
+from geoservice.runtime import Runtime
+from geoservice.web.blueprint import Blueprint
+from geoservice.web.context import get_runtime
+from geoservice.web.offers import OfferPropertiesSchema
+from geoservice.web.origins import (
+    ReachableLimits,
+    minutes_from_args,
+    mode_from_args,
+    network_info,
+    origin_document,
+    origin_from_args,
+)
+
+blp = Blueprint(
+    "reachable",
+    __name__,
+    url_prefix="/reachable",
+    description="Offers ranked by door-to-door travel time from a point or a commune.",
+)
+
+_OFFER_PROPERTIES_KEY = "geoservice.reachable.offer_properties"
+
+
+def _split(text: str | None) -> tuple[str, ...]:
+    return tuple(v.strip() for v in (text or "").split(",") if v.strip())
+
+
+def filter_mask(
+    reachable: ReachableOffers,
+    *,
+    theme: str | None,
+    category: str | None,
+    date_from: date | None,
+    date_to: date | None,
+    vocabulary: tuple[str, ...],
+) -> np.ndarray:
+    """Offers kept by the theme / category / dates filters (400 on unknown values)."""
+    themes = _split(theme)
+    unknown = sorted(set(themes) - set(vocabulary))
+    if unknown:
+        raise InvalidParameterError("theme", f"unknown theme(s) {unknown}", allowed=vocabulary)
+    categories = _split(category)
+    unknown = sorted(set(categories) - set(CATEGORIES))
+    if unknown:
+        msg = f"unknown category(ies) {unknown}"
+        raise InvalidParameterError("category", msg, allowed=CATEGORIES)
+    offers = reachable.offers
+    return (
+        theme_mask(offers, themes)
+        & category_mask(offers, categories)
+        & offers_open_between(offers, date_from, date_to)
+    )
+
+
+def _offer_properties(runtime: Runtime, reachable: ReachableOffers) -> list[dict[str, Any]]:
+    cache = current_app.extensions
+    if _OFFER_PROPERTIES_KEY not in cache:
+        collection = feature_collection_from_frame(
+            reachable.offers, columns=OFFER_COLUMNS, id_column="offer_id"
+        )
+        cache[_OFFER_PROPERTIES_KEY] = collection["features"]
+    features: list[dict[str, Any]] = cache[_OFFER_PROPERTIES_KEY]
+    return features
+
+
+def _reachable(runtime: Runtime) -> ReachableOffers:
+    if runtime.reachable is None or runtime.network is None:
+        raise InvalidParameterError("network", "no road network is loaded")
+    return runtime.reachable
+
+
+class ReachableQuerySchema(Schema):
+    lon = fields.Float(validate=validate.Range(-180, 180), metadata={"description": "degrees"})
+    lat = fields.Float(validate=validate.Range(-90, 90), metadata={"description": "degrees"})
+    commune = fields.String(
+        metadata={"description": "INSEE code; the origin is its representative point"}
+    )
+    mode = fields.String(metadata={"description": "drive, bike or walk"})
+    max_minutes = fields.Float(
+        metadata={"description": "door-to-door budget, minutes, > 0 and ≤ reachable.max_minutes"}
+    )
+    theme = fields.String(metadata={"description": "theme id(s), comma-separated (any of them)"})
+    category = fields.String(
+        metadata={"description": f"category(ies), comma-separated: {', '.join(CATEGORIES)}"}
+    )
+    date_from = fields.Date(
+        metadata={
+            "description": "YYYY-MM-DD; venues are always kept, festivals when their season "
+            "(period) overlaps the dates"
+        }
+    )
+    date_to = fields.Date(metadata={"description": "YYYY-MM-DD, included"})
+    limit = fields.Integer(metadata={"description": "offers returned, 1..reachable.max_limit"})
+    geometry = fields.Boolean(
+        load_default=False, metadata={"description": "add each path as a GeoJSON LineString"}
+    )
+
+
+class NearestQuerySchema(Schema):
+    lon = fields.Float(validate=validate.Range(-180, 180))
+    lat = fields.Float(validate=validate.Range(-90, 90))
+    commune = fields.String(metadata={"description": "INSEE code"})
+    mode = fields.String(metadata={"description": "drive, bike or walk"})
+
+
+class LegsSchema(Schema):
+    access_s = fields.Float(metadata={"description": "origin → network, straight leg, s"})
+    network_s = fields.Float(metadata={"description": "on the roads, s"})
+    egress_s = fields.Float(metadata={"description": "leaving the roads → offer, straight, s"})
+
+
+class ReachablePropertiesSchema(OfferPropertiesSchema):
+    travel_time_s = fields.Float(metadata={"description": "door to door, seconds"})
+    travel_time_min = fields.Float(metadata={"description": "door to door, minutes"})
+    distance_m = fields.Integer(metadata={"description": "along the path, metres"})
+    route_refs = fields.List(fields.String(), metadata={"description": "roads used, in order"})
+    legs = fields.Nested(LegsSchema)
+    path = fields.Raw(
+        metadata={"description": "GeoJSON LineString, EPSG:4326 (with geometry=true)"}
+    )
+
+
+class ReachableFeatureSchema(Schema):
+    type = fields.String()
+    id = fields.String()
+    properties = fields.Nested(ReachablePropertiesSchema)
+    geometry = fields.Raw(metadata={"description": "GeoJSON Point of the offer, EPSG:4326"})
+
+
+class OriginSchema(Schema):
+    lon = fields.Float()
+    lat = fields.Float()
+    commune = fields.String(allow_none=True, metadata={"description": "INSEE code, if given"})
+    point = fields.String(metadata={"description": "which point of the commune is used"})
+
+
+class NetworkInfoSchema(Schema):
+    network = fields.String()
+    network_limits = fields.String()
+    main_roads_only = fields.Boolean()
+    notice = fields.String()
+    attribution = fields.String()
+
+
+class ReachableCollectionSchema(Schema):
+    type = fields.String()
+    origin = fields.Nested(OriginSchema)
+    mode = fields.String()
+    max_minutes = fields.Float()
+    total = fields.Integer(metadata={"description": "offers reached (before limit)"})
+    limit = fields.Integer()
+    features = fields.List(
+        fields.Nested(ReachableFeatureSchema), metadata={"description": "nearest first"}
+    )
+    hint = fields.String(metadata={"description": "only when nothing is reached"})
+    info = fields.Nested(NetworkInfoSchema)
+
+
+class NearestItemSchema(Schema):
+    kind = fields.String(metadata={"description": "theme or category"})
+    value = fields.String()
+    label = fields.String(allow_none=True)
+    offer_id = fields.String(allow_none=True, metadata={"description": "None: none reached"})
+    name = fields.String(allow_none=True)
+    commune_code = fields.String(allow_none=True)
+    travel_time_s = fields.Float(allow_none=True)
+    travel_time_min = fields.Float(allow_none=True)
+
+
+class NearestCollectionSchema(Schema):
+    origin = fields.Nested(OriginSchema)
+    mode = fields.String()
+    nearest = fields.List(fields.Nested(NearestItemSchema))
+    hint = fields.String()
+    info = fields.Nested(NetworkInfoSchema)
+
+
+@blp.route("")
+class Reachable(MethodView):
+    @blp.arguments(ReachableQuerySchema, location="query")
+    @blp.response(200, ReachableCollectionSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Offers reached within ``max_minutes``, nearest first (door to door)."""
+        runtime = get_runtime()
+        limits = ReachableLimits.from_settings(runtime.settings)
+        reachable = _reachable(runtime)
+        origin = origin_from_args(
+            runtime, lon=args.get("lon"), lat=args.get("lat"), commune=args.get("commune")
+        )
+        mode = mode_from_args(args.get("mode"), limits.default_mode)
+        minutes = minutes_from_args(args.get("max_minutes"), limits, "max_minutes")
+        limit = limits.default_limit if args.get("limit") is None else int(args["limit"])
+        if not 1 <= limit <= limits.max_limit:
+            msg = f"limit {limit} must be between 1 and {limits.max_limit}"
+            raise InvalidParameterError("limit", msg)
+        vocabulary = ThemeConfig.from_section(runtime.settings.section("themes")).vocabulary
+        mask = filter_mask(
+            reachable,
+            theme=args.get("theme"),
+            category=args.get("category"),
+            date_from=args.get("date_from"),
+            date_to=args.get("date_to"),
+            vocabulary=vocabulary,
+        )
+        ranked = rank_reachable_offers(
+            reachable,
+            mode,
+            (origin.x_m, origin.y_m),
+            max_minutes=minutes,
+            mask=mask,
+            limit=limit,
+            with_geometry=bool(args["geometry"]),
+            field=origin.field,
+        )
+        base = _offer_properties(runtime, reachable)
+        features = []
+        for row, route in zip(ranked.rows.tolist(), ranked.routes, strict=True):
+            feature = dict(base[row])
+            props = dict(feature["properties"])
+            props.update(
+                travel_time_s=round(route.travel_time_s, 1),
+                travel_time_min=round(route.travel_time_s / 60, 1),
+                distance_m=round(route.distance_m),
+                route_refs=list(route.route_refs),
+                legs={
+                    "access_s": round(route.access_s, 1),
+                    "network_s": round(route.network_s, 1),
+                    "egress_s": round(route.egress_s, 1),
+                },
+            )
+            if route.geometry is not None:
+                props["path"] = geometry_to_geojson(route.geometry)  # type: ignore[arg-type]
+            feature["properties"] = props
+            features.append(feature)
+        document: dict[str, Any] = {
+            "type": "FeatureCollection",
+            "origin": origin_document(origin),
+            "mode": mode,
+            "max_minutes": minutes,
+            "total": ranked.total,
+            "limit": limit,
+            "features": features,
+        }
+        if not features:
+            document["hint"] = (
+                f"no offer matching the filters is reached within {minutes:g} min by {mode}: "
+                "raise max_minutes, try another mode or loosen theme / category / dates"
+            )
+        document["info"] = network_info(_network(runtime))
+        return document
+
+
+def _network(runtime: Runtime) -> RoadNetwork:
+    if runtime.network is None:
+        raise InvalidParameterError("network", "no road network is loaded")
+    return runtime.network
+
+
+@blp.route("/nearest")
+class Nearest(MethodView):
+    @blp.arguments(NearestQuerySchema, location="query")
+    @blp.response(200, NearestCollectionSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """For every theme and category: the nearest offer and its door-to-door time."""
+        runtime = get_runtime()
+        limits = ReachableLimits.from_settings(runtime.settings)
+        reachable = _reachable(runtime)
+        origin = origin_from_args(
+            runtime, lon=args.get("lon"), lat=args.get("lat"), commune=args.get("commune")
+        )
+        mode = mode_from_args(args.get("mode"), limits.default_mode)
+        themes = ThemeConfig.from_section(runtime.settings.section("themes"))
+        nearest = nearest_offer_per_kind(
+            reachable,
+            mode,
+            (origin.x_m, origin.y_m),
+            themes=themes.vocabulary,
+            categories=CATEGORIES,
+            field=origin.field,
+        )
+        items = [
+            {
+                "kind": n.kind,
+                "value": n.value,
+                "label": themes.labels.get(n.value) if n.kind == "theme" else n.value,
+                "offer_id": n.offer_id,
+                "name": n.name,
+                "commune_code": n.commune_code,
+                "travel_time_s": None if n.travel_time_s is None else round(n.travel_time_s, 1),
+                "travel_time_min": None
+                if n.travel_time_s is None
+                else round(n.travel_time_s / 60, 1),
+            }
+            for n in nearest
+        ]
+        document: dict[str, Any] = {
+            "origin": origin_document(origin),
+            "mode": mode,
+            "nearest": items,
+        }
+        if all(i["offer_id"] is None for i in items):
+            document["hint"] = f"no offer can be reached by {mode} from this origin"
+        document["info"] = network_info(_network(runtime))
+        return document
