@@ -94,6 +94,48 @@ def _cmd_map_choropleth(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_map_accessibility(args: argparse.Namespace) -> int:
+    from geoservice.errors import DataError
+    from geoservice.io.map_inputs import write_map_file
+    from geoservice.maps.config import MapConfig
+    from geoservice.maps.render import accessibility_texts, accessibility_zones, render_choropleth
+    from geoservice.runtime import load_runtime
+
+    settings = _settings(args)
+    output = Path(args.output)
+    fmt = _map_format(output)
+    runtime = load_runtime(settings)
+    model = runtime.accessibility
+    if model is None:
+        raise DataError("no accessibility tables: run `geoservice accessibility compute`")
+    target = model.target(args.theme, args.category)
+    mode = model.check_mode(args.mode)
+    zones = accessibility_zones(runtime.communes, model.commune_figures(target, mode))
+    label = target.value
+    if target.type == "theme":
+        label = str(settings.get(f"themes.labels.{target.value}", target.value))
+    texts = accessibility_texts(label, mode, model.network_limits)
+    rendered = render_choropleth(
+        zones,
+        "time_s",
+        fmt,
+        config=MapConfig.from_settings(settings),
+        title=args.title or texts["title"],
+        subtitle=texts["subtitle"],
+        note=texts["note"],
+        scheme=args.scheme,
+        k=args.k,
+        bins_minutes=[float(b) for b in args.bins.split(",")] if args.bins else None,
+        threshold_minutes=args.threshold_minutes,
+    )
+    write_map_file(output, rendered.content)
+    print(
+        f"wrote {output} ({len(rendered.content):,} B): {rendered.n_zones} communes, "
+        f"{rendered.n_unreachable} unreachable, {rendered.n_underserved} underserved"
+    )
+    return 0
+
+
 def _cmd_map_isochrones(args: argparse.Namespace) -> int:
     import geopandas as gpd
 
@@ -132,10 +174,43 @@ def _cmd_map_isochrones(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_class_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--title", help="map title")
+    parser.add_argument(
+        "--scheme",
+        choices=("FisherJenks", "Quantiles", "EqualInterval", "UserDefined"),
+        help="classification (default: maps.scheme)",
+    )
+    parser.add_argument("--k", type=int, help="number of classes (default: maps.k)")
+    parser.add_argument("--bins", help="UserDefined upper bounds in minutes, e.g. 15,30,45,60")
+    parser.add_argument(
+        "--threshold-minutes",
+        type=float,
+        help="underserved above this time (default: maps.underserved_minutes)",
+    )
+    parser.add_argument("--data-dir", help="derived data folder (default: paths.data_dir)")
+
+
 def _add_map_parsers(sub: Any) -> None:
     maps = sub.add_parser("map", help="thematic maps (PNG, HTML, GeoJSON)").add_subparsers(
         dest="map_command", required=True
     )
+    acc = maps.add_parser(
+        "accessibility",
+        help="time to the nearest offer of a theme (or category) by a mode, per commune",
+        description=(
+            "Choropleth of the accessibility table (geoservice accessibility compute): time "
+            "from each commune to the nearest offer of --theme or --category by --mode."
+        ),
+    )
+    what = acc.add_mutually_exclusive_group(required=True)
+    what.add_argument("--theme", help="theme id of config/themes.toml, e.g. cinema")
+    what.add_argument("--category", help="offer category: museum, cinema, library, festival")
+    acc.add_argument("--mode", default="drive", help="drive, bike, walk or transit (drive)")
+    acc.add_argument("-o", "--output", required=True, help="map.png | map.html | map.geojson")
+    _add_class_arguments(acc)
+    acc.set_defaults(func=_cmd_map_accessibility)
+
     ch = maps.add_parser(
         "choropleth",
         help="map a table of commune code → time onto the communes",
@@ -149,22 +224,9 @@ def _add_map_parsers(sub: Any) -> None:
     ch.add_argument("--code-column", default="code", help="commune INSEE code column (code)")
     ch.add_argument("--unit", choices=("s", "min"), default="s", help="unit of --column (s)")
     ch.add_argument("-o", "--output", required=True, help="map.png | map.html | map.geojson")
-    ch.add_argument("--title", help="map title")
     ch.add_argument("--subtitle", help="line under the title")
     ch.add_argument("--note", help="line above the attribution (what the values are)")
-    ch.add_argument(
-        "--scheme",
-        choices=("FisherJenks", "Quantiles", "EqualInterval", "UserDefined"),
-        help="classification (default: maps.scheme)",
-    )
-    ch.add_argument("--k", type=int, help="number of classes (default: maps.k)")
-    ch.add_argument("--bins", help="UserDefined upper bounds in minutes, e.g. 15,30,45,60")
-    ch.add_argument(
-        "--threshold-minutes",
-        type=float,
-        help="underserved above this time (default: maps.underserved_minutes)",
-    )
-    ch.add_argument("--data-dir", help="derived data folder (default: paths.data_dir)")
+    _add_class_arguments(ch)
     ch.set_defaults(func=_cmd_map_choropleth)
 
     iso = maps.add_parser("isochrones", help="draw isochrone bands (GeoJSON) over the communes")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import math
+import textwrap
 from collections.abc import Sequence
 
 from matplotlib.artist import Artist
@@ -198,11 +199,19 @@ def add_titles(fig: Figure, title: str, subtitle: str | None) -> None:
 
 
 def add_attribution(fig: Figure, attribution: str, note: str | None = None) -> None:
-    """Write the data attribution (and an optional note) along the bottom of the page."""
-    text = f"Données : {attribution}"
+    """Write the data attribution (and an optional note) along the bottom of the page.
+
+    Lines are wrapped to the page width (estimated from the font size: about 0.55 em per
+    character), since matplotlib does not wrap text on its own when saving.
+    """
+    fontsize = 6.5
+    chars = max(40, int(0.96 * fig.get_size_inches()[0] * 72 / (fontsize * 0.55)))
+    lines = textwrap.wrap(f"Données : {attribution}", chars)
     if note:
-        text = f"{note}\n{text}"
-    fig.text(0.02, 0.012, text, ha="left", va="bottom", fontsize=6.5, color="#333333")
+        lines = textwrap.wrap(note, chars) + lines
+    fig.text(
+        0.02, 0.012, "\n".join(lines), ha="left", va="bottom", fontsize=fontsize, color="#333333"
+    )
 
 
 def figure_to_png(fig: Figure) -> bytes:

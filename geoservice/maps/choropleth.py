@@ -49,7 +49,7 @@ SCHEMES: Final = ("FisherJenks", "Quantiles", "EqualInterval", "UserDefined")
 DEFAULT_PALETTE: Final = "viridis_r"
 DEFAULT_UNREACHABLE_COLOR: Final = "#a6a6a6"
 DEFAULT_UNREACHABLE_LABEL: Final = "injoignable"
-DEFAULT_THRESHOLD_MINUTES: Final = 20.0
+DEFAULT_THRESHOLD_MINUTES: Final = 30.0
 DEFAULT_ATTRIBUTION: Final = (
     "© OpenStreetMap contributors / Travel Mapping; INSEE; Ministère de la Culture; SNCF Voyageurs"
 )

@@ -32,7 +32,9 @@ class MapConfig:
     unreachable_color, unreachable_label
         How zones with nothing reachable are drawn and named.
     underserved_minutes
-        Above this time (or unreachable) a zone is underserved, minutes.
+        Above this time (or unreachable) a zone is underserved, minutes. Read from
+        ``[accessibility] default_threshold_minutes`` so that maps and the underserved
+        ranking agree.
     width_px, height_px, dpi
         PNG size and resolution.
     attribution
@@ -55,11 +57,19 @@ class MapConfig:
     def from_settings(cls, settings: Settings) -> MapConfig:
         """Read the ``[maps]`` table; missing keys keep the defaults above."""
         table = dict(settings.section("maps"))
-        unknown = sorted(set(table) - set(cls.__dataclass_fields__))
+        unknown = sorted(set(table) - set(cls.__dataclass_fields__) - {"underserved_minutes"})
         if unknown:
             raise InvalidParameterError(
                 "maps", f"unknown key(s) in [maps]: {unknown}", cls.__dataclass_fields__
             )
+        if "underserved_minutes" in table:
+            raise InvalidParameterError(
+                "maps.underserved_minutes",
+                "set the threshold once, as [accessibility] default_threshold_minutes",
+            )
+        threshold = settings.get("accessibility.default_threshold_minutes")
+        if threshold is not None:
+            table["underserved_minutes"] = float(threshold)
         if "bins_minutes" in table:
             table["bins_minutes"] = tuple(float(b) for b in table["bins_minutes"])
         config = cls(**table)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import geopandas as gpd
+import pandas as pd
 
 from geoservice.errors import InvalidParameterError
 from geoservice.maps.choropleth import (
@@ -15,6 +16,7 @@ from geoservice.maps.choropleth import (
     choropleth_frame_to_html,
     choropleth_frame_to_png,
     classify_frame,
+    join_values,
 )
 from geoservice.maps.config import MapConfig
 
@@ -24,6 +26,52 @@ MEDIA_TYPES: Final = {
     "html": "text/html; charset=utf-8",
     "geojson": "application/geo+json",
 }
+
+
+#: How each mode reads in a French map subtitle.
+MODE_PHRASES_FR: Final = {
+    "drive": "en voiture",
+    "bike": "à vélo",
+    "walk": "à pied",
+    "transit": "en train et à pied",
+}
+
+
+def accessibility_zones(communes: gpd.GeoDataFrame, figures: pd.DataFrame) -> gpd.GeoDataFrame:
+    """The communes with ``time_s`` from accessibility figures, ready for a choropleth.
+
+    Parameters
+    ----------
+    communes
+        Commune polygons with ``code`` (``Runtime.communes``).
+    figures
+        Rows of one target and mode with ``commune_code`` and ``time_s`` (seconds, NaN when
+        the target has no reachable offer), as ``AccessibilityModel.commune_figures`` gives.
+    """
+    values = figures.rename(columns={"commune_code": "code"})[["code", "time_s"]]
+    return join_values(communes, values.dropna(subset=["code"]), "time_s")
+
+
+def accessibility_texts(target_label: str, mode: str, network_limits: str = "") -> dict[str, str]:
+    """Title, subtitle and note of a time-to-nearest map (French; the users are in Nièvre).
+
+    Parameters
+    ----------
+    target_label
+        What is reached: a theme's label (``config/themes.toml``) or a category.
+    mode
+        ``drive``, ``bike``, ``walk`` or ``transit``.
+    network_limits
+        What the network leaves out, printed in the note.
+    """
+    note = "Départ : point représentatif de chaque commune."
+    if network_limits:
+        note = f"{note} Réseau : {network_limits}."
+    return {
+        "title": f"Temps jusqu'à l'offre la plus proche : {target_label}",
+        "subtitle": f"Depuis chaque commune, {MODE_PHRASES_FR.get(mode, mode)}",
+        "note": note,
+    }
 
 
 @dataclass(frozen=True)

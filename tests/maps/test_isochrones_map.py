@@ -107,7 +107,8 @@ def test_isochrones_served_by_the_api_are_drawn_by_the_map_command(
         ["map", "isochrones", "--input", str(bands_file), "-o", str(out), "--title", "Nevers"]
     )
     assert status == 0
-    image = Image.open(out).convert("RGB")
+    with Image.open(out) as opened:
+        image = opened.convert("RGB")
     assert image.size == (1200, 1000)
     pixels = np.asarray(image, dtype=int).reshape(-1, 3)
     for hex_color in palette_colors(3):

@@ -34,7 +34,8 @@ def test_map_config_reads_config_maps_toml(settings: Settings) -> None:
     config = MapConfig.from_settings(settings)
     assert config.scheme == "FisherJenks"
     assert config.palette == "viridis_r"
-    assert config.underserved_minutes == 20
+    # one threshold for maps and the underserved ranking
+    assert config.underserved_minutes == settings.get("accessibility.default_threshold_minutes")
     assert "Ministère de la Culture" in config.attribution
     options = config.classify_options(k=None, threshold_minutes=30)
     assert options["k"] == config.k  # None keeps the configured value
