@@ -135,3 +135,21 @@ def test_isochrones_command_draws_a_bands_file(communes: gpd.GeoDataFrame, tmp_p
     out = tmp_path / "iso.png"
     assert main(["map", "isochrones", "--input", str(path), "-o", str(out)]) == 0
     assert Image.open(io.BytesIO(out.read_bytes())).size == (1200, 1000)
+
+
+def test_choropleth_command_reads_minutes_when_told(
+    test_times: gpd.GeoDataFrame, test_col: str, tmp_path: Path
+) -> None:
+    table = test_times[["code", test_col]].assign(**{test_col: test_times[test_col] / 60})
+    path = tmp_path / "minutes.csv"
+    table.to_csv(path, index=False)
+    out = tmp_path / "map.geojson"
+    args = ["map", "choropleth", "--input", str(path), "--column", test_col, "--unit", "min"]
+    assert main([*args, "-o", str(out)]) == 0
+    collection = json.loads(out.read_text(encoding="utf-8"))
+    by_code = {
+        f["properties"]["code"]: f["properties"]["value_minutes"] for f in collection["features"]
+    }
+    expected = test_times.set_index("code")[test_col] / 60
+    assert by_code["58194"] == pytest.approx(expected["58194"], abs=0.01)
+    assert by_code["58086"] == pytest.approx(expected["58086"], abs=0.01)
