@@ -102,7 +102,7 @@ def _cmd_map_accessibility(args: argparse.Namespace) -> int:
     from geoservice.errors import DataError
     from geoservice.io.map_inputs import write_map_file
     from geoservice.maps.config import MapConfig
-    from geoservice.maps.render import accessibility_texts, accessibility_zones, render_choropleth
+    from geoservice.maps.render import render_accessibility_map
     from geoservice.runtime import load_runtime
 
     settings = _settings(args)
@@ -114,19 +114,18 @@ def _cmd_map_accessibility(args: argparse.Namespace) -> int:
         raise DataError("no accessibility tables: run `geoservice accessibility compute`")
     target = model.target(args.theme, args.category)
     mode = model.check_mode(args.mode)
-    zones = accessibility_zones(runtime.communes, model.commune_figures(target, mode))
     label = target.value
     if target.type == "theme":
         label = str(settings.get(f"themes.labels.{target.value}", target.value))
-    texts = accessibility_texts(label, mode, model.network_limits)
-    rendered = render_choropleth(
-        zones,
-        "time_s",
+    rendered = render_accessibility_map(
+        runtime.communes,
+        model.commune_figures(target, mode),
         fmt,
+        target_label=label,
+        mode=mode,
+        network_limits=model.network_limits,
         config=MapConfig.from_settings(settings),
-        title=args.title or texts["title"],
-        subtitle=texts["subtitle"],
-        note=texts["note"],
+        title=args.title,
         scheme=args.scheme,
         k=args.k,
         bins_minutes=[float(b) for b in args.bins.split(",")] if args.bins else None,

@@ -150,3 +150,46 @@ def render_choropleth(
         n_unreachable=cf.classification.n_unreachable,
         n_underserved=int(cf.frame["underserved"].sum()),
     )
+
+
+def render_accessibility_map(
+    communes: gpd.GeoDataFrame,
+    figures: pd.DataFrame,
+    fmt: str,
+    *,
+    target_label: str,
+    mode: str,
+    network_limits: str = "",
+    config: MapConfig | None = None,
+    title: str | None = None,
+    **classify_overrides: Any,
+) -> RenderedMap:
+    """The time-to-nearest choropleth of one target and mode (used by the CLI and the API).
+
+    Parameters
+    ----------
+    communes
+        Commune polygons with ``code``.
+    figures
+        ``commune_code`` and ``time_s`` rows of one target and mode
+        (``AccessibilityModel.commune_figures``).
+    fmt
+        ``png``, ``html`` or ``geojson``.
+    target_label, mode, network_limits
+        What the texts of the map say (see :func:`accessibility_texts`).
+    title
+        Replaces the default title.
+    **classify_overrides
+        As :func:`render_choropleth`.
+    """
+    texts = accessibility_texts(target_label, mode, network_limits)
+    return render_choropleth(
+        accessibility_zones(communes, figures),
+        "time_s",
+        fmt,
+        config=config,
+        title=title or texts["title"],
+        subtitle=texts["subtitle"],
+        note=texts["note"],
+        **classify_overrides,
+    )
