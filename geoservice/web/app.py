@@ -97,7 +97,15 @@ def create_app(
 
 def _resource_blueprints() -> list[flask_smorest.Blueprint]:
     """The /api/v1 resources, one blueprint each."""
-    from geoservice.web import accessibility, communes, isochrones, offers, reachable, transit
+    from geoservice.web import (
+        accessibility,
+        communes,
+        isochrones,
+        maps,
+        offers,
+        reachable,
+        transit,
+    )
 
     return [
         communes.blp,
@@ -107,6 +115,7 @@ def _resource_blueprints() -> list[flask_smorest.Blueprint]:
         transit.blp,
         reachable.blp,
         accessibility.blp,
+        maps.blp,
     ]
 
 
