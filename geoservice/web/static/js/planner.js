@@ -154,7 +154,7 @@ export function createPlannerView(ctx) {
         const under = minutes === null || minutes > threshold;
         return {
           color: under ? "#000000" : "#ffffff",
-          weight: under ? 1.6 : 0.5,
+          weight: under ? 2.4 : 0.5,
           fillColor: fill,
           fillOpacity: 0.85,
         };
@@ -169,6 +169,16 @@ export function createPlannerView(ctx) {
           { sticky: true },
         );
       },
+    }).addTo(choroplethLayer);
+    // A thin white line inside the black outline: it reads on the light and the dark classes.
+    L.geoJSON(collection, {
+      pane: "bands",
+      interactive: false,
+      filter: (feature) => {
+        const minutes = minutesOf(feature.properties);
+        return minutes === null || minutes > threshold;
+      },
+      style: { color: "#ffffff", weight: 0.8, fill: false },
     }).addTo(choroplethLayer);
     drawLegend(`Temps d'accès (${MODE_LABELS[mode]}), minutes`, legendClasses);
   }
