@@ -71,12 +71,6 @@ class TransitParams:
         Most vehicles boarded in one journey (RAPTOR rounds).
     max_window_minutes
         Longest departure window accepted.
-    default_stay_minutes
-        Time spent at an offer before going home, when a request asks for a way back
-        (``return=true``) without ``stay_minutes``.
-    return_arrive_by_s
-        "Home the same day": the way back must arrive by this time of the day, seconds
-        after midnight (86400 = 24:00).
     """
 
     walk_speed_kph: float = 4.5
@@ -87,8 +81,6 @@ class TransitParams:
     default_min_transfer_s: int = 180
     max_rides: int = 8
     max_window_minutes: int = 240
-    default_stay_minutes: int = 120
-    return_arrive_by_s: int = 86_400
 
     @property
     def walk_speed_mps(self) -> float:

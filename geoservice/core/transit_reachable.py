@@ -22,8 +22,10 @@ walk to the stop. Walk times are taken as symmetric (same walk graph both ways).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -44,6 +46,38 @@ from geoservice.errors import InvalidParameterError, OutsideCoverageError
 
 #: The walk from the last stop to an offer (or from an offer to the first stop home).
 EGRESS_MODE = "walk"
+
+
+@dataclass(frozen=True)
+class ReturnParams:
+    """Getting home (``[trips]`` of ``config/transit.toml``).
+
+    Attributes
+    ----------
+    default_stay_minutes
+        Time spent at an offer before going home when a request gives none.
+    return_arrive_by_s
+        The way back must arrive home by this time, seconds after midnight (86400 = 24:00,
+        "the same day").
+    """
+
+    default_stay_minutes: int = 120
+    return_arrive_by_s: int = 86_400
+
+    @classmethod
+    def from_section(cls, section: Mapping[str, Any]) -> ReturnParams:
+        """Parse ``[trips]`` (missing keys take the defaults)."""
+        try:
+            params = cls(
+                default_stay_minutes=int(section.get("default_stay_minutes", 120)),
+                return_arrive_by_s=int(section.get("return_arrive_by_s", 86_400)),
+            )
+        except (TypeError, ValueError) as e:
+            raise InvalidParameterError("trips", f"[trips] values must be integers: {e}") from e
+        if params.default_stay_minutes < 0 or not 0 < params.return_arrive_by_s <= 2 * 86_400:
+            msg = "trips.default_stay_minutes must be >= 0, return_arrive_by_s in (0, 172800]"
+            raise InvalidParameterError("trips", msg)
+        return params
 
 
 def _with_access_mode(leg: Leg, access_mode: str) -> Leg:

@@ -83,9 +83,25 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
 def _resource_blueprints() -> list[flask_smorest.Blueprint]:
     """The /api/v1 resources, one blueprint each."""
-    from geoservice.web import communes, isochrones, offers, reachable, transit, trips
+    from geoservice.web import (
+        accessibility,
+        communes,
+        isochrones,
+        offers,
+        reachable,
+        transit,
+        trips,
+    )
 
-    return [communes.blp, offers.blp, isochrones.blp, transit.blp, reachable.blp, trips.blp]
+    return [
+        communes.blp,
+        offers.blp,
+        isochrones.blp,
+        transit.blp,
+        reachable.blp,
+        accessibility.blp,
+        trips.blp,
+    ]
 
 
 def _root_blueprints() -> list[flask_smorest.Blueprint]:

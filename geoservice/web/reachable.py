@@ -27,7 +27,11 @@ from geoservice.core.reachable import (
     rank_reachable_offers,
     theme_mask,
 )
-from geoservice.core.transit_reachable import latest_returns, rank_transit_offers
+from geoservice.core.transit_reachable import (
+    ReturnParams,
+    latest_returns,
+    rank_transit_offers,
+)
 from geoservice.errors import InvalidParameterError
 from geoservice.runtime import Runtime
 from geoservice.web.blueprint import Blueprint
@@ -423,15 +427,17 @@ def _transit_ranking(
     keep = None
     returns = None
     stay_min: int | None = None
+    trips = ReturnParams.from_section(runtime.settings.section("trips"))
     if args.get("return_trip"):
-        stay_min = int(args.get("stay_minutes") or tt.params.default_stay_minutes)
+        stay = args.get("stay_minutes")
+        stay_min = int(trips.default_stay_minutes if stay is None else stay)
         returns = latest_returns(
             tt,
             reachable,
             query.access_mode,
             origin.x_m,
             origin.y_m,
-            tt.params.return_arrive_by_s,
+            trips.return_arrive_by_s,
             query.day,
             rows=times.rows,
             field=origin.field,
@@ -466,7 +472,7 @@ def _transit_ranking(
     transit = transit_document(times.service_date, query, times.access_stops)
     transit["stay_minutes"] = stay_min
     transit["return_arrive_by"] = (
-        clock(query.day, tt.params.return_arrive_by_s) if returns is not None else None
+        clock(query.day, trips.return_arrive_by_s) if returns is not None else None
     )
     document: dict[str, Any] = {
         "type": "FeatureCollection",

@@ -2,7 +2,7 @@
 
 From the offer, walk to a stop, trains / coaches, then the access mode (walk by default, bike
 or drive) home — or the access mode straight home. The answer is the *latest* departure from
-the offer, at or after ``after``, that still arrives home by ``transit.return_arrive_by_s``
+the offer, at or after ``after``, that still arrives home by ``trips.return_arrive_by_s``
 (24:00: the same day), found with one latest-departure (reverse RAPTOR) search to home.
 """
 
@@ -16,7 +16,7 @@ from marshmallow import Schema, fields, validate
 
 from geoservice.core.network import MODES
 from geoservice.core.snapping import lambert93_from_wgs84
-from geoservice.core.transit_reachable import latest_returns
+from geoservice.core.transit_reachable import ReturnParams, latest_returns
 from geoservice.errors import InvalidParameterError, NotFoundError
 from geoservice.web.blueprint import Blueprint
 from geoservice.web.context import get_runtime
@@ -102,7 +102,8 @@ class Return(MethodView):
         row = int(match[0])
         after, day, after_s = local_moment(args["after"], "after")
         x, y = lambert93_from_wgs84(args["to_lon"], args["to_lat"])
-        deadline_s = tt.params.return_arrive_by_s
+        trips = ReturnParams.from_section(runtime.settings.section("trips"))
+        deadline_s = trips.return_arrive_by_s
         returns = latest_returns(
             tt,
             reachable,
