@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
 
 from geoservice.core.reachable import ReachableOffers, egress_costs_s, offer_travel_times
-from geoservice.core.timeexpanded import time_expanded_graph
+from geoservice.core.timeexpanded import offer_travel_times_dijkstra, time_expanded_graph
 from geoservice.core.timetable import Timetable
 from geoservice.core.transit_access import road_access_s
 from geoservice.core.transit_reachable import (
@@ -82,37 +81,16 @@ def _brute_force_transit(
 ) -> np.ndarray:
     """One Dijkstra over the time-expanded graph of the day, extended with the origin, the
     access legs, an edge from every alighting event to every offer (its walk) and the direct
-    walk: the travel time to each offer node."""
+    walk: the travel time to each offer."""
     teg = time_expanded_graph(tt, TUESDAY)
-    G = nx.DiGraph(teg.G)
     access = road_access_s(
         tt, reachable.network.modes["walk"], x, y, limit_s=tt.params.max_access_s
     )
-    src = ("source",)
-    G.add_node(src)
-    for stop_id, a in access.items():
-        s = tt.stop_index[stop_id]
-        times, chain = teg.boarding[s]
-        for k, t in enumerate(times):  # every later departure: the brute force waits freely
-            if t >= departure_s + a:
-                G.add_edge(src, chain[k], weight=t - departure_s)
-                break
     direct = _brute_force_walk(reachable, x, y, limit_s)
-    for o, d in enumerate(direct):
-        if np.isfinite(d):
-            G.add_edge(src, ("offer", o), weight=float(d))
-    for a_node, s, _t in teg.alighting:
-        for o in np.flatnonzero(np.isfinite(egress[s])):
-            G.add_edge(a_node, ("offer", int(o)), weight=float(egress[s, o]))
-    dist = nx.single_source_dijkstra_path_length(G, src, weight="weight")
-    # Times on the graph count from the departure except at alighting nodes (absolute):
-    # the source edges carry `t - departure_s`, so path lengths are travel times.
-    out = np.full(len(reachable.offers), np.inf)
-    for o in range(len(out)):
-        d = dist.get(("offer", o))
-        if d is not None and d <= limit_s:
-            out[o] = d
-    return out
+    out = offer_travel_times_dijkstra(
+        tt, teg, {tt.stop_index[k]: v for k, v in access.items()}, departure_s, egress, direct
+    )
+    return np.where(out <= limit_s, out, np.inf)
 
 
 def test_stop_offer_walks_equal_the_brute_force(tt: Timetable, reachable: ReachableOffers) -> None:
