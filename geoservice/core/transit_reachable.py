@@ -90,10 +90,12 @@ def stop_offer_walk_s(tt: Timetable, reachable: ReachableOffers) -> FloatArray:
 
     The walk ranking's door-to-door time (:func:`offer_travel_times`, mode ``walk``) from the
     stop, limited to ``tt.params.max_access_s``. Stops outside the road network's coverage
-    walk nowhere. Built once per (timetable, offers) and kept in ``tt.derived``.
+    walk nowhere. Built once per (timetable, offers) and kept with the offers
+    (``reachable.derived``), so that a short-lived :class:`ReachableOffers` takes its table
+    with it.
     """
-    key = f"stop_offer_walk_s:{id(reachable)}"
-    cached = tt.derived.get(key)
+    key = f"stop_offer_walk_s:{id(tt)}"
+    cached = reachable.derived.get(key)
     if isinstance(cached, np.ndarray):
         return cached
     table = np.full((tt.n_stops, len(reachable.offers)), np.inf)
@@ -107,7 +109,7 @@ def stop_offer_walk_s(tt: Timetable, reachable: ReachableOffers) -> FloatArray:
             continue
         table[i, times.rows] = times.travel_time_s
     table.setflags(write=False)
-    tt.derived[key] = table
+    reachable.derived[key] = table
     return table
 
 
