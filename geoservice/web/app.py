@@ -105,6 +105,7 @@ def _resource_blueprints() -> list[flask_smorest.Blueprint]:
         offers,
         reachable,
         transit,
+        trips,
     )
 
     return [
@@ -116,6 +117,7 @@ def _resource_blueprints() -> list[flask_smorest.Blueprint]:
         reachable.blp,
         accessibility.blp,
         maps.blp,
+        trips.blp,
     ]
 
 
