@@ -150,18 +150,23 @@ class _Pieces:
         return x0, y0, r0, x1, y1, r1
 
 
-def _band_pieces(
-    pieces: _Pieces, reach: Reach, budget_s: float, quad_segs: int
-) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """Every drawn piece of the band at `budget_s` (the origin's disk first, then the edges'),
-    and their start disks ``(x, y, r)``, m."""
+Ends = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _band_ends(pieces: _Pieces, reach: Reach, budget_s: float) -> Ends:
+    """End disks ``(x0, y0, r0, x1, y1, r1)`` (m) of every piece of the band at `budget_s`:
+    the origin's disk first (a piece with both ends at the origin), then the edges'."""
     x0, y0, r0, x1, y1, r1 = pieces.ends(pieces.t_u < budget_s, budget_s)
     ox, oy = reach.origin_m
-    x0, x1 = np.concatenate([[ox], x0]), np.concatenate([[ox], x1])
-    y0, y1 = np.concatenate([[oy], y0]), np.concatenate([[oy], y1])
     radius = max(budget_s * pieces.k, MIN_RADIUS_M)
-    r0, r1 = np.concatenate([[radius], r0]), np.concatenate([[radius], r1])
-    return _hull_pieces(x0, y0, r0, x1, y1, r1, quad_segs), (x0, y0, r0)
+    return (
+        np.concatenate([[ox], x0]),
+        np.concatenate([[oy], y0]),
+        np.concatenate([[radius], r0]),
+        np.concatenate([[ox], x1]),
+        np.concatenate([[oy], y1]),
+        np.concatenate([[radius], r1]),
+    )
 
 
 def _covered_cells(
@@ -201,16 +206,17 @@ def _covered_cells(
         np.floor((cx[disk] + dx_hi - xmin) / h - 0.5 - 1e-9).astype(np.int64), nx - 1
     )
     run = col_lo <= col_hi
-    diff = np.zeros((ny, nx + 1), dtype=np.int32)
-    np.add.at(diff, (rows[run], col_lo[run]), 1)
-    np.add.at(diff, (rows[run], col_hi[run] + 1), -1)
+    starts = np.bincount(rows[run] * (nx + 1) + col_lo[run], minlength=ny * (nx + 1))
+    ends = np.bincount(rows[run] * (nx + 1) + col_hi[run] + 1, minlength=ny * (nx + 1))
+    diff = (starts - ends).reshape(ny, nx + 1)
     return np.cumsum(diff, axis=1)[:, :nx] > 0
 
 
 def _filler(
     x0: np.ndarray, y0: np.ndarray, r0: np.ndarray, quad_segs: int, cells: int
-) -> shapely.Geometry | None:
-    """A staircase polygon ``F`` inside the union of the drawn pieces, or None when empty.
+) -> tuple[shapely.Geometry, np.ndarray, tuple[float, float, float, int, int]] | None:
+    """A staircase polygon ``F`` inside the union of the drawn pieces, its cells (a boolean
+    ``[row, column]`` grid) and the grid ``(xmin, ymin, h, nx, ny)``; None when empty.
 
     ``F`` is the union of the grid cells (`cells` across the pieces' extent) lying entirely
     inside one drawn start disk ``P(x0, y0, r0)`` of a piece (each piece contains its start
@@ -240,30 +246,60 @@ def _filler(
     _, col_end = np.nonzero(step == -1)
     if len(rows) == 0:
         return None
-    boxes = shapely.box(
-        xmin + col_start * h, ymin + rows * h, xmin + col_end * h, ymin + (rows + 1) * h
+    # Runs with the same columns in consecutive rows make one box.
+    order = np.lexsort((rows, col_end, col_start))
+    rows, col_start, col_end = rows[order], col_start[order], col_end[order]
+    new = np.ones(len(rows), dtype=bool)
+    new[1:] = (
+        (col_start[1:] != col_start[:-1])
+        | (col_end[1:] != col_end[:-1])
+        | (rows[1:] != rows[:-1] + 1)
     )
-    return shapely.union_all(boxes)
+    group = np.cumsum(new) - 1
+    row_top = np.zeros(int(group[-1]) + 1, dtype=np.int64)
+    np.maximum.at(row_top, group, rows)
+    boxes = shapely.box(
+        xmin + col_start[new] * h,
+        ymin + rows[new] * h,
+        xmin + col_end[new] * h,
+        ymin + (row_top + 1) * h,
+    )
+    return shapely.union_all(boxes), covered, (xmin, ymin, h, nx, ny)
 
 
-def _culled_union(
-    pieces: np.ndarray,
-    starts: tuple[np.ndarray, np.ndarray, np.ndarray],
-    quad_segs: int,
-    cells: int = DEFAULT_CELLS,
-) -> shapely.Geometry:
-    """``union_all(pieces)``, exactly, without unioning the pieces deep inside it.
+def _culled_union(ends: Ends, quad_segs: int, cells: int = DEFAULT_CELLS) -> shapely.Geometry:
+    """``union_all`` of the pieces with these `ends`, exactly, without unioning the pieces
+    deep inside it.
 
     A staircase polygon ``F`` inside the union is built from a grid (:func:`_filler`);
-    every piece inside ``F`` is dropped (it adds nothing: ``F`` is part of the union); the
-    others are unioned, and ``F`` fills the holes this leaves. The result is the same point
-    set as the union of every piece (tested), with far fewer pieces in the GEOS union.
+    every piece inside ``F`` is dropped (it adds nothing: ``F`` is part of the union) — first,
+    without drawing it, when its bounding box only meets covered cells, then by an exact
+    containment test; the others are unioned, and ``F`` fills the holes this leaves. The
+    result is the same point set as the union of every piece (tested), with far fewer
+    pieces in the GEOS union.
     """
-    if len(pieces) < MIN_PIECES_TO_CULL:
-        return shapely.union_all(pieces)
-    filler = _filler(*starts, quad_segs, cells)
-    if filler is None:
-        return shapely.union_all(pieces)
+    x0, y0, r0, x1, y1, r1 = ends
+    if len(x0) < MIN_PIECES_TO_CULL:
+        return shapely.union_all(_hull_pieces(*ends, quad_segs))
+    filled = _filler(x0, y0, r0, quad_segs, cells)
+    if filled is None:
+        return shapely.union_all(_hull_pieces(*ends, quad_segs))
+    filler, covered, (xmin, ymin, h, nx, ny) = filled
+    # Bounding boxes made only of covered cells: inside F (summed-area table of the others).
+    col_lo = np.floor((np.minimum(x0 - r0, x1 - r1) - xmin) / h).astype(np.int64)
+    col_hi = np.floor((np.maximum(x0 + r0, x1 + r1) - xmin) / h).astype(np.int64)
+    row_lo = np.floor((np.minimum(y0 - r0, y1 - r1) - ymin) / h).astype(np.int64)
+    row_hi = np.floor((np.maximum(y0 + r0, y1 + r1) - ymin) / h).astype(np.int64)
+    on_grid = (col_lo >= 0) & (row_lo >= 0) & (col_hi < nx) & (row_hi < ny)
+    table = np.zeros((ny + 1, nx + 1), dtype=np.int64)
+    table[1:, 1:] = np.cumsum(np.cumsum(~covered, axis=0), axis=1)
+    c0, c1 = np.clip(col_lo, 0, nx - 1), np.clip(col_hi, 0, nx - 1) + 1
+    r_0, r_1 = np.clip(row_lo, 0, ny - 1), np.clip(row_hi, 0, ny - 1) + 1
+    uncovered = table[r_1, c1] - table[r_0, c1] - table[r_1, c0] + table[r_0, c0]
+    drawn = ~(on_grid & (uncovered == 0))
+    pieces = _hull_pieces(
+        x0[drawn], y0[drawn], r0[drawn], x1[drawn], y1[drawn], r1[drawn], quad_segs
+    )
     shapely.prepare(filler)
     kept = pieces[~shapely.contains(filler, pieces)]
     union = shapely.union_all(kept) if len(kept) else shapely.Polygon()
@@ -340,8 +376,7 @@ def band_geometries(
     pieces = _Pieces(net, reach, max(budgets))
     out = []
     for b in budgets:
-        polygons, starts = _band_pieces(pieces, reach, b, quad_segs)
-        out.append(_culled_union(polygons, starts, quad_segs, cells))
+        out.append(_culled_union(_band_ends(pieces, reach, b), quad_segs, cells))
     return out
 
 
@@ -359,8 +394,8 @@ def band_geometry(
     """
     if budget_s <= 0:
         raise InvalidParameterError("range", f"a time budget must be > 0 s, got {budget_s}")
-    polygons, _ = _band_pieces(_Pieces(net, reach, budget_s), reach, budget_s, quad_segs)
-    return shapely.union_all(polygons)
+    ends = _band_ends(_Pieces(net, reach, budget_s), reach, budget_s)
+    return shapely.union_all(_hull_pieces(*ends, quad_segs))
 
 
 def isochrone_bands(

@@ -13,7 +13,7 @@ from geoservice.core.isochrones import (
     DEFAULT_CELLS,
     DEFAULT_QUAD_SEGS,
     PopulationIndex,
-    _band_pieces,
+    _band_ends,
     _filler,
     _hull_pieces,
     _Pieces,
@@ -235,10 +235,11 @@ def test_culled_construction_equals_the_reference_union(network: RoadNetwork, mo
     # The check is not vacuous: on the drive network the culling does drop pieces.
     if mode == "drive":
         pieces = _Pieces(net, reach, budgets[-1])
-        polygons, starts = _band_pieces(pieces, reach, budgets[-1], DEFAULT_QUAD_SEGS)
-        filler = _filler(*starts, DEFAULT_QUAD_SEGS, DEFAULT_CELLS)
-        assert filler is not None
-        culled_some = bool(shapely.contains(filler, polygons).sum() > len(polygons) // 4)
+        ends = _band_ends(pieces, reach, budgets[-1])
+        polygons = _hull_pieces(*ends, DEFAULT_QUAD_SEGS)
+        filled = _filler(*ends[:3], DEFAULT_QUAD_SEGS, DEFAULT_CELLS)
+        assert filled is not None
+        culled_some = bool(shapely.contains(filled[0], polygons).sum() > len(polygons) // 4)
         assert culled_some
 
 
@@ -276,8 +277,9 @@ def test_filler_lies_inside_the_drawn_disks() -> None:
     x, y = rng.uniform(0.0, 20_000.0, size=(2, 40))
     r = rng.uniform(100.0, 6000.0, size=40)
     for q in (3, 16):
-        filler = _filler(x, y, r, q, 64)
-        assert filler is not None
+        filled = _filler(x, y, r, q, 64)
+        assert filled is not None
+        filler = filled[0]
         angles = np.linspace(0.0, 2 * np.pi, 4 * q, endpoint=False)
         disks = shapely.union_all(
             shapely.polygons(
