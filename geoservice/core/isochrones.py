@@ -15,8 +15,10 @@ Since ``t(s)`` grows linearly along the edge, the union of the disks ``D(p(s), r
 piece is exactly the convex hull of the two end disks (a point in the hull is a convex
 combination ``λa + (1−λ)b`` of points of the end disks, at distance ≤ ``λr₀ + (1−λ)r₁ = r(s)``
 of ``p(s)``). So each piece is one convex polygon: the hull of its two end disks, drawn as
-regular polygons inscribed in the circles. Everything is unioned with
-:func:`shapely.union_all`, which keeps holes (areas no piece covers). Geometry is computed in
+the exact hull of the two regular polygons inscribed in the circles. A band is the union of
+its pieces (holes kept: areas no piece covers); :func:`band_geometries` computes it without
+unioning the pieces that lie inside a grid-built polygon already known to be in the band
+(:func:`_culled_union`), the same point set as the direct union of :func:`band_geometry`. Geometry is computed in
 EPSG:2154 (metres) and returned in that CRS; the web layer converts to EPSG:4326.
 """
 
