@@ -12,7 +12,8 @@ from geoservice import __version__
 from geoservice.errors import GeoserviceError
 from geoservice.runtime import Runtime, load_runtime
 from geoservice.settings import Settings, load_settings
-from geoservice.web import health
+from geoservice.store.db import Store
+from geoservice.web import contributions, frontend, health
 from geoservice.web.context import EXTENSION_KEY
 from geoservice.web.middleware import install_middleware
 from geoservice.web.problems import (
@@ -31,7 +32,12 @@ class Api(flask_smorest.Api):
         return handle_http_exception(error)
 
 
-def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Flask:
+def create_app(
+    settings: Settings | None = None,
+    runtime: Runtime | None = None,
+    *,
+    store: Store | None = None,
+) -> Flask:
     """Build the WSGI application.
 
     Parameters
@@ -41,11 +47,15 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     runtime
         Already loaded data (tests share one across apps); default loaded from
         ``settings.data_dir``.
+    store
+        The offers database (tests pass one); default opened from ``[store]`` settings,
+        with pending migrations applied.
     """
     settings = settings or (runtime.settings if runtime else load_settings())
     runtime = runtime or load_runtime(settings)
 
-    app = Flask(__name__)
+    # The page's static files are served by the frontend blueprint, not by the app.
+    app = Flask(__name__, static_folder=None)
     app.config.update(
         API_TITLE="geoservice",
         API_VERSION=__version__,
@@ -66,6 +76,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions[EXTENSION_KEY] = runtime
+    app.extensions[contributions.STORE_EXTENSION_KEY] = contributions.contributions_state_from(
+        settings, runtime, store
+    )
 
     api = Api(app)
     api.register_blueprint(health.blp)
@@ -73,6 +86,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         api.register_blueprint(blp, url_prefix=API_PREFIX + (blp.url_prefix or ""))
     for blp in _root_blueprints():
         api.register_blueprint(blp)
+    app.register_blueprint(frontend.blp)
 
     install_middleware(app, cors_origins=tuple(settings.get("api.cors_origins", ())))
     app.register_error_handler(GeoserviceError, handle_geoservice_error)
@@ -83,15 +97,25 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
 def _resource_blueprints() -> list[flask_smorest.Blueprint]:
     """The /api/v1 resources, one blueprint each."""
-    from geoservice.web import accessibility, communes, isochrones, offers, reachable, transit
+    from geoservice.web import (
+        accessibility,
+        communes,
+        isochrones,
+        maps,
+        offers,
+        reachable,
+        transit,
+    )
 
     return [
         communes.blp,
         offers.blp,
+        contributions.blp,
         isochrones.blp,
         transit.blp,
         reachable.blp,
         accessibility.blp,
+        maps.blp,
     ]
 
 

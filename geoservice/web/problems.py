@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
@@ -10,12 +11,16 @@ from flask import Response, current_app, json, request
 from werkzeug.exceptions import HTTPException
 
 from geoservice.errors import (
+    AuthenticationError,
+    ConflictError,
     DataError,
     GeoserviceError,
     InvalidParameterError,
     LimitExceededError,
     NotFoundError,
     OutsideCoverageError,
+    PermissionDeniedError,
+    RateLimitedError,
     ServiceUnavailableError,
 )
 
@@ -27,6 +32,10 @@ STATUS_BY_ERROR: tuple[tuple[type[GeoserviceError], int], ...] = (
     (InvalidParameterError, 400),
     (NotFoundError, 404),
     (OutsideCoverageError, 422),
+    (AuthenticationError, 401),
+    (PermissionDeniedError, 403),
+    (ConflictError, 409),
+    (RateLimitedError, 429),
     (ServiceUnavailableError, 503),
     (DataError, 500),
 )
@@ -124,9 +133,16 @@ def handle_geoservice_error(error: GeoserviceError) -> Response:
         extra["invalid_params"] = [{"name": error.field, "reason": str(error)}]
         if error.distance_m is not None:
             extra["distance_m"] = round(error.distance_m, 1)
+    headers: dict[str, str] = {}
+    if isinstance(error, AuthenticationError):
+        headers["WWW-Authenticate"] = 'Bearer realm="geoservice"'
+    if isinstance(error, RateLimitedError):
+        retry_after_s = max(1, math.ceil(error.retry_after_s))
+        headers["Retry-After"] = str(retry_after_s)
+        extra["retry_after_s"] = retry_after_s
     if status >= 500:
         current_app.logger.error("%s: %s", type(error).__name__, error)
-    return problem_response(status, str(error), extra=extra)
+    return problem_response(status, str(error), extra=extra, headers=headers)
 
 
 def handle_unexpected_error(error: Exception) -> Response:
