@@ -18,8 +18,9 @@ of ``p(s)``). So each piece is one convex polygon: the hull of its two end disks
 the exact hull of the two regular polygons inscribed in the circles. A band is the union of
 its pieces (holes kept: areas no piece covers); :func:`band_geometries` computes it without
 unioning the pieces that lie inside a grid-built polygon already known to be in the band
-(:func:`_culled_union`), the same point set as the direct union of :func:`band_geometry`. Geometry is computed in
-EPSG:2154 (metres) and returned in that CRS; the web layer converts to EPSG:4326.
+(:func:`_culled_union`), the same point set as the direct union of :func:`band_geometry`.
+Geometry is computed in EPSG:2154 (metres) and returned in that CRS; the web layer converts
+to EPSG:4326.
 """
 
 from __future__ import annotations
