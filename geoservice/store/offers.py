@@ -19,6 +19,7 @@ import shapely
 from sqlalchemy import ColumnElement, Select, and_, exists, func, not_, or_, select, text
 from sqlalchemy.orm import Session
 
+from geoservice.core.offers import OFFER_COLUMNS
 from geoservice.errors import InvalidParameterError, NotFoundError, PermissionDeniedError
 from geoservice.store.location import ResolvedLocation
 from geoservice.store.models import (
@@ -60,21 +61,7 @@ CONTENT_FIELDS: tuple[str, ...] = (
 )
 WHEN_VALUES: tuple[str, ...] = ("upcoming", "current", "past")
 #: Columns of the shared offers schema (``Runtime.offers``), geometry aside.
-OFFERS_FRAME_COLUMNS: tuple[str, ...] = (
-    "offer_id",
-    "name",
-    "category",
-    "themes",
-    "commune_code",
-    "address",
-    "url",
-    "period",
-    "source",
-    "source_id",
-    "licence",
-    "attribution",
-    "location_quality",
-)
+OFFERS_FRAME_COLUMNS: tuple[str, ...] = OFFER_COLUMNS
 _WORD = re.compile(r"\w+")
 
 
