@@ -201,6 +201,29 @@ def _split_values(text: str | None) -> tuple[str, ...]:
     return tuple(v.strip() for v in text.split(",") if v.strip())
 
 
+def themes_and_categories_from_args(
+    theme: str | None, category: str | None, vocabulary: Sequence[str]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The comma-separated `theme` and `category` filters, validated.
+
+    Raises
+    ------
+    InvalidParameterError
+        An unknown theme (not in `vocabulary`) or category (not in :data:`SEARCH_CATEGORIES`),
+        naming the parameter and listing the allowed values.
+    """
+    themes = _split_values(theme)
+    unknown = sorted(set(themes) - set(vocabulary))
+    if unknown:
+        raise InvalidParameterError("theme", f"unknown theme(s) {unknown}", allowed=vocabulary)
+    categories = _split_values(category)
+    unknown = sorted(set(categories) - set(SEARCH_CATEGORIES))
+    if unknown:
+        msg = f"unknown category(ies) {unknown}"
+        raise InvalidParameterError("category", msg, allowed=SEARCH_CATEGORIES)
+    return themes, categories
+
+
 def offer_query_from_args(
     *,
     q: str | None = None,
@@ -224,15 +247,7 @@ def offer_query_from_args(
         themes and categories), malformed bbox, limit outside ``1..max_limit``, negative
         offset.
     """
-    themes = _split_values(theme)
-    unknown = sorted(set(themes) - set(vocabulary))
-    if unknown:
-        raise InvalidParameterError("theme", f"unknown theme(s) {unknown}", allowed=vocabulary)
-    categories = _split_values(category)
-    unknown = sorted(set(categories) - set(SEARCH_CATEGORIES))
-    if unknown:
-        msg = f"unknown category(ies) {unknown}"
-        raise InvalidParameterError("category", msg, allowed=SEARCH_CATEGORIES)
+    themes, categories = themes_and_categories_from_args(theme, category, vocabulary)
     if commune is not None and commune not in set(commune_codes):
         msg = f"commune {commune!r} is not the INSEE code of a current commune of the Nièvre"
         raise InvalidParameterError("commune", msg)

@@ -174,6 +174,20 @@ class TransitOfferTimes:
         return [*legs, Leg(EGRESS_MODE, stop_id, None, arrive, arrive + walk)]
 
 
+def _best_stop_per_row(times_s: FloatArray, *, latest: bool) -> tuple[IntArray, FloatArray]:
+    """Per column of `times_s` (stops × rows): the best stop index and its time.
+
+    Best is the earliest arrival, or with `latest` the latest departure. Without stops or
+    rows: stop −1 and time ``inf`` (``-inf`` with `latest`).
+    """
+    n_stops, n_rows = times_s.shape
+    if n_rows and n_stops:
+        stop = np.argmax(times_s, axis=0) if latest else np.argmin(times_s, axis=0)
+        return stop, times_s[stop, np.arange(n_rows)]
+    unreached = -np.inf if latest else np.inf
+    return np.full(n_rows, -1, dtype=np.int64), np.full(n_rows, unreached)
+
+
 def transit_offer_times(
     tt: Timetable,
     reachable: ReachableOffers,
@@ -229,13 +243,7 @@ def transit_offer_times(
         np.inf,
     )
     walk = stop_offer_walk_s(tt, reachable)[:, chosen]
-    via = ride[:, None] + walk  # (stops, rows)
-    if len(chosen) and tt.n_stops:
-        stop = np.argmin(via, axis=0)
-        via_s = via[stop, np.arange(len(chosen))]
-    else:
-        stop = np.full(len(chosen), -1, dtype=np.int64)
-        via_s = np.full(len(chosen), np.inf)
+    stop, via_s = _best_stop_per_row(ride[:, None] + walk, latest=False)
     use_direct = direct.travel_time_s <= via_s
     total = np.where(use_direct, direct.travel_time_s, via_s)
     reached = total <= limit_s
@@ -381,13 +389,7 @@ def latest_returns(
     search = latest_departure(tt, home, arrive_by_s, day)
     board = np.where(search.departure_s > -UNREACHED, search.departure_s.astype(float), -np.inf)
     walk = stop_offer_walk_s(tt, reachable)[:, chosen]
-    leave = board[:, None] - walk  # (stops, rows)
-    if len(chosen) and tt.n_stops:
-        stop = np.argmax(leave, axis=0)
-        via = leave[stop, np.arange(len(chosen))]
-    else:
-        stop = np.full(len(chosen), -1, dtype=np.int64)
-        via = np.full(len(chosen), -np.inf)
+    stop, via = _best_stop_per_row(board[:, None] - walk, latest=True)
     limit = float(arrive_by_s) if arrive_by_s > 0 else 0.0
     direct = offer_travel_times(
         reachable, access_mode, home_x_m, home_y_m, limit_s=limit, rows=chosen, field=field
