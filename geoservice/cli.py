@@ -114,14 +114,11 @@ def _cmd_map_accessibility(args: argparse.Namespace) -> int:
         raise DataError("no accessibility tables: run `geoservice accessibility compute`")
     target = model.target(args.theme, args.category)
     mode = model.check_mode(args.mode)
-    label = target.value
-    if target.type == "theme":
-        label = str(settings.get(f"themes.labels.{target.value}", target.value))
     rendered = render_accessibility_map(
         runtime.communes,
         model.commune_figures(target, mode),
         fmt,
-        target_label=label,
+        target_label=target.label(settings),
         mode=mode,
         network_limits=model.network_limits,
         config=MapConfig.from_settings(settings),

@@ -56,6 +56,7 @@ from geoservice.core.routing import FloatArray
 from geoservice.core.snapping import METRIC_CRS
 from geoservice.core.timetable import Timetable
 from geoservice.errors import DataError, InvalidParameterError, MissingColumnError
+from geoservice.settings import Settings
 
 BoolArray = npt.NDArray[np.bool_]
 logger = logging.getLogger(__name__)
@@ -208,6 +209,12 @@ class Target:
             dtype=bool,
             count=len(offers),
         )
+
+    def label(self, settings: Settings) -> str:
+        """The name maps give it: a theme's ``[themes.labels]`` entry, else the value."""
+        if self.type == "theme":
+            return str(settings.get(f"themes.labels.{self.value}", self.value))
+        return self.value
 
 
 def all_targets(vocabulary: Sequence[str]) -> list[Target]:

@@ -65,14 +65,11 @@ class AccessibilityMap(MethodView):
             raise DataError("the accessibility tables are not loaded")
         target = model.target(args.get("theme"), args.get("category"))
         mode = model.check_mode(str(args["mode"]))
-        label = target.value
-        if target.type == "theme":
-            label = str(runtime.settings.get(f"themes.labels.{target.value}", target.value))
         rendered = render_accessibility_map(
             runtime.communes,
             model.commune_figures(target, mode),
             fmt,
-            target_label=label,
+            target_label=target.label(runtime.settings),
             mode=mode,
             network_limits=model.network_limits,
             config=MapConfig.from_settings(runtime.settings),
