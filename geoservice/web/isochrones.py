@@ -16,19 +16,18 @@ from typing import Any
 
 import numpy as np
 import shapely
-from flask import current_app
 from flask.views import MethodView
 from marshmallow import Schema, ValidationError, fields, validate
 
 from geoservice import __version__
-from geoservice.core.isochrones import IsochroneFeature, PopulationIndex, compute_isochrones
+from geoservice.core.isochrones import IsochroneFeature, compute_isochrones
 from geoservice.core.network import MODES, RoadNetwork
 from geoservice.errors import InvalidParameterError, LimitExceededError
-from geoservice.runtime import Runtime
 from geoservice.settings import Settings
 from geoservice.web.blueprint import Blueprint
-from geoservice.web.context import get_runtime
-from geoservice.web.transit import transit_isochrone_document
+from geoservice.web.context import get_runtime, road_network_or_error
+from geoservice.web.origins import TRANSIT
+from geoservice.web.transit import population_index, transit_isochrone_document
 
 blp = Blueprint(
     "isochrones",
@@ -52,9 +51,6 @@ MODE_BY_PROFILE: Mapping[str, str] = {
 }
 ORS_ATTRIBUTES = ("area", "total_pop")
 AREA_FACTOR_FROM_M2: Mapping[str, float] = {"m": 1.0, "km": 1e-6, "mi": 1 / 2_589_988.110336}
-_POPULATION_KEY = "geoservice.isochrones.population"
-#: The public-transport mode (access mode + trains / coaches + walk), needs `departure`.
-TRANSIT = "transit"
 
 
 @dataclass(frozen=True)
@@ -113,6 +109,28 @@ class LocationField(fields.Field):
         return lon, lat
 
 
+#: The ``mode=transit`` options, shared by the query string and the openrouteservice body.
+TRANSIT_DEPARTURE_FIELD = fields.DateTime(
+    metadata={
+        "description": "mode transit (required): ISO 8601 departure; without offset it is "
+        "local time (Europe/Paris)"
+    }
+)
+TRANSIT_WINDOW_FIELD = fields.Integer(
+    validate=validate.Range(min=1),
+    metadata={"description": "mode transit: departure window, minutes (best / median)"},
+)
+TRANSIT_STATISTIC_FIELD = fields.String(
+    load_default="median",
+    validate=validate.OneOf(["best", "median"]),
+    metadata={"description": "mode transit with a window: best or median travel time"},
+)
+TRANSIT_ACCESS_MODE_FIELD = fields.String(
+    load_default="walk",
+    metadata={"description": "mode transit: to the stops by walk, bike or drive"},
+)
+
+
 class IsochroneBodySchema(Schema):
     """openrouteservice-style request body."""
 
@@ -141,25 +159,10 @@ class IsochroneBodySchema(Schema):
     smoothing = fields.Float(metadata={"description": "accepted, not applied"})
     intersections = fields.Boolean(load_default=False)
     id = fields.String(metadata={"description": "echoed in the metadata"})
-    departure = fields.DateTime(
-        metadata={
-            "description": "mode transit (required): ISO 8601 departure; without offset it is "
-            "local time (Europe/Paris)"
-        }
-    )
-    window_minutes = fields.Integer(
-        validate=validate.Range(min=1),
-        metadata={"description": "mode transit: departure window, minutes (best / median)"},
-    )
-    statistic = fields.String(
-        load_default="median",
-        validate=validate.OneOf(["best", "median"]),
-        metadata={"description": "mode transit with a window: best or median travel time"},
-    )
-    access_mode = fields.String(
-        load_default="walk",
-        metadata={"description": "mode transit: to the stops by walk, bike or drive"},
-    )
+    departure = TRANSIT_DEPARTURE_FIELD
+    window_minutes = TRANSIT_WINDOW_FIELD
+    statistic = TRANSIT_STATISTIC_FIELD
+    access_mode = TRANSIT_ACCESS_MODE_FIELD
 
 
 class IsochroneQuerySchema(Schema):
@@ -171,25 +174,10 @@ class IsochroneQuerySchema(Schema):
         load_default="15,30", metadata={"description": "comma-separated budgets in minutes"}
     )
     mode = fields.String(metadata={"description": "drive, bike, walk or transit"})
-    departure = fields.DateTime(
-        metadata={
-            "description": "mode transit (required): ISO 8601 departure; without offset it is "
-            "local time (Europe/Paris)"
-        }
-    )
-    window_minutes = fields.Integer(
-        validate=validate.Range(min=1),
-        metadata={"description": "mode transit: departure window, minutes (best / median)"},
-    )
-    statistic = fields.String(
-        load_default="median",
-        validate=validate.OneOf(["best", "median"]),
-        metadata={"description": "mode transit with a window: best or median travel time"},
-    )
-    access_mode = fields.String(
-        load_default="walk",
-        metadata={"description": "mode transit: to the stops by walk, bike or drive"},
-    )
+    departure = TRANSIT_DEPARTURE_FIELD
+    window_minutes = TRANSIT_WINDOW_FIELD
+    statistic = TRANSIT_STATISTIC_FIELD
+    access_mode = TRANSIT_ACCESS_MODE_FIELD
 
 
 def _mode_from(body: Mapping[str, Any], profile: str | None, limits: IsochroneLimits) -> str:
@@ -252,22 +240,6 @@ def _check_limits(
             f"max_minutes = {limits.max_minutes:g}"
         )
         raise LimitExceededError(range_field, msg)
-
-
-def _population_index(runtime: Runtime) -> PopulationIndex | None:
-    cache = current_app.extensions
-    if _POPULATION_KEY not in cache:
-        communes = getattr(runtime, "communes", None)
-        usable = communes is not None and len(communes) > 0 and "population" in communes
-        cache[_POPULATION_KEY] = PopulationIndex(communes) if usable else None
-    index: PopulationIndex | None = cache[_POPULATION_KEY]
-    return index
-
-
-def _network(runtime: Runtime) -> RoadNetwork:
-    if runtime.network is None:
-        raise InvalidParameterError("network", "no road network is loaded")
-    return runtime.network
 
 
 def _rounded(geom: shapely.Geometry) -> shapely.Geometry:
@@ -351,10 +323,8 @@ def isochrones_from_query(args: Mapping[str, Any]) -> dict[str, Any]:
     _check_limits(locations, budgets, limits, range_field="minutes")
     if mode == TRANSIT:
         return _transit_collection(args, locations, budgets, range_field="minutes")
-    network = _network(runtime)
-    features = compute_isochrones(
-        network, locations, budgets, mode, population=_population_index(runtime)
-    )
+    network = road_network_or_error(runtime)
+    features = compute_isochrones(network, locations, budgets, mode, population=population_index())
     return _feature_collection(
         features,
         network,
@@ -384,10 +354,8 @@ def isochrones_from_body(body: Mapping[str, Any], profile: str | None = None) ->
     _check_limits(locations, budgets, limits, range_field="range")
     if mode == TRANSIT:
         return _transit_collection(body, locations, budgets, range_field="range")
-    network = _network(runtime)
-    features = compute_isochrones(
-        network, locations, budgets, mode, population=_population_index(runtime)
-    )
+    network = road_network_or_error(runtime)
+    features = compute_isochrones(network, locations, budgets, mode, population=population_index())
     query = {
         "locations": [list(loc) for loc in locations],
         "range": budgets,

@@ -8,6 +8,7 @@ raw data hold no town-hall (chef-lieu) coordinates, so no better point is availa
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -17,13 +18,13 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from geoservice.core.geojson import feature_collection_from_frame, geometry_to_geojson
-from geoservice.core.network import RoadNetwork
 from geoservice.core.offers import (
     CATEGORIES,
     OFFER_COLUMNS,
     SEARCH_CATEGORIES,
     OfferQuery,
     ThemeConfig,
+    themes_and_categories_from_args,
 )
 from geoservice.core.reachable import (
     ReachableOffers,
@@ -41,7 +42,7 @@ from geoservice.core.transit_reachable import (
 from geoservice.errors import InvalidParameterError
 from geoservice.runtime import Runtime
 from geoservice.web.blueprint import Blueprint
-from geoservice.web.context import get_runtime
+from geoservice.web.context import get_runtime, road_network_or_error
 from geoservice.web.contributions import posted_offers_frame
 from geoservice.web.offers import OfferPropertiesSchema
 from geoservice.web.origins import (
@@ -89,15 +90,7 @@ def filter_mask(
     vocabulary: tuple[str, ...],
 ) -> np.ndarray:
     """Offers kept by the theme / category / dates filters (400 on unknown values)."""
-    themes = _split(theme)
-    unknown = sorted(set(themes) - set(vocabulary))
-    if unknown:
-        raise InvalidParameterError("theme", f"unknown theme(s) {unknown}", allowed=vocabulary)
-    categories = _split(category)
-    unknown = sorted(set(categories) - set(SEARCH_CATEGORIES))
-    if unknown:
-        msg = f"unknown category(ies) {unknown}"
-        raise InvalidParameterError("category", msg, allowed=SEARCH_CATEGORIES)
+    themes, categories = themes_and_categories_from_args(theme, category, vocabulary)
     offers = reachable.offers
     return (
         theme_mask(offers, themes)
@@ -121,6 +114,40 @@ def _reachable(runtime: Runtime) -> ReachableOffers:
     if runtime.reachable is None or runtime.network is None:
         raise InvalidParameterError("network", "no road network is loaded")
     return runtime.reachable
+
+
+def _origin_request(
+    args: Mapping[str, Any],
+) -> tuple[Runtime, ReachableLimits, ReachableOffers, Origin, str]:
+    """What every ``/reachable`` route starts from: data, limits, origin and travel mode."""
+    runtime = get_runtime()
+    limits = ReachableLimits.from_settings(runtime.settings)
+    reachable = _reachable(runtime)
+    origin = origin_from_args(
+        runtime, lon=args.get("lon"), lat=args.get("lat"), commune=args.get("commune")
+    )
+    mode = mode_from_args(args.get("mode"), limits.default_mode)
+    return runtime, limits, reachable, origin, mode
+
+
+def _ranked_collection(
+    origin: Origin,
+    mode: str,
+    minutes: float,
+    total: int,
+    limit: int,
+    features: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """The ``/reachable`` FeatureCollection of ranked offers (road and transit modes)."""
+    return {
+        "type": "FeatureCollection",
+        "origin": origin_document(origin),
+        "mode": mode,
+        "max_minutes": minutes,
+        "total": total,
+        "limit": limit,
+        "features": features,
+    }
 
 
 class ReachableQuerySchema(Schema):
@@ -290,13 +317,7 @@ class Reachable(MethodView):
     @blp.response(200, ReachableCollectionSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Offers reached within ``max_minutes``, nearest first (door to door)."""
-        runtime = get_runtime()
-        limits = ReachableLimits.from_settings(runtime.settings)
-        reachable = _reachable(runtime)
-        origin = origin_from_args(
-            runtime, lon=args.get("lon"), lat=args.get("lat"), commune=args.get("commune")
-        )
-        mode = mode_from_args(args.get("mode"), limits.default_mode)
+        runtime, limits, reachable, origin, mode = _origin_request(args)
         minutes = minutes_from_args(args.get("max_minutes"), limits, "max_minutes")
         limit = limits.default_limit if args.get("limit") is None else int(args["limit"])
         if not 1 <= limit <= limits.max_limit:
@@ -339,7 +360,7 @@ class Reachable(MethodView):
             date_to=args.get("date_to"),
         )
         if not posted.empty:
-            posted_reach = ReachableOffers(_network(runtime), posted, eager=False)
+            posted_reach = ReachableOffers(road_network_or_error(runtime), posted, eager=False)
             posted_ranked = rank_reachable_offers(
                 posted_reach,
                 mode,
@@ -379,28 +400,14 @@ class Reachable(MethodView):
                 props["path"] = geometry_to_geojson(route.geometry)  # type: ignore[arg-type]
             feature["properties"] = props
             features.append(feature)
-        document: dict[str, Any] = {
-            "type": "FeatureCollection",
-            "origin": origin_document(origin),
-            "mode": mode,
-            "max_minutes": minutes,
-            "total": total,
-            "limit": limit,
-            "features": features,
-        }
+        document = _ranked_collection(origin, mode, minutes, total, limit, features)
         if not features:
             document["hint"] = (
                 f"no offer matching the filters is reached within {minutes:g} min by {mode}: "
                 "raise max_minutes, try another mode or loosen theme / category / dates"
             )
-        document["info"] = network_info(_network(runtime))
+        document["info"] = network_info(road_network_or_error(runtime))
         return document
-
-
-def _network(runtime: Runtime) -> RoadNetwork:
-    if runtime.network is None:
-        raise InvalidParameterError("network", "no road network is loaded")
-    return runtime.network
 
 
 @blp.route("/nearest")
@@ -409,13 +416,7 @@ class Nearest(MethodView):
     @blp.response(200, NearestCollectionSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """For every theme and category: the nearest offer and its door-to-door time."""
-        runtime = get_runtime()
-        limits = ReachableLimits.from_settings(runtime.settings)
-        reachable = _reachable(runtime)
-        origin = origin_from_args(
-            runtime, lon=args.get("lon"), lat=args.get("lat"), commune=args.get("commune")
-        )
-        mode = mode_from_args(args.get("mode"), limits.default_mode)
+        runtime, limits, reachable, origin, mode = _origin_request(args)
         themes = ThemeConfig.from_section(runtime.settings.section("themes"))
         if mode == TRANSIT:
             return _transit_nearest(runtime, reachable, args, origin, themes, limits)
@@ -449,7 +450,7 @@ class Nearest(MethodView):
         }
         if all(i["offer_id"] is None for i in items):
             document["hint"] = f"no offer can be reached by {mode} from this origin"
-        document["info"] = network_info(_network(runtime))
+        document["info"] = network_info(road_network_or_error(runtime))
         return document
 
 
@@ -517,16 +518,8 @@ def _transit_ranking(
     transit["return_arrive_by"] = (
         clock(query.day, trips.return_arrive_by_s) if returns is not None else None
     )
-    document: dict[str, Any] = {
-        "type": "FeatureCollection",
-        "origin": origin_document(origin),
-        "mode": TRANSIT,
-        "max_minutes": minutes,
-        "total": ranked.total,
-        "limit": limit,
-        "features": features,
-        "transit": transit,
-    }
+    document = _ranked_collection(origin, TRANSIT, minutes, ranked.total, limit, features)
+    document["transit"] = transit
     if not features:
         document["hint"] = (
             f"no offer matching the filters is reached within {minutes:g} min by "
@@ -534,7 +527,7 @@ def _transit_ranking(
             + (" with a way home the same day" if returns is not None else "")
             + ": raise max_minutes, change the departure, try access_mode=bike or drive"
         )
-    document["info"] = network_info(_network(runtime))
+    document["info"] = network_info(road_network_or_error(runtime))
     return document
 
 
@@ -594,5 +587,5 @@ def _transit_nearest(
             f"no offer can be reached within {limits.max_minutes:g} min by "
             f"{query.access_mode} + train / coach from this origin at this time"
         )
-    document["info"] = network_info(_network(runtime))
+    document["info"] = network_info(road_network_or_error(runtime))
     return document

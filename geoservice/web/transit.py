@@ -50,16 +50,31 @@ blp = Blueprint(
 )
 
 
+#: A required request time (``departure``, ``arrive_by``); naive means local time.
+LOCAL_DATETIME_FIELD = fields.DateTime(
+    required=True,
+    metadata={"description": "ISO 8601; without offset it is local time (Europe/Paris)"},
+)
+
+
+def check_stop_or_point(data: Mapping[str, Any], stop_field: str) -> None:
+    """Exactly one of `stop_field` or the point ``lon`` + ``lat`` (ValidationError otherwise)."""
+    has_point = "lon" in data or "lat" in data
+    if stop_field in data and has_point:
+        raise ValidationError(f"give {stop_field} or lon/lat, not both", stop_field)
+    if stop_field not in data and not has_point:
+        raise ValidationError(f"give {stop_field} or lon and lat", stop_field)
+    if has_point and ("lon" not in data or "lat" not in data):
+        raise ValidationError("lon and lat go together", "lat" if "lon" in data else "lon")
+
+
 class EarliestArgs(Schema):
     from_stop = fields.String(
         metadata={"description": "Stop or station id (e.g. ter:StopArea:OCE87696005, Nevers)"}
     )
     lon = fields.Float(validate=validate.Range(-180, 180), metadata={"description": "WGS 84"})
     lat = fields.Float(validate=validate.Range(-90, 90), metadata={"description": "WGS 84"})
-    departure = fields.DateTime(
-        required=True,
-        metadata={"description": "ISO 8601; without offset it is local time (Europe/Paris)"},
-    )
+    departure = LOCAL_DATETIME_FIELD
     window_minutes = fields.Integer(
         validate=validate.Range(min=1),
         metadata={"description": "Departure window: best and median over every minute"},
@@ -72,13 +87,7 @@ class EarliestArgs(Schema):
 
     @validates_schema
     def _one_origin(self, data: Mapping[str, Any], **_: Any) -> None:
-        has_point = "lon" in data or "lat" in data
-        if "from_stop" in data and has_point:
-            raise ValidationError("give from_stop or lon/lat, not both", "from_stop")
-        if "from_stop" not in data and not has_point:
-            raise ValidationError("give from_stop or lon and lat", "from_stop")
-        if has_point and ("lon" not in data or "lat" not in data):
-            raise ValidationError("lon and lat go together", "lat" if "lon" in data else "lon")
+        check_stop_or_point(data, "from_stop")
 
 
 class ServiceDateSchema(Schema):
@@ -134,10 +143,7 @@ class LatestArgs(Schema):
     )
     lon = fields.Float(validate=validate.Range(-180, 180), metadata={"description": "WGS 84"})
     lat = fields.Float(validate=validate.Range(-90, 90), metadata={"description": "WGS 84"})
-    arrive_by = fields.DateTime(
-        required=True,
-        metadata={"description": "ISO 8601; without offset it is local time (Europe/Paris)"},
-    )
+    arrive_by = LOCAL_DATETIME_FIELD
     max_rides = fields.Integer(validate=validate.Range(min=1, max=12))
     access_mode = fields.String(
         load_default="walk",
@@ -146,13 +152,7 @@ class LatestArgs(Schema):
 
     @validates_schema
     def _one_target(self, data: Mapping[str, Any], **_: Any) -> None:
-        has_point = "lon" in data or "lat" in data
-        if "to_stop" in data and has_point:
-            raise ValidationError("give to_stop or lon/lat, not both", "to_stop")
-        if "to_stop" not in data and not has_point:
-            raise ValidationError("give to_stop or lon and lat", "to_stop")
-        if has_point and ("lon" not in data or "lat" not in data):
-            raise ValidationError("lon and lat go together", "lat" if "lon" in data else "lon")
+        check_stop_or_point(data, "to_stop")
 
 
 class StopDepartureSchema(Schema):
@@ -370,10 +370,7 @@ class TransitIsochroneArgs(Schema):
     minutes = fields.String(
         load_default="30,60", metadata={"description": "comma-separated budgets in minutes"}
     )
-    departure = fields.DateTime(
-        required=True,
-        metadata={"description": "ISO 8601; without offset it is local time (Europe/Paris)"},
-    )
+    departure = LOCAL_DATETIME_FIELD
     window_minutes = fields.Integer(
         validate=validate.Range(min=1),
         metadata={"description": "Departure window; bands use `statistic` over its minutes"},
@@ -392,7 +389,8 @@ class TransitIsochroneArgs(Schema):
 _POPULATION_KEY = "geoservice.transit.population"
 
 
-def _population_index() -> PopulationIndex | None:
+def population_index() -> PopulationIndex | None:
+    """The commune population index of the current app (None without populations), cached."""
     cache = current_app.extensions
     if _POPULATION_KEY not in cache:
         communes = getattr(get_runtime(), "communes", None)
@@ -504,7 +502,7 @@ def transit_isochrone_document(
         service = result.service_date
         travel = result.best_travel_time_s if statistic == "best" else result.median_travel_time_s
     bands = transit_isochrone_bands(tt, walk_net, access_net, x, y, budgets, travel)
-    population = _population_index()
+    population = population_index()
     features = []
     for band in bands:
         geom = geometry_to_wgs84(band.geometry)
