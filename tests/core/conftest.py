@@ -1,14 +1,30 @@
-"""Shared core fixtures: the transit timetable, commune reference points."""
+"""Shared core fixtures: the road network, offers, transit timetable, commune points."""
 
 from __future__ import annotations
 
 import geopandas as gpd
 import pytest
 
+from geoservice.core.network import RoadNetwork
+from geoservice.core.reachable import ReachableOffers
 from geoservice.core.timetable import Timetable, timetable_from_tables, transit_params_from_settings
 from geoservice.io.gtfs import read_gtfs_dir
 from geoservice.runtime import Runtime
 from geoservice.settings import Settings
+
+
+@pytest.fixture(scope="session")
+def network(runtime: Runtime) -> RoadNetwork:
+    """The loaded road network."""
+    assert runtime.network is not None
+    return runtime.network
+
+
+@pytest.fixture(scope="session")
+def reachable(runtime: Runtime) -> ReachableOffers:
+    """The published offers joined to the road network."""
+    assert runtime.reachable is not None
+    return runtime.reachable
 
 
 @pytest.fixture(scope="session")

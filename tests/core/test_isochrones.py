@@ -24,15 +24,8 @@ from geoservice.core.isochrones import (
 )
 from geoservice.core.network import ModeNetwork, Reach, RoadNetwork
 from geoservice.core.snapping import lambert93_from_wgs84
-from geoservice.runtime import Runtime
 
 BUDGETS_S = (900.0, 1800.0, 2700.0)
-
-
-@pytest.fixture(scope="module")
-def network(runtime: Runtime) -> RoadNetwork:
-    assert runtime.network is not None
-    return runtime.network
 
 
 def _xy(lonlat: tuple[float, float]) -> tuple[float, float]:

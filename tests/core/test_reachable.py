@@ -32,18 +32,6 @@ COULANGES = "58088"
 
 
 @pytest.fixture(scope="module")
-def reachable(runtime: Runtime) -> ReachableOffers:
-    assert runtime.reachable is not None
-    return runtime.reachable
-
-
-@pytest.fixture(scope="module")
-def network(runtime: Runtime) -> RoadNetwork:
-    assert runtime.network is not None
-    return runtime.network
-
-
-@pytest.fixture(scope="module")
 def commune_xy(runtime: Runtime) -> dict[str, tuple[float, float]]:
     """Representative point of each commune, EPSG:2154 (the API's commune origin)."""
     points = runtime.communes.geometry.to_crs("EPSG:2154").representative_point()

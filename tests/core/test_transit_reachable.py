@@ -37,12 +37,6 @@ def tt(runtime: Runtime) -> Timetable:
     return runtime.transit
 
 
-@pytest.fixture(scope="module")
-def reachable(runtime: Runtime) -> ReachableOffers:
-    assert runtime.reachable is not None
-    return runtime.reachable
-
-
 def _station_xy(tt: Timetable, station: str) -> tuple[float, float]:
     i = tt.stops_of_station(station)[0]
     return float(tt.stop_x[i]), float(tt.stop_y[i])
