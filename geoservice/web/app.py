@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 import flask_smorest
@@ -16,9 +17,11 @@ from geoservice.web import health
 from geoservice.web.context import EXTENSION_KEY
 from geoservice.web.middleware import install_middleware
 from geoservice.web.problems import (
+    ProblemSchema,
     handle_geoservice_error,
     handle_http_exception,
     handle_unexpected_error,
+    problem_response_doc,
 )
 
 API_PREFIX = "/api/v1"
@@ -27,8 +30,18 @@ API_PREFIX = "/api/v1"
 class Api(flask_smorest.Api):
     """flask-smorest Api whose HTTP errors are RFC 9457 problem documents."""
 
+    ERROR_SCHEMA = ProblemSchema
+
     def handle_http_exception(self, error: HTTPException) -> Any:
         return handle_http_exception(error)
+
+    def _register_responses(self) -> None:
+        """Document every error response as ``application/problem+json`` (RFC 9457)."""
+        for status in HTTPStatus:
+            if status < 400:
+                continue
+            self.spec.components.response(status.name, problem_response_doc(status), lazy=True)
+        self.spec.components.response("DEFAULT_ERROR", problem_response_doc(None), lazy=True)
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Flask:
