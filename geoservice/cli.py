@@ -39,6 +39,59 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_accessibility_compute(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from geoservice.analytics.accessibility import TABLE_VERSION, AccessibilityParams
+    from geoservice.analytics.batch import compute_accessibility
+    from geoservice.analytics.executors import executor_from_options
+    from geoservice.core.offers import ThemeConfig
+    from geoservice.io.accessibility import (
+        ACCESSIBILITY_DIR,
+        inputs_fingerprint,
+        write_accessibility_tables,
+    )
+    from geoservice.io.network import load_road_network
+    from geoservice.io.offers import load_offers
+    from geoservice.io.territory import load_communes
+
+    settings = _settings(args)
+    params = AccessibilityParams.from_section(settings.section("accessibility"))
+    vocabulary = ThemeConfig.from_section(settings.section("themes")).vocabulary
+    fingerprint, inputs = inputs_fingerprint(settings, TABLE_VERSION)
+    communes = load_communes(settings.data_dir)
+    offers = load_offers(settings.data_dir)
+    network = load_road_network(settings)
+    transit = None
+    if "transit" in params.modes:
+        from geoservice.core.timetable import timetable_from_tables, transit_params_from_settings
+        from geoservice.io.gtfs import read_gtfs_dir
+
+        folder = settings.data_dir / str(settings.get("transit.out_subdir", "transit"))
+        if (folder / "stop_times.txt").is_file():
+            tables = read_gtfs_dir(folder)
+            transit = timetable_from_tables(tables, transit_params_from_settings(settings))
+    executor = executor_from_options(args.scheduler, args.workers, timeout_s=args.scheduler_timeout)
+    total = len(communes) * len(params.modes)
+    with tqdm(total=total, unit="origin", desc="accessibility", file=sys.stderr) as bar:
+        result = compute_accessibility(
+            network,
+            communes,
+            offers,
+            vocabulary,
+            params,
+            executor=executor,
+            progress=bar.update,
+            fingerprint=fingerprint,
+            transit=transit,
+        )
+    out_dir = Path(args.out_dir) if args.out_dir else settings.data_dir / ACCESSIBILITY_DIR
+    for path in write_accessibility_tables(out_dir, result.frames(), fingerprint, inputs):
+        print(f"wrote {path} ({path.stat().st_size:,} B)")
+    print(f"inputs fingerprint {fingerprint}")
+    return 0
+
+
 @contextmanager
 def _osmnx_progress() -> Iterator[None]:
     """Let osmnx print its progress lines (requests, pauses, graph sizes) while downloading."""
@@ -125,6 +178,31 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port (default: server.port, 5000)")
     serve.add_argument("--data-dir", help="derived data folder (default: paths.data_dir)")
     serve.set_defaults(func=_cmd_serve)
+
+    access = sub.add_parser("accessibility", help="accessibility tables").add_subparsers(
+        dest="accessibility_command", required=True
+    )
+    compute = access.add_parser(
+        "compute", help="compute the commune/zone tables into data/accessibility/*.parquet"
+    )
+    compute.add_argument("--data-dir", help="derived data folder (default: paths.data_dir)")
+    compute.add_argument("--out-dir", help="output folder (default: DATA_DIR/accessibility)")
+    compute.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Dask distributed scheduler (tcp://host:8786); default: local processes",
+    )
+    compute.add_argument(
+        "--scheduler-timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="how long to try to reach the scheduler (default 30)",
+    )
+    compute.add_argument(
+        "--workers", type=int, help="local worker processes (default: one per core; 1: serial)"
+    )
+    compute.set_defaults(func=_cmd_accessibility_compute)
     return parser
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,8 +18,11 @@ from geoservice.errors import DataError, MissingDataError
 from geoservice.settings import Settings
 
 if TYPE_CHECKING:
+    from geoservice.analytics.accessibility import AccessibilityModel
     from geoservice.core.network import RoadNetwork
     from geoservice.core.reachable import ReachableOffers
+
+logger = logging.getLogger(__name__)
 
 #: Written by ``geoservice data build`` next to the derived files.
 MANIFEST_NAME = "MANIFEST.json"
@@ -50,6 +54,10 @@ class Runtime:
     reachable
         The offers with their per-mode egress tables (built at start-up from `offers` and
         `network`), read by the reachable-offer ranking and the offers' travel-time filter.
+    accessibility
+        Accessibility tables of the communes and zones, with the live travel-time sources
+        of scenarios and suggestions (``data/accessibility/``, recomputed in memory when
+        the inputs changed since they were written).
     transit
         The public-transport timetable (``data/transit/``), or None when not built.
     """
@@ -62,6 +70,7 @@ class Runtime:
     zones: Mapping[str, gpd.GeoDataFrame] = field(default_factory=dict)
     offers: gpd.GeoDataFrame = field(default_factory=lambda: _empty_frame())
     reachable: ReachableOffers | None = None
+    accessibility: AccessibilityModel | None = None
     transit: Timetable | None = None
 
     def describe(self) -> dict[str, Any]:
@@ -77,6 +86,16 @@ class Runtime:
             },
             "network": self.network.describe() if self.network is not None else None,
             "transit": self.transit.describe() if self.transit is not None else None,
+            "accessibility": (
+                {
+                    "tables": self.accessibility.tables_origin,
+                    "fingerprint": self.accessibility.tables.fingerprint,
+                    "modes": list(self.accessibility.modes),
+                    "rows": len(self.accessibility.tables.communes),
+                }
+                if self.accessibility is not None
+                else None
+            ),
         }
 
     def counts(self) -> dict[str, Any]:
@@ -127,13 +146,15 @@ def load_runtime(settings: Settings) -> Runtime:
 
     data_dir = settings.data_dir
     manifest, built_at = read_manifest(data_dir)
+    communes = load_communes(data_dir)
     offers = load_offers(data_dir)
     network = load_road_network(settings)
+    transit = _load_transit(settings)
     return Runtime(
         settings=settings,
         manifest=manifest,
         built_at=built_at,
-        communes=load_communes(data_dir),
+        communes=communes,
         zones=load_zones(data_dir),
         offers=offers,
         network=network,
@@ -143,7 +164,76 @@ def load_runtime(settings: Settings) -> Runtime:
             themes=tuple(settings.get("themes.vocabulary", ())),
             categories=CATEGORIES,
         ),
-        transit=_load_transit(settings),
+        transit=transit,
+        accessibility=load_accessibility(settings, communes, offers, network, transit),
+    )
+
+
+def load_accessibility(
+    settings: Settings,
+    communes: gpd.GeoDataFrame,
+    offers: gpd.GeoDataFrame,
+    network: RoadNetwork,
+    transit: Timetable | None = None,
+) -> AccessibilityModel:
+    """The stored accessibility tables, or tables recomputed in memory (with a warning in the
+    log) when ``data/accessibility/`` is missing or was computed from other inputs."""
+    from geoservice.analytics.accessibility import (
+        TABLE_VERSION,
+        AccessibilityModel,
+        AccessibilityParams,
+        AccessibilityTables,
+    )
+    from geoservice.analytics.batch import compute_accessibility
+    from geoservice.core.offers import ThemeConfig
+    from geoservice.io.accessibility import (
+        ACCESSIBILITY_DIR,
+        inputs_fingerprint,
+        read_accessibility_tables,
+    )
+
+    params = AccessibilityParams.from_section(settings.section("accessibility"))
+    vocabulary = tuple(ThemeConfig.from_section(settings.section("themes")).vocabulary)
+    fingerprint, _ = inputs_fingerprint(settings, TABLE_VERSION)
+    folder = settings.data_dir / ACCESSIBILITY_DIR
+    stored = read_accessibility_tables(folder)
+    if stored is not None and stored[1] == fingerprint:
+        frames = stored[0]
+        tables = AccessibilityTables(
+            communes=frames["communes"],
+            zones=frames["zones"],
+            fingerprint=fingerprint,
+            indicators=frames["indicators"],
+        )
+        origin = "file"
+    else:
+        why = "missing" if stored is None else "computed from other inputs"
+        logger.warning(
+            "accessibility tables in %s are %s: recomputing them in memory; run "
+            "`geoservice accessibility compute` to store them",
+            folder,
+            why,
+        )
+        result = compute_accessibility(
+            network, communes, offers, vocabulary, params, fingerprint=fingerprint, transit=transit
+        )
+        tables = AccessibilityTables(
+            communes=result.tables.communes,
+            zones=result.tables.zones,
+            fingerprint=fingerprint,
+            indicators=result.indicators,
+        )
+        origin = "recomputed"
+    return AccessibilityModel(
+        communes=communes,
+        offers=offers,
+        network=network,
+        vocabulary=vocabulary,
+        params=params,
+        tables=tables,
+        network_limits=network.limits,
+        tables_origin=origin,
+        transit=transit,
     )
 
 

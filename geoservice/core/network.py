@@ -222,6 +222,22 @@ class ModeNetwork:
         )
         return Reach(times_s=times, origin_m=(x_m, y_m), snap=snap)
 
+    def travel_time_to_xy(
+        self, reach: Reach, x_m: float, y_m: float, *, field: str = "destination"
+    ) -> float:
+        """Travel time (s) from the origin of `reach` to a point of EPSG:2154.
+
+        The destination joins the network at its nearest nodes like an origin (access leg at
+        the access speed); the direct off-network leg from the origin is also considered.
+        ``inf`` when not reached within the reach's search limit.
+        """
+        snap = self.index.snap(x_m, y_m, self.snap_candidates, field=field)
+        via_network = reach.times_s[snap.positions] + self.access_time_s(snap.distances_m)
+        direct = self.access_time_s(
+            float(np.hypot(x_m - reach.origin_m[0], y_m - reach.origin_m[1]))
+        )
+        return float(min(float(via_network.min()), float(direct)))
+
     def reach_from_lonlat(
         self, lon: float, lat: float, *, limit_s: float = np.inf, field: str = "location"
     ) -> Reach:

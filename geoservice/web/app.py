@@ -96,9 +96,16 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
 def _resource_blueprints() -> list[flask_smorest.Blueprint]:
     """The /api/v1 resources, one blueprint each."""
-    from geoservice.web import communes, isochrones, offers, reachable, transit
+    from geoservice.web import accessibility, communes, isochrones, offers, reachable, transit
 
-    return [communes.blp, offers.blp, isochrones.blp, transit.blp, reachable.blp]
+    return [
+        communes.blp,
+        offers.blp,
+        isochrones.blp,
+        transit.blp,
+        reachable.blp,
+        accessibility.blp,
+    ]
 
 
 def _root_blueprints() -> list[flask_smorest.Blueprint]:

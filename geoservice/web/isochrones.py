@@ -166,9 +166,17 @@ def _mode_from(body: Mapping[str, Any], profile: str | None, limits: IsochroneLi
     return limits.default_mode
 
 
-def _budgets_s(ranges: Sequence[float], interval: float | None, field: str) -> list[float]:
+def _budgets_s(
+    ranges: Sequence[float], interval: float | None, field: str, max_bands: int
+) -> list[float]:
     if len(ranges) == 1 and interval is not None:
         top = ranges[0]
+        if top / interval > max_bands:  # refuse before building millions of bands
+            msg = (
+                f"range {top:g} s every {interval:g} s makes {math.ceil(top / interval)} bands; "
+                f"the limit is max_bands = {max_bands}"
+            )
+            raise LimitExceededError("interval", msg)
         budgets = [float(x) for x in np.arange(interval, top, interval)]
         budgets = [b for b in budgets if b < top - 1e-9] + [top]
     else:
@@ -300,7 +308,7 @@ def isochrones_from_body(body: Mapping[str, Any], profile: str | None = None) ->
         msg = f"unsupported attribute(s) {', '.join(unknown)}"
         raise InvalidParameterError("attributes", msg, allowed=ORS_ATTRIBUTES)
     mode = _mode_from(body, profile, limits)
-    budgets = _budgets_s(body["range"], body.get("interval"), "range")
+    budgets = _budgets_s(body["range"], body.get("interval"), "range", limits.max_bands)
     locations = list(body["locations"])
     _check_limits(locations, budgets, limits, range_field="range")
     network = _network(runtime)
@@ -340,7 +348,7 @@ class Isochrones(MethodView):
             raise InvalidParameterError("minutes", msg) from e
         if not minutes or not all(math.isfinite(m) for m in minutes):
             raise InvalidParameterError("minutes", f"no valid minutes in {args['minutes']!r}")
-        budgets = _budgets_s([m * 60 for m in minutes], None, "minutes")
+        budgets = _budgets_s([m * 60 for m in minutes], None, "minutes", limits.max_bands)
         locations = [(args["lon"], args["lat"])]
         _check_limits(locations, budgets, limits, range_field="minutes")
         network = _network(runtime)

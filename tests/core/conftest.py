@@ -1,11 +1,13 @@
-"""The transit timetable of the committed subset, built once per session."""
+"""Shared core fixtures: the transit timetable, commune reference points."""
 
 from __future__ import annotations
 
+import geopandas as gpd
 import pytest
 
 from geoservice.core.timetable import Timetable, timetable_from_tables, transit_params_from_settings
 from geoservice.io.gtfs import read_gtfs_dir
+from geoservice.runtime import Runtime
 from geoservice.settings import Settings
 
 
@@ -13,3 +15,22 @@ from geoservice.settings import Settings
 def timetable(settings: Settings) -> Timetable:
     folder = settings.data_dir / str(settings.get("transit.out_subdir", "transit"))
     return timetable_from_tables(read_gtfs_dir(folder), transit_params_from_settings(settings))
+
+
+@pytest.fixture(scope="session")
+def communes_with_population(runtime: Runtime) -> gpd.GeoDataFrame:
+    """The 309 communes (EPSG:4326) with ``code``, ``name``, ``population``."""
+    communes = runtime.communes
+    assert len(communes) == 309
+    assert communes.crs is not None
+    return communes
+
+
+@pytest.fixture(scope="session")
+def commune_points(communes_with_population: gpd.GeoDataFrame) -> dict[str, tuple[float, float]]:
+    """Representative point (inside the polygon) of each commune, by name: (lon, lat)."""
+    points = communes_with_population.representative_point()
+    return {
+        str(name): (float(p.x), float(p.y))
+        for name, p in zip(communes_with_population["name"], points, strict=True)
+    }

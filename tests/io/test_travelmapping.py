@@ -8,6 +8,7 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
+from geoservice.core.snapping import lambert93_from_wgs84
 from geoservice.errors import ChecksumMismatchError, DataError
 from geoservice.io.build import BuildContext, sha256_file
 from geoservice.io.travelmapping import (
@@ -20,6 +21,7 @@ from geoservice.io.travelmapping import (
     parse_wpt,
     read_manifest,
 )
+from geoservice.runtime import Runtime
 from geoservice.settings import Settings
 
 
@@ -122,3 +124,36 @@ def test_tampered_route_file_is_refused(settings: Settings, raw_dir: Path, tmp_p
     ctx = BuildContext(settings=settings, raw_dir=tmp_path / "raw", out_dir=tmp_path / "out")
     with pytest.raises(ChecksumMismatchError, match="a077"):
         build_roads(ctx)
+
+
+#: SOURCES.md §9: shortest chord path from Nevers (km), measured on this graph by its authors.
+CHORD_KM_FROM_NEVERS = {
+    "Château-Chinon (Ville)": 62.1,
+    "Cosne-Cours-sur-Loire": 52.9,
+    "Clamecy": 63.3,
+    "Decize": 31.8,
+    "Luzy": 70.3,
+    "La Charité-sur-Loire": 24.6,
+    "Corbigny": 55.1,
+}
+
+
+def test_chord_paths_reproduce_sources_md_and_the_detour_factor(runtime: Runtime) -> None:
+    """The calibration figures: chord paths as SOURCES.md states, lengths × 1.07 as roads."""
+    assert runtime.network is not None
+    G = runtime.network.G
+    net = runtime.network.modes["drive"]
+    points = runtime.communes.set_index("name").geometry.representative_point()
+
+    def node(name: str) -> object:
+        x, y = lambert93_from_wgs84(points[name].x, points[name].y)
+        return net.router.nodes[int(net.index.nearest(float(x), float(y)).positions[0])]
+
+    source = node("Nevers")
+    chord = nx.single_source_dijkstra_path_length(G, source, weight="chord_m")
+    road = nx.single_source_dijkstra_path_length(G, source, weight="length")
+    for name, km in CHORD_KM_FROM_NEVERS.items():
+        # Our end nodes are those nearest to commune points, not the authors' (a few km apart).
+        assert chord[node(name)] / 1000 == pytest.approx(km, abs=4.0), name
+    # Nevers–Château-Chinon by the D978 is about 64 km (SOURCES.md §9).
+    assert road[node("Château-Chinon (Ville)")] / 1000 == pytest.approx(64, rel=0.06)

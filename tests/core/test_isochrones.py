@@ -1,0 +1,217 @@
+"""Isochrone polygons on the real Nièvre network."""
+
+from __future__ import annotations
+
+import itertools
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+
+from geoservice.core.isochrones import (
+    DEFAULT_QUAD_SEGS,
+    PopulationIndex,
+    band_geometries,
+    band_geometry,
+    compute_isochrones,
+    isochrone_bands,
+)
+from geoservice.core.network import ModeNetwork, Reach, RoadNetwork
+from geoservice.core.snapping import lambert93_from_wgs84
+from geoservice.runtime import Runtime
+
+BUDGETS_S = (900.0, 1800.0, 2700.0)
+
+
+@pytest.fixture(scope="module")
+def network(runtime: Runtime) -> RoadNetwork:
+    assert runtime.network is not None
+    return runtime.network
+
+
+def _xy(lonlat: tuple[float, float]) -> tuple[float, float]:
+    x, y = lambert93_from_wgs84(*lonlat)
+    return float(x), float(y)
+
+
+def test_nevers_30_minutes_by_car(network: RoadNetwork, commune_points: dict) -> None:
+    features = compute_isochrones(network, [commune_points["Nevers"]], [1800.0], "drive")
+    band = features[0].geometry  # EPSG:4326
+    for name in ("Imphy", "Fourchambault", "Pougues-les-Eaux"):
+        assert band.contains(shapely.Point(commune_points[name])), name
+    for name in ("Château-Chinon (Ville)", "Clamecy"):
+        assert not band.contains(shapely.Point(commune_points[name])), name
+
+
+def test_nevers_to_chateau_chinon_by_car(network: RoadNetwork, commune_points: dict) -> None:
+    drive = network.modes["drive"]
+    reach = drive.reach_from_xy(*_xy(commune_points["Nevers"]))
+    time_s = drive.travel_time_to_xy(reach, *_xy(commune_points["Château-Chinon (Ville)"]))
+    assert 45 * 60 <= time_s <= 75 * 60
+
+
+@pytest.mark.parametrize("origin", ["Nevers", "Clamecy", "Luzy"])
+def test_bands_are_nested_and_walk_inside_drive(
+    network: RoadNetwork, commune_points: dict, origin: str
+) -> None:
+    xy = _xy(commune_points[origin])
+    bands = {
+        m: isochrone_bands(network.modes[m], *xy, BUDGETS_S) for m in ("drive", "bike", "walk")
+    }
+    for mode, mode_bands in bands.items():
+        assert [b.value_s for b in mode_bands] == list(BUDGETS_S)
+        for small, large in itertools.pairwise(mode_bands):
+            assert small.geometry.difference(large.geometry).area < 1.0, mode  # m²
+            assert large.area_km2 > small.area_km2
+    for slow, fast in (("walk", "bike"), ("bike", "drive"), ("walk", "drive")):
+        for a, b in zip(bands[slow], bands[fast], strict=True):
+            assert a.geometry.difference(b.geometry).area < 1.0, (slow, fast, a.value_s)
+            assert b.area_km2 > a.area_km2
+
+
+def _model_time_s(net: ModeNetwork, reach: Reach, budget_s: float, px: float, py: float) -> float:
+    """Exact earliest arrival at (px, py) under the isochrone model, computed independently.
+
+    Along a directed edge u → v the traveller is at p(s) at t_u + s·w and may leave the
+    network to go straight at speed k; f(s) = t_u + s·w + |P − p(s)|/k is convex in s, and its
+    minimum on [0, 1] has a closed form.
+    """
+    k = net.access_speed_mps / net.access_detour_factor
+    r = net.router
+    t_u = reach.times_s[r.edge_u]
+    live = t_u < budget_s
+    ux, uy = net.x_m[r.edge_u[live]], net.y_m[r.edge_u[live]]
+    dx, dy = net.x_m[r.edge_v[live]] - ux, net.y_m[r.edge_v[live]] - uy
+    w, t0 = r.edge_weight[live], t_u[live]
+    length = np.hypot(dx, dy)
+    safe = np.where(length > 0, length, 1.0)
+    s0 = ((px - ux) * dx + (py - uy) * dy) / safe**2  # projection parameter
+    h = np.abs((px - ux) * dy - (py - uy) * dx) / safe  # distance to the line
+    c = 1.0 / k
+    slope = c * length  # seconds per unit of s when moving straight along the edge
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s_opt = np.where(slope > w, s0 - (w * h / length) / np.sqrt(slope**2 - w**2), 0.0)
+    # The traveller cannot go past the point reached at the budget.
+    s_max = np.where(w > 0, np.minimum(1.0, (budget_s - t0) / np.where(w > 0, w, 1.0)), 1.0)
+    s = np.clip(np.nan_to_num(s_opt), 0.0, s_max)
+    qx, qy = ux + s * dx, uy + s * dy
+    via_edges = t0 + s * w + np.hypot(px - qx, py - qy) * c
+    direct = np.hypot(px - reach.origin_m[0], py - reach.origin_m[1]) * c
+    return float(min(via_edges.min(initial=np.inf), direct))
+
+
+@pytest.mark.parametrize(("mode", "budget_s"), [("drive", 1800.0), ("walk", 2700.0)])
+def test_sampled_points_are_reached_within_the_budget(
+    network: RoadNetwork, commune_points: dict, mode: str, budget_s: float
+) -> None:
+    net = network.modes[mode]
+    reach = net.reach_from_xy(*_xy(commune_points["Nevers"]), limit_s=budget_s)
+    polygon = band_geometries(net, reach, [budget_s])[0]
+    rng = np.random.default_rng(4)
+    minx, miny, maxx, maxy = polygon.bounds
+    xs = rng.uniform(minx, maxx, 600)
+    ys = rng.uniform(miny, maxy, 600)
+    inside = shapely.contains_xy(polygon, xs, ys)
+    assert 50 < inside.sum() < 600
+    # Inside: every point is reached within the budget. Tolerance 1 s (float rounding only:
+    # the drawn disks are inscribed polygons, so the polygon never exceeds the model).
+    for x, y in zip(xs[inside], ys[inside], strict=True):
+        assert _model_time_s(net, reach, budget_s, x, y) <= budget_s + 1.0
+    # Outside: no reachable pocket is missing, up to the inscribed-polygon gap of the largest
+    # disk, r·(1 − cos(π / 4q)), converted to seconds off-network.
+    k = net.access_speed_mps / net.access_detour_factor
+    gap_s = budget_s * (1 - np.cos(np.pi / (4 * DEFAULT_QUAD_SEGS))) + 1.0
+    for x, y in zip(xs[~inside], ys[~inside], strict=True):
+        assert _model_time_s(net, reach, budget_s, x, y) >= budget_s - gap_s
+    assert k > 0
+
+
+def test_sampled_points_route_back_within_the_budget(
+    network: RoadNetwork, commune_points: dict
+) -> None:
+    """Snapping sampled points to their nearest nodes and routing gives ≤ budget + tolerance.
+
+    The polygon lets a traveller leave an edge anywhere, while a snapped point joins at a node:
+    the difference is at most going from the leaving point back to the edge's start node and
+    on off-network, ≤ 2 × edge length / k (k = off-network speed). The tolerance is that bound
+    for the longest edge used by the band.
+    """
+    net = network.modes["drive"]
+    budget_s = 1800.0
+    reach = net.reach_from_xy(*_xy(commune_points["Nevers"]), limit_s=budget_s)
+    polygon = band_geometries(net, reach, [budget_s])[0]
+    k = net.access_speed_mps / net.access_detour_factor
+    r = net.router
+    used = reach.times_s[r.edge_u] < budget_s
+    length = np.hypot(net.x_m[r.edge_v] - net.x_m[r.edge_u], net.y_m[r.edge_v] - net.y_m[r.edge_u])
+    tolerance_s = float(np.max(2 * length[used] / k))
+    (shapely.sample_points(polygon, 80, rng=7) if hasattr(shapely, "sample_points") else None)
+    rng = np.random.default_rng(11)
+    minx, miny, maxx, maxy = polygon.bounds
+    xs, ys = rng.uniform(minx, maxx, 400), rng.uniform(miny, maxy, 400)
+    keep = shapely.contains_xy(polygon, xs, ys)
+    times = [net.travel_time_to_xy(reach, x, y) for x, y in zip(xs[keep], ys[keep], strict=True)]
+    assert len(times) > 30
+    assert max(times) <= budget_s + tolerance_s
+    # Most points are within the budget itself, not only within the tolerance.
+    assert np.mean(np.array(times) <= budget_s) > 0.8
+
+
+def test_several_origins_and_properties(network: RoadNetwork, commune_points: dict) -> None:
+    origins = [commune_points["Nevers"], commune_points["Cosne-Cours-sur-Loire"]]
+    features = compute_isochrones(network, origins, [600.0, 1200.0], "bike")
+    assert [(f.group_index, f.value_s) for f in features] == [
+        (0, 600.0),
+        (0, 1200.0),
+        (1, 600.0),
+        (1, 1200.0),
+    ]
+    for f in features:
+        assert f.mode == "bike"
+        assert f.center == origins[f.group_index]
+        assert f.geometry.is_valid
+        assert f.geometry.contains(shapely.Point(f.center))
+        assert f.area_km2 > 0
+        assert f.population is None  # no commune table given
+
+
+def test_population_by_commune_area_share(
+    network: RoadNetwork, communes_with_population: gpd.GeoDataFrame, commune_points: dict
+) -> None:
+    index = PopulationIndex(communes_with_population)
+    assert index.total == 201_417  # SOURCES.md §2
+    everything = shapely.box(0, 6_000_000, 1_300_000, 7_200_000)  # all of France, EPSG:2154
+    assert index.population_within(everything) == pytest.approx(201_417)
+    nevers = communes_with_population.to_crs("EPSG:2154").set_index("name").geometry["Nevers"]
+    nevers_pop = float(communes_with_population.set_index("name")["population"]["Nevers"])
+    assert index.population_within(nevers) == pytest.approx(nevers_pop, rel=1e-3)
+    west_half = shapely.box(0, 0, nevers.centroid.x, 8_000_000).intersection(nevers)
+    share = west_half.area / nevers.area
+    assert index.population_within(west_half) == pytest.approx(nevers_pop * share, rel=1e-3)
+    features = compute_isochrones(
+        network, [commune_points["Nevers"]], [900.0, 1800.0], "drive", population=index
+    )
+    pops = [f.population for f in features]
+    assert pops[0] is not None
+    assert pops[1] is not None
+    assert nevers_pop < pops[0] < pops[1] < 201_417
+
+
+@pytest.mark.parametrize("mode", ["drive", "walk"])
+def test_incremental_construction_matches_the_direct_union(
+    network: RoadNetwork, commune_points: dict, mode: str
+) -> None:
+    """band_geometries (buffers carried between checkpoints) ≈ the union of every piece."""
+    net = network.modes[mode]
+    budgets = [900.0, 2700.0]
+    reach = net.reach_from_xy(*_xy(commune_points["Clamecy"]), limit_s=max(budgets))
+    for budget, fast in zip(budgets, band_geometries(net, reach, budgets), strict=True):
+        direct = band_geometry(net, reach, budget)
+        assert fast.is_valid
+        # Both are inscribed in the same circles, with vertices at different angles: they
+        # differ by slivers thinner than the 12-gon gap (3.4 % of a radius). The buffers'
+        # arcs are the finer ones, so the incremental polygon is larger, by less than the
+        # area a 12-gon loses to its circle (1 − 6·sin(π/6)/π = 4.5 %).
+        assert direct.difference(fast).area < 0.01 * direct.area
+        assert fast.difference(direct).area < 0.045 * direct.area
