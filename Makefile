@@ -28,7 +28,7 @@ run: data
 
 # Production: several workers, each loading the data once at start-up.
 serve-prod: data
-	$(VENV)/bin/gunicorn --workers 2 --bind $(HOST):$(PORT) 'geoservice.wsgi:create_app()'
+	$(VENV)/bin/gunicorn --workers 2 --timeout 30 --bind $(HOST):$(PORT) 'geoservice.wsgi:create_app()'
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check geoservice tests benchmarks

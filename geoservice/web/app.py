@@ -59,6 +59,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     runtime = runtime or load_runtime(settings)
 
     app = Flask(__name__)
+    # Never the debugger from the environment (FLASK_DEBUG=1): only `geoservice serve --debug`
+    # with GEOSERVICE_ENV=development turns it on, for the development server.
+    app.debug = False
     app.config.update(
         API_TITLE="geoservice",
         API_VERSION=__version__,

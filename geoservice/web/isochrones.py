@@ -21,6 +21,7 @@ from flask.views import MethodView
 from marshmallow import Schema, ValidationError, fields, validate
 
 from geoservice import __version__
+from geoservice.core.deadline import Deadline
 from geoservice.core.isochrones import IsochroneFeature, PopulationIndex, compute_isochrones
 from geoservice.core.network import MODES, RoadNetwork
 from geoservice.errors import InvalidParameterError, LimitExceededError
@@ -211,6 +212,12 @@ def _check_limits(
         raise LimitExceededError(range_field, msg)
 
 
+def compute_deadline(settings: Settings) -> Deadline:
+    """A deadline of ``[limits] compute_timeout_s`` seconds (default 10) from now."""
+    limit = settings.get("limits.compute_timeout_s", 10)
+    return Deadline(float(limit) if limit is not None else None)
+
+
 def _population_index(runtime: Runtime) -> PopulationIndex | None:
     cache = current_app.extensions
     if _POPULATION_KEY not in cache:
@@ -313,7 +320,12 @@ def isochrones_from_body(body: Mapping[str, Any], profile: str | None = None) ->
     _check_limits(locations, budgets, limits, range_field="range")
     network = _network(runtime)
     features = compute_isochrones(
-        network, locations, budgets, mode, population=_population_index(runtime)
+        network,
+        locations,
+        budgets,
+        mode,
+        population=_population_index(runtime),
+        deadline=compute_deadline(runtime.settings),
     )
     query = {
         "locations": [list(loc) for loc in locations],
@@ -353,7 +365,12 @@ class Isochrones(MethodView):
         _check_limits(locations, budgets, limits, range_field="minutes")
         network = _network(runtime)
         features = compute_isochrones(
-            network, locations, budgets, mode, population=_population_index(runtime)
+            network,
+            locations,
+            budgets,
+            mode,
+            population=_population_index(runtime),
+            deadline=compute_deadline(runtime.settings),
         )
         return _feature_collection(
             features,

@@ -170,9 +170,12 @@ def handle_geoservice_error(error: GeoserviceError) -> Response:
         extra["invalid_params"] = [{"name": error.field, "reason": str(error)}]
         if error.distance_m is not None:
             extra["distance_m"] = round(error.distance_m, 1)
+    headers: dict[str, str] = {}
+    if isinstance(error, ServiceUnavailableError):
+        headers["Retry-After"] = "5"
     if status >= 500:
         current_app.logger.error("%s: %s", type(error).__name__, error)
-    return problem_response(status, str(error), extra=extra)
+    return problem_response(status, str(error), extra=extra, headers=headers)
 
 
 def handle_unexpected_error(error: Exception) -> Response:
