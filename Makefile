@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install data rebuild-data run serve-prod test lint typecheck fmt bench clean
+.PHONY: install data rebuild-data run serve-prod test lint typecheck fmt bench clean audit
 
 install: $(STAMP)
 
@@ -49,3 +49,7 @@ bench: data
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# Known vulnerabilities of the installed dependencies (needs PyPI; says so when unreachable).
+audit: $(STAMP)
+	bash .ci/audit
