@@ -63,7 +63,11 @@ def _expect_clean(call, *args, **kwargs) -> None:  # type: ignore[no-untyped-def
     try:
         call(*args, **kwargs)
     except GeoserviceError as e:
-        assert str(e), "the error must say what is wrong"
+        message = str(e)
+    else:
+        return
+    if not message.strip():
+        raise AssertionError("the error must say what is wrong")
 
 
 # --- GTFS -------------------------------------------------------------------------------
