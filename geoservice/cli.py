@@ -8,9 +8,14 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from geoservice.errors import GeoserviceError, InvalidParameterError
 from geoservice.settings import Settings, load_settings
+from geoservice.store.config import ROLES
+
+if TYPE_CHECKING:
+    from geoservice.store.db import Store
 
 #: ``development`` allows ``geoservice serve --debug``; anything else (default
 #: ``production``) refuses it.
@@ -48,6 +53,65 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     host = args.host or str(settings.get("server.host", "127.0.0.1"))
     port = args.port or int(settings.get("server.port", 5000))
     app.run(host=host, port=port, debug=bool(args.debug))
+    return 0
+
+
+def _open_store(args: argparse.Namespace, *, upgrade: bool) -> Store:
+    from geoservice.store.config import store_config_from_settings
+    from geoservice.store.db import open_store
+
+    config = store_config_from_settings(_settings(args))
+    return open_store(
+        config.url, upgrade=upgrade, sqlite_busy_timeout_ms=config.sqlite_busy_timeout_ms
+    )
+
+
+def _cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from geoservice.store.db import database_revision, upgrade_database
+
+    store = _open_store(args, upgrade=False)
+    before = database_revision(store.engine)
+    after = upgrade_database(store.engine, args.revision)
+    print(f"database {store.engine.url.render_as_string(hide_password=True)}: {before} → {after}")
+    return 0
+
+
+def _cmd_users_add(args: argparse.Namespace) -> int:
+    from geoservice.store.auth import add_user
+
+    store = _open_store(args, upgrade=True)
+    with store.write() as session:
+        user, token = add_user(session, args.name, args.role)
+        print(f"user {user.name!r} ({user.role}) created; its API token (shown only once):")
+    print(token)
+    return 0
+
+
+def _cmd_users_token(args: argparse.Namespace) -> int:
+    from geoservice.store.auth import find_user, issue_token, revoke_tokens
+
+    store = _open_store(args, upgrade=True)
+    with store.write() as session:
+        user = find_user(session, args.name)
+        if args.revoke:
+            count = revoke_tokens(session, user)
+            print(f"{count} token(s) of {user.name!r} revoked")
+            return 0
+        token = issue_token(session, user)
+    print(token)
+    return 0
+
+
+def _cmd_users_list(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from geoservice.store.models import User
+
+    store = _open_store(args, upgrade=True)
+    with store.read() as session:
+        for user in session.scalars(select(User).order_by(User.name)):
+            active = sum(1 for t in user.tokens if t.revoked_at is None)
+            print(f"{user.name}\t{user.role}\t{active} active token(s)")
     return 0
 
 
@@ -195,6 +259,28 @@ def build_parser() -> argparse.ArgumentParser:
         help="Werkzeug debugger and reloader; only with GEOSERVICE_ENV=development",
     )
     serve.set_defaults(func=_cmd_serve)
+
+    db = sub.add_parser("db", help="the offers database").add_subparsers(
+        dest="db_command", required=True
+    )
+    upgrade = db.add_parser("upgrade", help="apply the Alembic migrations")
+    upgrade.add_argument("revision", nargs="?", default="head", help="target (default: head)")
+    upgrade.set_defaults(func=_cmd_db_upgrade)
+
+    users = sub.add_parser("users", help="contributors, organisations, moderators").add_subparsers(
+        dest="users_command", required=True
+    )
+    add = users.add_parser("add", help="create a user and print its API token once")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=ROLES)
+    add.set_defaults(func=_cmd_users_add)
+    token = users.add_parser("token", help="print a new API token for a user, or revoke all")
+    token.add_argument("name")
+    token.add_argument("--revoke", action="store_true", help="revoke every token of the user")
+    token.set_defaults(func=_cmd_users_token)
+    users.add_parser("list", help="users, roles and active token counts").set_defaults(
+        func=_cmd_users_list
+    )
 
     access = sub.add_parser("accessibility", help="accessibility tables").add_subparsers(
         dest="accessibility_command", required=True

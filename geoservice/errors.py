@@ -52,6 +52,26 @@ class OutsideCoverageError(GeoserviceError, LookupError):
         super().__init__(message)
 
 
+class AuthenticationError(GeoserviceError, PermissionError):
+    """The request needs a valid API token and has none, or an unknown or revoked one."""
+
+
+class PermissionDeniedError(GeoserviceError, PermissionError):
+    """The caller is known but their role does not allow the action."""
+
+
+class ConflictError(GeoserviceError, ValueError):
+    """The action does not apply to the resource in its current state (e.g. approve a draft)."""
+
+
+class RateLimitedError(GeoserviceError, RuntimeError):
+    """The caller sent too many requests; retry after `retry_after_s` seconds."""
+
+    def __init__(self, message: str, *, retry_after_s: float) -> None:
+        self.retry_after_s = retry_after_s
+        super().__init__(message)
+
+
 class DataError(GeoserviceError, RuntimeError):
     """Input data is missing, corrupted or inconsistent."""
 

@@ -36,6 +36,10 @@ OFFER_COLUMNS = (
     "location_quality",
 )
 CATEGORIES = ("museum", "cinema", "library", "festival")
+#: Kinds of the offers people post (``geoservice.store``): their ``category``.
+CONTRIBUTION_KINDS = ("event", "venue", "work", "skill", "resource")
+#: Every value the ``category`` filter accepts: open-data categories and posted kinds.
+SEARCH_CATEGORIES = CATEGORIES + CONTRIBUTION_KINDS
 #: ``source``: the published point; ``commune_centroid_repaired``: the published point was
 #: outside its commune (beyond the tolerance) or the département and was replaced by the
 #: commune's representative point; ``commune_centroid_missing``: no published point.
@@ -225,10 +229,10 @@ def offer_query_from_args(
     if unknown:
         raise InvalidParameterError("theme", f"unknown theme(s) {unknown}", allowed=vocabulary)
     categories = _split_values(category)
-    unknown = sorted(set(categories) - set(CATEGORIES))
+    unknown = sorted(set(categories) - set(SEARCH_CATEGORIES))
     if unknown:
         msg = f"unknown category(ies) {unknown}"
-        raise InvalidParameterError("category", msg, allowed=CATEGORIES)
+        raise InvalidParameterError("category", msg, allowed=SEARCH_CATEGORIES)
     if commune is not None and commune not in set(commune_codes):
         msg = f"commune {commune!r} is not the INSEE code of a current commune of the Nièvre"
         raise InvalidParameterError("commune", msg)
@@ -306,3 +310,22 @@ def search_offers(
     matched = offers[keep].sort_values("offer_id", kind="stable")
     page = matched.iloc[query.offset : query.offset + query.limit]
     return OfferPage(offers=page, total=len(matched), limit=query.limit, offset=query.offset)
+
+
+def page_of_offers(matches: Sequence[gpd.GeoDataFrame], *, limit: int, offset: int) -> OfferPage:
+    """One page over the matches of several sources (open data, posted offers).
+
+    The frames (EPSG:4326, same columns) are concatenated and sorted by ``offer_id``, so
+    that paging is stable across sources; `total` counts every match.
+    """
+    frames = [m for m in matches if not m.empty]
+    for frame in frames:
+        if frame.crs is None or frame.crs.to_epsg() != 4326:
+            raise DataError(f"offers must be in EPSG:4326, not {frame.crs}")
+    if not frames:
+        empty = matches[0].iloc[0:0] if matches else gpd.GeoDataFrame(geometry=[], crs=4326)
+        return OfferPage(offers=empty, total=0, limit=limit, offset=offset)
+    combined = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    combined = combined.sort_values("offer_id", kind="stable", ignore_index=True)
+    page = combined.iloc[offset : offset + limit]
+    return OfferPage(offers=page, total=len(combined), limit=limit, offset=offset)

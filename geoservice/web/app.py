@@ -13,7 +13,8 @@ from geoservice import __version__
 from geoservice.errors import GeoserviceError
 from geoservice.runtime import Runtime, load_runtime
 from geoservice.settings import Settings, load_settings
-from geoservice.web import health
+from geoservice.store.db import Store
+from geoservice.web import contributions, health
 from geoservice.web.context import EXTENSION_KEY
 from geoservice.web.middleware import install_middleware
 from geoservice.web.problems import (
@@ -44,7 +45,12 @@ class Api(flask_smorest.Api):
         self.spec.components.response("DEFAULT_ERROR", problem_response_doc(None), lazy=True)
 
 
-def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Flask:
+def create_app(
+    settings: Settings | None = None,
+    runtime: Runtime | None = None,
+    *,
+    store: Store | None = None,
+) -> Flask:
     """Build the WSGI application.
 
     Parameters
@@ -54,6 +60,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     runtime
         Already loaded data (tests share one across apps); default loaded from
         ``settings.data_dir``.
+    store
+        The offers database (tests pass one); default opened from ``[store]`` settings,
+        with pending migrations applied.
     """
     settings = settings or (runtime.settings if runtime else load_settings())
     runtime = runtime or load_runtime(settings)
@@ -82,6 +91,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions[EXTENSION_KEY] = runtime
+    app.extensions[contributions.STORE_EXTENSION_KEY] = contributions.contributions_state_from(
+        settings, runtime, store
+    )
 
     api = Api(app)
     api.register_blueprint(health.blp)
@@ -104,6 +116,7 @@ def _resource_blueprints() -> list[flask_smorest.Blueprint]:
     return [
         communes.blp,
         offers.blp,
+        contributions.blp,
         isochrones.blp,
         transit.blp,
         reachable.blp,

@@ -8,6 +8,7 @@ from flask.views import MethodView
 
 from geoservice.web.blueprint import Blueprint
 from geoservice.web.context import get_runtime
+from geoservice.web.contributions import describe_store
 
 blp = Blueprint("health", __name__, url_prefix="/health", description="Service status")
 
@@ -16,5 +17,10 @@ blp = Blueprint("health", __name__, url_prefix="/health", description="Service s
 class Health(MethodView):
     @blp.response(200)
     def get(self) -> dict[str, Any]:
-        """Status, data build and checksums, loaded networks and their limits."""
-        return get_runtime().describe()
+        """Status, data build and checksums, loaded networks and their limits, and the
+        offers database (engine, migration revision, posted offers per status)."""
+        document = get_runtime().describe()
+        document["store"] = describe_store()
+        if document["store"]["status"] != "ok":
+            document["status"] = "degraded"
+        return document

@@ -1,36 +1,49 @@
-"""``GET /api/v1/offers`` (search) and ``GET /api/v1/offers/<offer_id>``."""
+"""``GET /api/v1/offers`` (search) and ``GET /api/v1/offers/<offer_id>``.
+
+The search covers the open-data offers (``Runtime.offers``) and the published offers people
+posted (``geoservice.store``, ids ``user:<n>``), paged together by ``offer_id`` (or by
+travel time with ``within_minutes``). Posted offers are served one by one by
+``GET /offers/user:<n>`` (``web/contributions.py``).
+"""
 
 from __future__ import annotations
 
 import math
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
 import geopandas as gpd
+import pandas as pd
 from flask import request, url_for
 from flask.views import MethodView
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from geoservice.core.geojson import feature_collection_from_frame
 from geoservice.core.offers import (
-    CATEGORIES,
     LOCATION_QUALITIES,
     OFFER_COLUMNS,
+    SEARCH_CATEGORIES,
     OfferPage,
     ThemeConfig,
     offer_query_from_args,
+    page_of_offers,
     search_offers,
 )
 from geoservice.core.reachable import (
+    ReachableOffers,
     offer_travel_times,
     offers_open_between,
     travel_times_by_offer,
 )
 from geoservice.errors import InvalidParameterError, NotFoundError
 from geoservice.runtime import Runtime
+from geoservice.store.offers import WHEN_VALUES
 from geoservice.web.blueprint import Blueprint
 from geoservice.web.context import get_runtime
+from geoservice.web.contribution_schemas import LOCAL_TIMEZONE
+from geoservice.web.contributions import posted_offers_frame
 from geoservice.web.origins import (
     Origin,
     ReachableLimits,
@@ -51,7 +64,10 @@ class OffersQuerySchema(Schema):
         metadata={"description": "theme id(s), comma-separated (any of them); see config"}
     )
     category = fields.String(
-        metadata={"description": f"category(ies), comma-separated: {', '.join(CATEGORIES)}"}
+        metadata={
+            "description": f"category(ies), comma-separated: {', '.join(SEARCH_CATEGORIES)} "
+            "(the last five are the kinds of posted offers)"
+        }
     )
     commune = fields.String(metadata={"description": "INSEE code of the commune"})
     bbox = fields.String(
@@ -62,7 +78,8 @@ class OffersQuerySchema(Schema):
     date_from = fields.Date(
         metadata={
             "description": "YYYY-MM-DD: venues are always kept, festivals when their season "
-            "(period) overlaps the dates, offers without known dates are dropped"
+            "(period) overlaps the dates, posted offers when one of their timings does "
+            "(Europe/Paris days), offers without known dates are dropped"
         }
     )
     date_to = fields.Date(metadata={"description": "YYYY-MM-DD, included"})
@@ -77,12 +94,21 @@ class OffersQuerySchema(Schema):
         }
     )
     mode = fields.String(metadata={"description": "drive, bike or walk (with within_minutes)"})
+    when = fields.String(
+        validate=validate.OneOf(WHEN_VALUES),
+        metadata={
+            "description": "posted offers by their timings: upcoming (a timing starts later), "
+            "current (under way, or no timings: permanent), past (every timing over). "
+            "Open data: current keeps the offers open today (as date_from = date_to = "
+            "today); upcoming and past keep none (they have seasons, not dated timings)"
+        },
+    )
 
 
 class OfferPropertiesSchema(Schema):
     offer_id = fields.String(metadata={"description": "stable id, '{source}:{source_id}'"})
     name = fields.String()
-    category = fields.String(metadata={"description": ", ".join(CATEGORIES)})
+    category = fields.String(metadata={"description": ", ".join(SEARCH_CATEGORIES)})
     themes = fields.List(fields.String())
     commune_code = fields.String(metadata={"description": "INSEE code"})
     address = fields.String(allow_none=True)
@@ -144,10 +170,12 @@ class Offers(MethodView):
     @blp.arguments(OffersQuerySchema, location="query")
     @blp.response(200, OfferCollectionSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Search the offers: text, theme, category, commune, bounding box; paged."""
+        """Search the offers, open data and posted ones: text, theme, category, commune,
+        bounding box, dates, travel time; paged."""
         runtime = get_runtime()
         settings = runtime.settings
         date_from, date_to = args.pop("date_from", None), args.pop("date_to", None)
+        when = args.pop("when", None)
         near, mode = args.pop("near", None), args.pop("mode", None)
         within_minutes = args.pop("within_minutes", None)
         origin = None
@@ -168,17 +196,33 @@ class Offers(MethodView):
         )
         names = dict(zip(runtime.communes["code"], runtime.communes["name"], strict=True))
         travel: dict[str, Any] | None = None
-        if origin is None and date_from is None and date_to is None:
-            page = search_offers(runtime.offers, query, commune_names=names)
+        everything = replace(query, limit=max(len(runtime.offers), 1), offset=0)
+        frame = search_offers(runtime.offers, everything, commune_names=names).offers
+        frame = frame[offers_open_between(frame, date_from, date_to)]
+        if when == "current":
+            today = datetime.now(LOCAL_TIMEZONE).date()
+            frame = frame[offers_open_between(frame, today, today)]
+        elif when is not None:
+            frame = frame.iloc[0:0]  # open-data offers have seasons, not dated timings
+        posted = posted_offers_frame(query, when=when, date_from=date_from, date_to=date_to)
+        if origin is None:
+            page = page_of_offers([frame, posted], limit=query.limit, offset=query.offset)
         else:
-            everything = replace(query, limit=max(len(runtime.offers), 1), offset=0)
-            frame = search_offers(runtime.offers, everything, commune_names=names).offers
-            frame = frame[offers_open_between(frame, date_from, date_to)]
-            if origin is not None:
-                frame, travel = _within_minutes(runtime, frame, origin, mode, within_minutes)
+            frame, travel = _within_minutes(runtime, frame, origin, mode, within_minutes)
+            if not posted.empty and runtime.network is not None:
+                # Posted offers are not in the start-up tables: their egress is built now.
+                reach = ReachableOffers(runtime.network, posted, eager=False)
+                posted, _ = _within_minutes(
+                    runtime, posted, origin, mode, within_minutes, reachable=reach
+                )
+            both = [f for f in (frame, posted) if not f.empty]
+            ranked = (
+                pd.concat(both, ignore_index=True) if len(both) == 2 else both[0] if both else frame
+            )
+            ranked = ranked.sort_values(["travel_time_s", "offer_id"], kind="stable")
             page = OfferPage(
-                offers=frame.iloc[query.offset : query.offset + query.limit],
-                total=len(frame),
+                offers=ranked.iloc[query.offset : query.offset + query.limit],
+                total=len(ranked),
                 limit=query.limit,
                 offset=query.offset,
             )
@@ -208,16 +252,27 @@ def lonlat_from_text(text: str) -> tuple[float, float]:
 
 
 def _within_minutes(
-    runtime: Runtime, frame: gpd.GeoDataFrame, origin: Origin, mode: str | None, minutes: float
+    runtime: Runtime,
+    frame: gpd.GeoDataFrame,
+    origin: Origin,
+    mode: str | None,
+    minutes: float,
+    *,
+    reachable: ReachableOffers | None = None,
 ) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
-    """Offers of `frame` reached within `minutes`, with ``travel_time_s``, nearest first."""
-    if runtime.reachable is None or runtime.network is None:
+    """Offers of `frame` reached within `minutes`, with ``travel_time_s``, nearest first.
+
+    `reachable` holds the egress tables of `frame`'s offers (default: the open-data offers'
+    tables built at start-up).
+    """
+    reachable = reachable or runtime.reachable
+    if reachable is None or runtime.network is None:
         raise InvalidParameterError("within_minutes", "no road network is loaded")
     limits = ReachableLimits.from_settings(runtime.settings)
     chosen_mode = mode_from_args(mode, limits.default_mode)
     budget = minutes_from_args(minutes, limits, "within_minutes")
     times = offer_travel_times(
-        runtime.reachable,
+        reachable,
         chosen_mode,
         origin.x_m,
         origin.y_m,

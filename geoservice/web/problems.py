@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
@@ -11,12 +12,16 @@ from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
 from geoservice.errors import (
+    AuthenticationError,
+    ConflictError,
     DataError,
     GeoserviceError,
     InvalidParameterError,
     LimitExceededError,
     NotFoundError,
     OutsideCoverageError,
+    PermissionDeniedError,
+    RateLimitedError,
     ServiceUnavailableError,
 )
 
@@ -28,6 +33,10 @@ STATUS_BY_ERROR: tuple[tuple[type[GeoserviceError], int], ...] = (
     (InvalidParameterError, 400),
     (NotFoundError, 404),
     (OutsideCoverageError, 422),
+    (AuthenticationError, 401),
+    (PermissionDeniedError, 403),
+    (ConflictError, 409),
+    (RateLimitedError, 429),
     (ServiceUnavailableError, 503),
     (DataError, 500),
 )
@@ -52,6 +61,7 @@ class ProblemSchema(Schema):
     invalid_params = fields.List(fields.Nested(InvalidParamSchema))
     allowed = fields.List(fields.String(), metadata={"description": "allowed values"})
     distance_m = fields.Float(metadata={"description": "distance to the covered area, m"})
+    retry_after_s = fields.Integer(metadata={"description": "rate limited: retry after, s"})
 
 
 #: An example problem document, for the OpenAPI document.
@@ -173,6 +183,12 @@ def handle_geoservice_error(error: GeoserviceError) -> Response:
     headers: dict[str, str] = {}
     if isinstance(error, ServiceUnavailableError):
         headers["Retry-After"] = "5"
+    if isinstance(error, AuthenticationError):
+        headers["WWW-Authenticate"] = 'Bearer realm="geoservice"'
+    if isinstance(error, RateLimitedError):
+        retry_after_s = max(1, math.ceil(error.retry_after_s))
+        headers["Retry-After"] = str(retry_after_s)
+        extra["retry_after_s"] = retry_after_s
     if status >= 500:
         current_app.logger.error("%s: %s", type(error).__name__, error)
     return problem_response(status, str(error), extra=extra, headers=headers)

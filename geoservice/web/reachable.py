@@ -18,7 +18,13 @@ from marshmallow import Schema, fields, validate
 
 from geoservice.core.geojson import feature_collection_from_frame, geometry_to_geojson
 from geoservice.core.network import RoadNetwork
-from geoservice.core.offers import CATEGORIES, OFFER_COLUMNS, ThemeConfig
+from geoservice.core.offers import (
+    CATEGORIES,
+    OFFER_COLUMNS,
+    SEARCH_CATEGORIES,
+    OfferQuery,
+    ThemeConfig,
+)
 from geoservice.core.reachable import (
     ReachableOffers,
     category_mask,
@@ -31,6 +37,7 @@ from geoservice.errors import InvalidParameterError
 from geoservice.runtime import Runtime
 from geoservice.web.blueprint import Blueprint
 from geoservice.web.context import get_runtime
+from geoservice.web.contributions import posted_offers_frame
 from geoservice.web.offers import OfferPropertiesSchema
 from geoservice.web.origins import (
     ReachableLimits,
@@ -70,10 +77,10 @@ def filter_mask(
     if unknown:
         raise InvalidParameterError("theme", f"unknown theme(s) {unknown}", allowed=vocabulary)
     categories = _split(category)
-    unknown = sorted(set(categories) - set(CATEGORIES))
+    unknown = sorted(set(categories) - set(SEARCH_CATEGORIES))
     if unknown:
         msg = f"unknown category(ies) {unknown}"
-        raise InvalidParameterError("category", msg, allowed=CATEGORIES)
+        raise InvalidParameterError("category", msg, allowed=SEARCH_CATEGORIES)
     offers = reachable.offers
     return (
         theme_mask(offers, themes)
@@ -111,12 +118,15 @@ class ReachableQuerySchema(Schema):
     )
     theme = fields.String(metadata={"description": "theme id(s), comma-separated (any of them)"})
     category = fields.String(
-        metadata={"description": f"category(ies), comma-separated: {', '.join(CATEGORIES)}"}
+        metadata={
+            "description": f"category(ies), comma-separated: {', '.join(SEARCH_CATEGORIES)} "
+            "(the last five are the kinds of posted offers)"
+        }
     )
     date_from = fields.Date(
         metadata={
             "description": "YYYY-MM-DD; venues are always kept, festivals when their season "
-            "(period) overlaps the dates"
+            "(period) overlaps the dates, posted offers when one of their timings does"
         }
     )
     date_to = fields.Date(metadata={"description": "YYYY-MM-DD, included"})
@@ -243,9 +253,42 @@ class Reachable(MethodView):
             field=origin.field,
         )
         base = _offer_properties(runtime, reachable)
+        candidates = [
+            (route, base[row])
+            for row, route in zip(ranked.rows.tolist(), ranked.routes, strict=True)
+        ]
+        total = ranked.total
+        # Published posted offers: joined to the network per request, ranked the same way.
+        posted = posted_offers_frame(
+            OfferQuery(themes=_split(args.get("theme")), categories=_split(args.get("category"))),
+            date_from=args.get("date_from"),
+            date_to=args.get("date_to"),
+        )
+        if not posted.empty:
+            posted_reach = ReachableOffers(_network(runtime), posted, eager=False)
+            posted_ranked = rank_reachable_offers(
+                posted_reach,
+                mode,
+                (origin.x_m, origin.y_m),
+                max_minutes=minutes,
+                limit=limit,
+                with_geometry=bool(args["geometry"]),
+                field=origin.field,
+            )
+            posted_base = feature_collection_from_frame(
+                posted_reach.offers, columns=OFFER_COLUMNS, id_column="offer_id"
+            )["features"]
+            candidates += [
+                (route, posted_base[row])
+                for row, route in zip(
+                    posted_ranked.rows.tolist(), posted_ranked.routes, strict=True
+                )
+            ]
+            candidates.sort(key=lambda c: (c[0].travel_time_s, c[1]["id"]))
+            total += posted_ranked.total
         features = []
-        for row, route in zip(ranked.rows.tolist(), ranked.routes, strict=True):
-            feature = dict(base[row])
+        for route, base_feature in candidates[:limit]:
+            feature = dict(base_feature)
             props = dict(feature["properties"])
             props.update(
                 travel_time_s=round(route.travel_time_s, 1),
@@ -267,7 +310,7 @@ class Reachable(MethodView):
             "origin": origin_document(origin),
             "mode": mode,
             "max_minutes": minutes,
-            "total": ranked.total,
+            "total": total,
             "limit": limit,
             "features": features,
         }

@@ -8,12 +8,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from geoservice.core.offers import (
-    CATEGORIES,
+    SEARCH_CATEGORIES,
     OfferQuery,
     ThemeConfig,
     bbox_from_text,
     fold_text,
     offer_query_from_args,
+    page_of_offers,
     search_offers,
     themes_from_values,
 )
@@ -74,7 +75,7 @@ def test_bad_arguments_name_the_parameter(kwargs: dict[str, object], field: str)
 def test_unknown_category_lists_allowed_values() -> None:
     with pytest.raises(InvalidParameterError) as info:
         _query(category="zoo")
-    assert info.value.allowed == sorted(CATEGORIES)
+    assert info.value.allowed == sorted(SEARCH_CATEGORIES)
 
 
 def test_theme_mapping_rejects_unmapped_values() -> None:
@@ -133,3 +134,14 @@ def test_bbox_text_is_parsed_or_refused_by_name(text: str) -> None:
     else:
         assert -180 <= min_lon <= max_lon <= 180
         assert -90 <= min_lat <= max_lat <= 90
+
+
+def test_page_of_offers_pages_several_sources_by_offer_id(runtime: Runtime) -> None:
+    museums = runtime.offers[runtime.offers["category"] == "museum"]
+    cinemas = runtime.offers[runtime.offers["category"] == "cinema"]
+    ids = sorted([*museums["offer_id"], *cinemas["offer_id"]])
+    pages = [page_of_offers([cinemas, museums], limit=4, offset=o) for o in range(0, len(ids), 4)]
+    assert all(p.total == len(ids) for p in pages)
+    assert [i for p in pages for i in p.offers["offer_id"]] == ids
+    empty = page_of_offers([museums.iloc[0:0], cinemas.iloc[0:0]], limit=4, offset=0)
+    assert (empty.total, len(empty.offers)) == (0, 0)

@@ -8,6 +8,7 @@ no shrinking, so the module stays well under 90 s on two cores.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 
 import hypothesis
@@ -107,7 +108,7 @@ def test_the_fuzzer_sees_every_route(app: Flask, api_schema: schemathesis.BaseSc
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static" or rule.rule.startswith("/api/v1/openapi"):
             continue
-        path = rule.rule.replace("<string:", "{").replace("<", "{").replace(">", "}")
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
         for method in rule.methods or ():
             if method not in {"HEAD", "OPTIONS"}:
                 served.add((method, path))

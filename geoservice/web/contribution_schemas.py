@@ -1,0 +1,223 @@
+"""Request and response schemas of the contributions API (posted offers, moderation)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from geoservice.store.config import ATTENDANCE_MODES, KINDS, STATUSES
+
+#: Times given without an offset are local time of the Nièvre.
+LOCAL_TIMEZONE = ZoneInfo("Europe/Paris")
+_PHONE = re.compile(r"^\+?[0-9][0-9 .()/-]{5,24}$")
+_COMMUNE_CODE = r"^(\d{5}|2[AB]\d{3})$"
+_HTTP_URL = {"schemes": {"http", "https"}, "require_tld": False}
+
+
+def _http_url(max_length: int = 500) -> fields.Url:
+    return fields.Url(
+        relative=False,
+        validate=validate.Length(max=max_length),
+        allow_none=True,
+        **_HTTP_URL,  # type: ignore[arg-type]
+    )
+
+
+def _text(max_length: int, *, required: bool = False, allow_none: bool = True) -> fields.String:
+    return fields.String(
+        required=required,
+        allow_none=allow_none and not required,
+        validate=validate.Length(min=1 if required else 0, max=max_length),
+    )
+
+
+class TimingSchema(Schema):
+    """One occurrence. ISO 8601; without an offset, Europe/Paris local time."""
+
+    begin = fields.AwareDateTime(required=True, default_timezone=LOCAL_TIMEZONE)
+    end = fields.AwareDateTime(required=True, default_timezone=LOCAL_TIMEZONE)
+
+    @validates_schema
+    def _check_order(self, data: dict[str, Any], **_: Any) -> None:
+        if "begin" in data and "end" in data and data["end"] < data["begin"]:
+            raise ValidationError("end must not be before begin", field_name="end")
+
+
+class AccessibilitySchema(Schema):
+    """Accessible to people with these impairments (OpenAgenda ``accessibility``)."""
+
+    wheelchair = fields.Boolean()
+    hearing = fields.Boolean()
+    visual = fields.Boolean()
+    intellectual = fields.Boolean()
+    psychic = fields.Boolean()
+
+
+class RegistrationSchema(Schema):
+    """How to register: an e-mail address, a phone number or a web link."""
+
+    type = fields.String(required=True, validate=validate.OneOf(["email", "phone", "link"]))
+    value = fields.String(required=True, validate=validate.Length(min=1, max=300))
+
+    @validates_schema
+    def _check_value(self, data: dict[str, Any], **_: Any) -> None:
+        kind, value = data.get("type"), data.get("value")
+        if kind is None or value is None:
+            return
+        try:
+            if kind == "email":
+                validate.Email(error="not a valid e-mail address")(value)
+            elif kind == "phone" and not _PHONE.match(value):
+                raise ValidationError("not a valid phone number")
+            elif kind == "link":
+                validate.URL(relative=False, error="not an http(s) URL", **_HTTP_URL)(value)  # type: ignore[arg-type]
+        except ValidationError as e:
+            raise ValidationError(e.messages, field_name="value") from e
+
+
+class OfferFieldsSchema(Schema):
+    """The fields of a posted offer (names follow OpenAgenda where it has one)."""
+
+    kind = fields.String(validate=validate.OneOf(KINDS))
+    title = fields.String(validate=validate.Length(min=1, max=200))
+    description = fields.String(validate=validate.Length(max=10_000))
+    themes = fields.List(
+        fields.String(validate=validate.Length(min=1, max=40)), validate=validate.Length(max=10)
+    )
+    timings = fields.List(fields.Nested(TimingSchema), validate=validate.Length(max=100))
+    lon = fields.Float(allow_nan=False, validate=validate.Range(-180, 180))
+    lat = fields.Float(allow_nan=False, validate=validate.Range(-90, 90))
+    commune_code = fields.String(validate=validate.Regexp(_COMMUNE_CODE))
+    location_name = _text(200)
+    address = _text(300)
+    accessibility = fields.Nested(AccessibilitySchema)
+    age_min = fields.Integer(allow_none=True, validate=validate.Range(0, 120))
+    age_max = fields.Integer(allow_none=True, validate=validate.Range(0, 120))
+    free = fields.Boolean(allow_none=True)
+    price_eur = fields.Float(allow_none=True, allow_nan=False, validate=validate.Range(0, 100_000))
+    conditions = _text(500)
+    registration = fields.List(fields.Nested(RegistrationSchema), validate=validate.Length(max=10))
+    attendance_mode = fields.String(validate=validate.OneOf(ATTENDANCE_MODES))
+    online_url = _http_url()
+    url = _http_url()
+    image_url = _http_url()
+    organiser = _text(200)
+
+    @validates_schema
+    def _check_together(self, data: dict[str, Any], **_: Any) -> None:
+        errors: dict[str, list[str]] = {}
+        if "title" in data and not data["title"].strip():
+            errors["title"] = ["must not be blank"]
+        if ("lon" in data) != ("lat" in data):
+            missing = "lat" if "lon" in data else "lon"
+            errors[missing] = ["lon and lat go together"]
+        age_min, age_max = data.get("age_min"), data.get("age_max")
+        if age_min is not None and age_max is not None and age_min > age_max:
+            errors["age_max"] = [f"must be >= age_min ({age_min})"]
+        if data.get("free") is True and (data.get("price_eur") or 0) > 0:
+            errors["price_eur"] = ["a free offer has no price"]
+        if data.get("attendance_mode") in {"online", "mixed"} and not data.get("online_url"):
+            errors["online_url"] = ["required when attendance_mode is online or mixed"]
+        if errors:
+            raise ValidationError(errors)
+
+
+class OfferCreateSchema(OfferFieldsSchema):
+    """``POST /offers`` body: `kind` and `title` required, and a location (lon/lat or commune).
+
+    `status` ``draft`` keeps the offer unsubmitted; otherwise the author's role decides
+    (contributor and anonymous → pending; organisation and moderator → published).
+    """
+
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    status = fields.String(validate=validate.OneOf(["draft", "pending", "published"]))
+
+    @validates_schema
+    def _check_location(self, data: dict[str, Any], **_: Any) -> None:
+        if "lon" not in data and "lat" not in data and "commune_code" not in data:
+            raise ValidationError("give lon and lat, or commune_code", field_name="location")
+
+
+class OfferPatchSchema(OfferFieldsSchema):
+    """``PATCH /offers/{id}`` body: any subset of the fields; `status` and `reason` too."""
+
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    reason = fields.String(validate=validate.Length(min=1, max=2_000))
+
+
+class ModerationSchema(Schema):
+    """``POST /offers/{id}/moderation`` body."""
+
+    decision = fields.String(required=True, validate=validate.OneOf(["approve", "reject"]))
+    reason = fields.String(validate=validate.Length(min=1, max=2_000))
+
+
+class PageQuerySchema(Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+class PostedOfferPropertiesSchema(Schema):
+    """Properties of a posted offer as served (the point is the Feature's geometry)."""
+
+    offer_id = fields.String()
+    kind = fields.String()
+    title = fields.String()
+    description = fields.String()
+    themes = fields.List(fields.String())
+    timings = fields.List(fields.Dict())
+    commune_code = fields.String(allow_none=True)
+    located_by = fields.String(
+        metadata={"description": "point, or commune (its representative point)"}
+    )
+    location_name = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
+    accessibility = fields.Dict()
+    age_min = fields.Integer(allow_none=True)
+    age_max = fields.Integer(allow_none=True)
+    free = fields.Boolean(allow_none=True)
+    price_eur = fields.Float(allow_none=True)
+    conditions = fields.String(allow_none=True)
+    registration = fields.List(fields.Dict())
+    attendance_mode = fields.String()
+    online_url = fields.String(allow_none=True)
+    url = fields.String(allow_none=True)
+    image_url = fields.String(allow_none=True)
+    organiser = fields.String(allow_none=True)
+    status = fields.String()
+    author = fields.String(allow_none=True)
+    created_at = fields.String()
+    updated_at = fields.String()
+    published_at = fields.String(allow_none=True)
+    source = fields.String()
+    history = fields.List(fields.Dict())
+
+
+class PostedOfferFeatureSchema(Schema):
+    """A posted offer as a GeoJSON Feature, like the open-data offers of ``GET /offers``."""
+
+    type = fields.String()
+    id = fields.String()
+    geometry = fields.Raw(metadata={"description": "GeoJSON Point, EPSG:4326"})
+    properties = fields.Nested(PostedOfferPropertiesSchema)
+
+
+class PostedOfferPageSchema(Schema):
+    type = fields.String()
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()
+    features = fields.List(fields.Nested(PostedOfferFeatureSchema))
+
+
+class ModerationEventSchema(Schema):
+    at = fields.String()
+    actor = fields.String()
+    actor_role = fields.String()
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String()
+    reason = fields.String(allow_none=True)
