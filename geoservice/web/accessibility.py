@@ -24,6 +24,8 @@ from geoservice.analytics.scenarios import NewVenue, run_scenario
 from geoservice.analytics.suggestions import suggest_sites
 from geoservice.analytics.underserved import rank_underserved
 from geoservice.core.geojson import feature_collection_from_frame
+from geoservice.core.network import MODES
+from geoservice.core.offers import CATEGORIES
 from geoservice.errors import DataError, InvalidParameterError, LimitExceededError
 from geoservice.web.blueprint import Blueprint
 from geoservice.web.context import get_runtime
@@ -109,12 +111,16 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
+#: Documented closed lists (OpenAPI ``enum``); the values are still checked by the model,
+#: whose errors name the field and the allowed values.
+_CATEGORY_DOC = {"description": "museum, cinema, library or festival", "enum": list(CATEGORIES)}
+_MODE_DOC = {"description": "drive, bike, walk or transit", "enum": [*MODES, "transit"]}
+
+
 class TargetQuerySchema(Schema):
     theme = fields.String(metadata={"description": "theme id (see config/themes.toml)"})
-    category = fields.String(metadata={"description": "museum, cinema, library or festival"})
-    mode = fields.String(
-        load_default="drive", metadata={"description": "drive, bike, walk or transit"}
-    )
+    category = fields.String(metadata=_CATEGORY_DOC)
+    mode = fields.String(load_default="drive", metadata=_MODE_DOC)
 
 
 class AccessibilityQuerySchema(TargetQuerySchema):
@@ -138,7 +144,7 @@ class SuggestionsQuerySchema(UnderservedQuerySchema):
 
 
 class VenueSchema(Schema):
-    category = fields.String(required=True)
+    category = fields.String(required=True, metadata=_CATEGORY_DOC)
     themes = fields.List(fields.String(), load_default=list)
     lon = fields.Float(validate=validate.Range(min=-180, max=180))
     lat = fields.Float(validate=validate.Range(min=-90, max=90))
@@ -148,8 +154,8 @@ class VenueSchema(Schema):
 
 class ScenarioBodySchema(Schema):
     theme = fields.String()
-    category = fields.String()
-    mode = fields.String(load_default="drive")
+    category = fields.String(metadata=_CATEGORY_DOC)
+    mode = fields.String(load_default="drive", metadata=_MODE_DOC)
     add = fields.List(fields.Nested(VenueSchema), load_default=list)
     remove = fields.List(fields.String(), load_default=list)
     thresholds_minutes = fields.List(
