@@ -29,6 +29,17 @@ from geoservice.core.offers import CATEGORIES
 from geoservice.errors import DataError, InvalidParameterError, LimitExceededError
 from geoservice.web.blueprint import Blueprint
 from geoservice.web.context import get_runtime
+from geoservice.web.openapi_docs import (
+    ACCESSIBILITY,
+    ACCESSIBILITY_EXAMPLE,
+    SCENARIO,
+    SCENARIO_EXAMPLE,
+    SUGGESTIONS,
+    SUGGESTIONS_EXAMPLE,
+    UNDERSERVED,
+    UNDERSERVED_EXAMPLE,
+    json_response_doc,
+)
 
 blp = Blueprint(
     "accessibility",
@@ -198,6 +209,19 @@ def _table(model: AccessibilityModel, target: Target, mode: str, level: str) -> 
 class Accessibility(MethodView):
     @blp.arguments(AccessibilityQuerySchema, location="query")
     @blp.response(200, description="JSON table, GeoJSON FeatureCollection or CSV")
+    @blp.doc(
+        responses={
+            "200": {
+                "content": {
+                    "application/json": {
+                        "schema": ACCESSIBILITY,
+                        "example": ACCESSIBILITY_EXAMPLE,
+                    },
+                    "text/csv": {"schema": {"type": "string"}},
+                }
+            }
+        }
+    )
     def get(self, args: dict[str, Any]) -> Any:
         """Time to the nearest offer and offers within reach, per commune or zone."""
         model = _model()
@@ -234,6 +258,7 @@ class Accessibility(MethodView):
 class Underserved(MethodView):
     @blp.arguments(UnderservedQuerySchema, location="query")
     @blp.response(200, description="communes beyond the threshold, most inhabitants first")
+    @blp.doc(**json_response_doc(UNDERSERVED, UNDERSERVED_EXAMPLE))
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Communes whose nearest offer is farther than the threshold, ranked by inhabitants."""
         model = _model()
@@ -262,6 +287,7 @@ class Underserved(MethodView):
 class Scenarios(MethodView):
     @blp.arguments(ScenarioBodySchema, location="json")
     @blp.response(200, description="per-commune before/after and population newly within")
+    @blp.doc(**json_response_doc(SCENARIO, SCENARIO_EXAMPLE))
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """What if venues were added (points or communes) and/or existing offers removed."""
         model = _model()
@@ -312,6 +338,7 @@ class Scenarios(MethodView):
 class Suggestions(MethodView):
     @blp.arguments(SuggestionsQuerySchema, location="query")
     @blp.response(200, description="greedy picks with the population each one brings in")
+    @blp.doc(**json_response_doc(SUGGESTIONS, SUGGESTIONS_EXAMPLE))
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Communes where a new venue or mobile stop would bring most people within reach."""
         model = _model()

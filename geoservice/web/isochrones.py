@@ -29,6 +29,11 @@ from geoservice.runtime import Runtime
 from geoservice.settings import Settings
 from geoservice.web.blueprint import Blueprint
 from geoservice.web.context import get_runtime
+from geoservice.web.openapi_docs import (
+    ISOCHRONE_COLLECTION,
+    ISOCHRONE_EXAMPLE,
+    json_response_doc,
+)
 
 blp = Blueprint(
     "isochrones",
@@ -348,6 +353,7 @@ def isochrones_from_body(body: Mapping[str, Any], profile: str | None = None) ->
 class Isochrones(MethodView):
     @blp.arguments(IsochroneQuerySchema, location="query")
     @blp.response(200)
+    @blp.doc(**json_response_doc(ISOCHRONE_COLLECTION, ISOCHRONE_EXAMPLE))
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Isochrone bands around one point: ``?lon=&lat=&minutes=15,30&mode=drive``."""
         runtime = get_runtime()
@@ -380,6 +386,7 @@ class Isochrones(MethodView):
 
     @blp.arguments(IsochroneBodySchema, location="json")
     @blp.response(200)
+    @blp.doc(**json_response_doc(ISOCHRONE_COLLECTION, ISOCHRONE_EXAMPLE))
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Isochrones for an openrouteservice-style body (``profile`` or ``mode``)."""
         return isochrones_from_body(body, body.get("profile"))
@@ -389,6 +396,7 @@ class Isochrones(MethodView):
 class OrsIsochrones(MethodView):
     @ors_blp.arguments(IsochroneBodySchema, location="json")
     @ors_blp.response(200)
+    @ors_blp.doc(**json_response_doc(ISOCHRONE_COLLECTION, ISOCHRONE_EXAMPLE))
     def post(self, body: dict[str, Any], profile: str) -> dict[str, Any]:
         """openrouteservice ``POST /v2/isochrones/{profile}``."""
         return isochrones_from_body(body, profile)
@@ -398,6 +406,7 @@ class OrsIsochrones(MethodView):
 class OrsIsochronesGeojson(MethodView):
     @ors_blp.arguments(IsochroneBodySchema, location="json")
     @ors_blp.response(200)
+    @ors_blp.doc(**json_response_doc(ISOCHRONE_COLLECTION, ISOCHRONE_EXAMPLE))
     def post(self, body: dict[str, Any], profile: str) -> dict[str, Any]:
         """openrouteservice ``POST /v2/isochrones/{profile}/geojson``."""
         return isochrones_from_body(body, profile)

@@ -38,6 +38,11 @@ from geoservice.core.transit_isochrones import transit_isochrone_bands
 from geoservice.errors import InvalidParameterError, LimitExceededError, MissingDataError
 from geoservice.web.blueprint import Blueprint
 from geoservice.web.context import get_runtime
+from geoservice.web.openapi_docs import (
+    ISOCHRONE_COLLECTION,
+    ISOCHRONE_EXAMPLE,
+    json_response_doc,
+)
 
 #: Local time of the timetables (every agency of the TER feed uses it).
 TIMEZONE = ZoneInfo("Europe/Paris")
@@ -398,6 +403,7 @@ def _population_index() -> PopulationIndex | None:
 class TransitIsochrones(MethodView):
     @blp.arguments(TransitIsochroneArgs, location="query")
     @blp.response(200)
+    @blp.doc(**json_response_doc(ISOCHRONE_COLLECTION, ISOCHRONE_EXAMPLE))
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Areas reached within each budget by the access mode, trains / coaches and walking.
 
