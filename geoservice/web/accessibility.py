@@ -31,6 +31,7 @@ from geoservice.web.blueprint import Blueprint
 from geoservice.web.context import get_runtime
 from geoservice.web.openapi_docs import (
     ACCESSIBILITY,
+    ACCESSIBILITY_CSV_EXAMPLE,
     ACCESSIBILITY_EXAMPLE,
     SCENARIO,
     SCENARIO_EXAMPLE,
@@ -217,7 +218,10 @@ class Accessibility(MethodView):
                         "schema": ACCESSIBILITY,
                         "example": ACCESSIBILITY_EXAMPLE,
                     },
-                    "text/csv": {"schema": {"type": "string"}},
+                    "text/csv": {
+                        "schema": {"type": "string"},
+                        "example": ACCESSIBILITY_CSV_EXAMPLE,
+                    },
                 }
             }
         }

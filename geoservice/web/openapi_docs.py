@@ -191,6 +191,11 @@ ACCESSIBILITY_EXAMPLE = {
     "level": "commune",
     "items": [{"code": "58194", "name": "Nevers", "population": 32990, "time_s": 212.4}],
 }
+ACCESSIBILITY_CSV_EXAMPLE = (
+    "code,name,population,time_s,nearest_offer_id,nearest_offer_name,offers_within_15min,"
+    "offers_within_30min,offers_within_45min,offers_within_60min,access_decay\n"
+    "58001,Achun,160,1366.8,cnc:104091,ETOILE CINEMA,0,3,6,9,2.590004\n"
+)
 #: ``GET /api/v1/underserved``.
 UNDERSERVED = _planner(
     ["threshold_minutes", "population_beyond", "population_total", "items"],
@@ -255,3 +260,28 @@ def json_response_doc(schema: dict[str, Any], example: Any, status: str = "200")
             status: {"content": {"application/json": {"schema": schema, "example": example}}}
         }
     }
+
+
+def file_doc(content_type: str, schema: dict[str, Any], example: Any) -> dict[str, Any]:
+    """``@blp.doc(**file_doc(...))``: a download's media type, schema and example."""
+    return {
+        "responses": {"200": {"content": {content_type: {"schema": schema, "example": example}}}}
+    }
+
+
+#: A GeoJSON FeatureCollection of points (the offers export).
+POINT_COLLECTION: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "features"],
+    "properties": {
+        "type": {"enum": ["FeatureCollection"]},
+        "features": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["type", "geometry", "properties"],
+                "properties": {"type": {"enum": ["Feature"]}, "geometry": GEOMETRY},
+            },
+        },
+    },
+}

@@ -39,6 +39,7 @@ from geoservice.web.blueprint import Blueprint
 from geoservice.web.context import get_runtime
 from geoservice.web.contributions import posted_offers_frame
 from geoservice.web.offers import OfferPropertiesSchema
+from geoservice.web.openapi_examples import EXAMPLES
 from geoservice.web.origins import (
     ReachableLimits,
     minutes_from_args,
@@ -218,7 +219,7 @@ class NearestCollectionSchema(Schema):
 @blp.route("")
 class Reachable(MethodView):
     @blp.arguments(ReachableQuerySchema, location="query")
-    @blp.response(200, ReachableCollectionSchema)
+    @blp.response(200, ReachableCollectionSchema, example=EXAMPLES["reachable"])
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Offers reached within ``max_minutes``, nearest first (door to door)."""
         runtime = get_runtime()
@@ -332,7 +333,7 @@ def _network(runtime: Runtime) -> RoadNetwork:
 @blp.route("/nearest")
 class Nearest(MethodView):
     @blp.arguments(NearestQuerySchema, location="query")
-    @blp.response(200, NearestCollectionSchema)
+    @blp.response(200, NearestCollectionSchema, example=EXAMPLES["nearest"])
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """For every theme and category: the nearest offer and its door-to-door time."""
         runtime = get_runtime()

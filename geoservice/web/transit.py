@@ -43,6 +43,7 @@ from geoservice.web.openapi_docs import (
     ISOCHRONE_EXAMPLE,
     json_response_doc,
 )
+from geoservice.web.openapi_examples import EXAMPLES
 
 #: Local time of the timetables (every agency of the TER feed uses it).
 TIMEZONE = ZoneInfo("Europe/Paris")
@@ -269,7 +270,7 @@ def _stop_entry(
 @blp.route("/earliest")
 class Earliest(MethodView):
     @blp.arguments(EarliestArgs, location="query")
-    @blp.response(200, EarliestResponse)
+    @blp.response(200, EarliestResponse, example=EXAMPLES["transit_earliest"])
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Earliest arrival at every reached stop, with itineraries.
 
@@ -324,7 +325,7 @@ class Earliest(MethodView):
 @blp.route("/latest")
 class Latest(MethodView):
     @blp.arguments(LatestArgs, location="query")
-    @blp.response(200, LatestResponse)
+    @blp.response(200, LatestResponse, example=EXAMPLES["transit_latest"])
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Latest departure from every stop to arrive at a stop or point by `arrive_by`.
 
