@@ -8,6 +8,7 @@ from typing import Any
 import flask_smorest
 from flask import Flask
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from geoservice import __version__
 from geoservice.errors import GeoserviceError
@@ -103,6 +104,14 @@ def create_app(
         api.register_blueprint(blp)
 
     install_middleware(app, cors_origins=tuple(settings.get("api.cors_origins", ())))
+    proxy_hops = int(settings.get("api.proxy_hops", 0))
+    if proxy_hops > 0:
+        # Behind that many trusted reverse proxies, the client address (per-IP rate limits of
+        # anonymous posts, request logs) is read from X-Forwarded-For; never without them, or
+        # any client could pick a fresh address per request.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxy_hops, x_proto=proxy_hops, x_host=proxy_hops
+        )
     app.register_error_handler(GeoserviceError, handle_geoservice_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected_error)

@@ -24,7 +24,9 @@ NEVERS = {"lon": 3.1586, "lat": 46.9910}
 # --- a request that would run too long ---------------------------------------------------
 
 
-def _app_with(runtime: Runtime, **overrides: object) -> Flask:
+def _app_with(runtime: Runtime, folder: Path, **overrides: object) -> Flask:
+    """An app over the session's data with changed settings and a fresh offers database."""
+    overrides = {"store.url": f"sqlite:///{folder / 'offers.sqlite'}", **overrides}
     settings = load_settings(environ={}, overrides=overrides)
     return create_app(runtime=dataclasses.replace(runtime, settings=settings))
 
@@ -42,9 +44,9 @@ def _app_with(runtime: Runtime, **overrides: object) -> Flask:
     ],
 )
 def test_a_computation_past_the_time_limit_is_a_503_problem(
-    runtime: Runtime, method: str, url: str, body: object
+    runtime: Runtime, tmp_path: Path, method: str, url: str, body: object
 ) -> None:
-    app = _app_with(runtime, **{"limits.compute_timeout_s": 0.0})
+    app = _app_with(runtime, tmp_path, **{"limits.compute_timeout_s": 0.0})
     response = app.test_client().open(url, method=method, json=body)
     assert response.status_code == 503
     assert response.mimetype == "application/problem+json"
@@ -199,3 +201,42 @@ def test_the_secret_patterns_catch_secrets() -> None:
         p.search("postgresql://user:password@host:5432/geoservice")
         for p in SECRET_PATTERNS.values()
     )
+
+
+# --- rate limits of anonymous posts and the client address ------------------------------
+
+
+def _anonymous_burst(app: Flask, forwarded_for: list[str]) -> list[int]:
+    from tests.web.test_contributions import offer_body
+
+    client = app.test_client()
+    statuses = []
+    for address in forwarded_for:
+        response = client.post(
+            "/api/v1/offers",
+            json=offer_body(),
+            headers={"X-Forwarded-For": address},
+            environ_base={"REMOTE_ADDR": "198.51.100.7"},
+        )
+        statuses.append(response.status_code)
+    return statuses
+
+
+def test_spoofed_forwarded_for_does_not_evade_the_rate_limit(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    """Without a trusted proxy, X-Forwarded-For is ignored: a new fake address per post still
+    counts against the one TCP peer (burst of 5 posts in config/store.toml)."""
+    app = _app_with(runtime, tmp_path)
+    statuses = _anonymous_burst(app, [f"203.0.113.{i}" for i in range(8)])
+    assert statuses[:5] == [201] * 5
+    assert set(statuses[5:]) == {429}
+
+
+def test_behind_a_trusted_proxy_clients_are_limited_one_by_one(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    app = _app_with(runtime, tmp_path, **{"api.proxy_hops": 1})
+    statuses = _anonymous_burst(app, [f"203.0.113.{i}" for i in range(8)])
+    assert statuses == [201] * 8  # eight clients behind the proxy, one post each
+    assert _anonymous_burst(app, ["203.0.113.200"] * 6)[-1] == 429
