@@ -12,9 +12,9 @@ bounded by a request count *and* a wall-clock limit:
 - *read mix*: isochrones (GET, 10–20 min by car / bike / walk from communes of the Nièvre),
   reachable-offer rankings, nearest offers, offer searches (text, category, bbox, near=), and
   ``/health``;
-- *write mix* (when ``POST /api/v1/offers`` exists): anonymous offer posts, interleaved with
-  reads, reported separately (anonymous writes are rate limited: 429 answers are counted as
-  such, not as errors).
+- *write mix* (when ``POST /api/v1/offers`` exists): offer posts by a contributor (bearer
+  token of a user added to the throw-away database; anonymous posts are rate limited per
+  address), interleaved with reads, reported separately.
 
 The baseline of the same run is the cheapest request (``/health``) alone, so the figures can
 be read against the server's fixed cost per request on this machine.
@@ -120,7 +120,7 @@ def post_request(rng: random.Random, n: int) -> tuple[str, str, str, dict | None
     lon, lat = rng.choice(ORIGINS)
     body = {
         "kind": "event",
-        "name": f"Concert de charge {n}",
+        "title": f"Concert de charge {n}",
         "description": "Offre de test de charge (base jetable).",
         "lon": round(lon + rng.uniform(-0.01, 0.01), 5),
         "lat": round(lat + rng.uniform(-0.01, 0.01), 5),
@@ -129,10 +129,17 @@ def post_request(rng: random.Random, n: int) -> tuple[str, str, str, dict | None
     return ("post", "POST", "/api/v1/offers", body)
 
 
+#: Bearer token of the contributor the posts are made as (set by ``main``): anonymous posts
+#: are rate limited per address (5 at once), which would make the write mix measure 429s.
+TOKEN: dict[str, str] = {}
+
+
 def send(port: int, method: str, path: str, body: dict | None, forwarded: str) -> int:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
         headers = {"X-Forwarded-For": forwarded}
+        if method != "GET" and TOKEN:
+            headers["Authorization"] = f"Bearer {TOKEN['value']}"
         data = None
         if body is not None:
             data = json.dumps(body).encode()
@@ -226,6 +233,17 @@ def start_server(workers: int, port: int, tmp: Path) -> subprocess.Popen[bytes]:
     env = dict(os.environ)
     env["GEOSERVICE_STORE__URL"] = f"sqlite:///{tmp / 'load-offers.sqlite'}"
     env.pop("GEOSERVICE_ENV", None)
+    # A contributor in the throw-away database, for the write mix.
+    cli = Path(sys.executable).parent / "geoservice"
+    added = subprocess.run(
+        [str(cli), "users", "add", "banc de charge", "--role", "contributor"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    TOKEN["value"] = added.stdout.strip().splitlines()[-1]
     gunicorn = Path(sys.executable).parent / "gunicorn"
     args = [
         str(gunicorn),
