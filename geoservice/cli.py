@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from geoservice.errors import GeoserviceError, InvalidParameterError
 from geoservice.settings import Settings, load_settings
@@ -54,6 +54,205 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     port = args.port or int(settings.get("server.port", 5000))
     app.run(host=host, port=port, debug=bool(args.debug))
     return 0
+
+
+def _map_communes(settings: Settings) -> Any:
+    """The commune polygons of the derived data (``data/communes.geojson``)."""
+    from geoservice.io.territory import load_communes
+
+    return load_communes(settings.data_dir)
+
+
+def _map_format(output: Path) -> str:
+    suffix = output.suffix.lower().lstrip(".")
+    fmt = {"json": "geojson"}.get(suffix, suffix)
+    if fmt not in ("png", "html", "geojson"):
+        msg = f"cannot tell the map format from {output.name!r}"
+        raise InvalidParameterError("output", msg, (".png", ".html", ".geojson"))
+    return fmt
+
+
+def _cmd_map_choropleth(args: argparse.Namespace) -> int:
+    from geoservice.io.map_inputs import read_value_table, write_map_file
+    from geoservice.maps.choropleth import join_values
+    from geoservice.maps.config import MapConfig
+    from geoservice.maps.render import render_choropleth
+
+    settings = _settings(args)
+    output = Path(args.output)
+    fmt = _map_format(output)
+    values = read_value_table(Path(args.input), args.column, code_col=args.code_column)
+    if args.unit == "min":
+        values[args.column] = values[args.column] * 60.0
+    communes = _map_communes(settings)
+    zones = join_values(communes, values, args.column, code_col=args.code_column)
+    unmatched = len(set(values[args.code_column]) - set(zones[args.code_column].astype(str)))
+    bins = [float(b) for b in args.bins.split(",")] if args.bins else None
+    rendered = render_choropleth(
+        zones,
+        args.column,
+        fmt,
+        config=MapConfig.from_settings(settings),
+        title=args.title or f"{args.column} par commune",
+        subtitle=args.subtitle,
+        note=args.note,
+        scheme=args.scheme,
+        k=args.k,
+        bins_minutes=bins,
+        threshold_minutes=args.threshold_minutes,
+    )
+    write_map_file(output, rendered.content)
+    print(
+        f"wrote {output} ({len(rendered.content):,} B): {rendered.n_zones} communes, "
+        f"{rendered.n_unreachable} without value (drawn as unreachable), "
+        f"{rendered.n_underserved} underserved; {unmatched} input code(s) matched no commune"
+    )
+    return 0
+
+
+def _cmd_map_accessibility(args: argparse.Namespace) -> int:
+    from geoservice.errors import DataError
+    from geoservice.io.map_inputs import write_map_file
+    from geoservice.maps.config import MapConfig
+    from geoservice.maps.render import render_accessibility_map
+    from geoservice.runtime import load_runtime
+
+    settings = _settings(args)
+    output = Path(args.output)
+    fmt = _map_format(output)
+    runtime = load_runtime(settings)
+    model = runtime.accessibility
+    if model is None:
+        raise DataError("no accessibility tables: run `geoservice accessibility compute`")
+    target = model.target(args.theme, args.category)
+    mode = model.check_mode(args.mode)
+    label = target.value
+    if target.type == "theme":
+        label = str(settings.get(f"themes.labels.{target.value}", target.value))
+    rendered = render_accessibility_map(
+        runtime.communes,
+        model.commune_figures(target, mode),
+        fmt,
+        target_label=label,
+        mode=mode,
+        network_limits=model.network_limits,
+        config=MapConfig.from_settings(settings),
+        title=args.title,
+        scheme=args.scheme,
+        k=args.k,
+        bins_minutes=[float(b) for b in args.bins.split(",")] if args.bins else None,
+        threshold_minutes=args.threshold_minutes,
+    )
+    write_map_file(output, rendered.content)
+    print(
+        f"wrote {output} ({len(rendered.content):,} B): {rendered.n_zones} communes, "
+        f"{rendered.n_unreachable} unreachable, {rendered.n_underserved} underserved"
+    )
+    return 0
+
+
+def _cmd_map_isochrones(args: argparse.Namespace) -> int:
+    import geopandas as gpd
+
+    from geoservice.io.map_inputs import write_map_file
+    from geoservice.maps.config import MapConfig
+    from geoservice.maps.isochrones import isochrones_to_png
+
+    settings = _settings(args)
+    output = Path(args.output)
+    if output.suffix.lower() != ".png":
+        raise InvalidParameterError("output", f"isochrone maps are PNG, got {output.name!r}")
+    config = MapConfig.from_settings(settings)
+    bands = gpd.read_file(args.input)
+    if bands.crs is None:  # GeoJSON is WGS 84 by definition (RFC 7946)
+        bands = bands.set_crs("EPSG:4326")
+    # Origins and mode as the isochrone endpoint writes them (properties center, mode).
+    origins: list[tuple[float, float]] = []
+    if "center" in bands.columns:
+        origins = sorted({(float(c[0]), float(c[1])) for c in bands["center"] if c is not None})
+    subtitle = args.subtitle
+    if subtitle is None and "mode" in bands.columns:
+        subtitle = "Mode : " + ", ".join(sorted({str(m) for m in bands["mode"]}))
+    png = isochrones_to_png(
+        bands,
+        _map_communes(settings),
+        value_col=args.column,
+        title=args.title or "Isochrones",
+        subtitle=subtitle,
+        origins_lonlat=origins,
+        frame=args.frame,
+        palette=config.palette,
+        **config.render_options(),
+    )
+    write_map_file(output, png)
+    print(f"wrote {output} ({len(png):,} B): {len(bands)} band(s)")
+    return 0
+
+
+def _add_class_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--title", help="map title")
+    parser.add_argument(
+        "--scheme",
+        choices=("FisherJenks", "Quantiles", "EqualInterval", "UserDefined"),
+        help="classification (default: maps.scheme)",
+    )
+    parser.add_argument("--k", type=int, help="number of classes (default: maps.k)")
+    parser.add_argument("--bins", help="UserDefined upper bounds in minutes, e.g. 15,30,45,60")
+    parser.add_argument(
+        "--threshold-minutes",
+        type=float,
+        help="underserved above this time (default: maps.underserved_minutes)",
+    )
+    parser.add_argument("--data-dir", help="derived data folder (default: paths.data_dir)")
+
+
+def _add_map_parsers(sub: Any) -> None:
+    maps = sub.add_parser("map", help="thematic maps (PNG, HTML, GeoJSON)").add_subparsers(
+        dest="map_command", required=True
+    )
+    acc = maps.add_parser(
+        "accessibility",
+        help="time to the nearest offer of a theme (or category) by a mode, per commune",
+        description=(
+            "Choropleth of the accessibility table (geoservice accessibility compute): time "
+            "from each commune to the nearest offer of --theme or --category by --mode."
+        ),
+    )
+    what = acc.add_mutually_exclusive_group(required=True)
+    what.add_argument("--theme", help="theme id of config/themes.toml, e.g. cinema")
+    what.add_argument("--category", help="offer category: museum, cinema, library, festival")
+    acc.add_argument("--mode", default="drive", help="drive, bike, walk or transit (drive)")
+    acc.add_argument("-o", "--output", required=True, help="map.png | map.html | map.geojson")
+    _add_class_arguments(acc)
+    acc.set_defaults(func=_cmd_map_accessibility)
+
+    ch = maps.add_parser(
+        "choropleth",
+        help="map a table of commune code → time onto the communes",
+        description=(
+            "Join a CSV/GeoJSON table of commune code → time to the Nièvre communes and draw "
+            "a choropleth. Communes without a value are drawn as unreachable."
+        ),
+    )
+    ch.add_argument("--input", required=True, help="table: .csv or .geojson")
+    ch.add_argument("--column", required=True, help="column of times (see --unit)")
+    ch.add_argument("--code-column", default="code", help="commune INSEE code column (code)")
+    ch.add_argument("--unit", choices=("s", "min"), default="s", help="unit of --column (s)")
+    ch.add_argument("-o", "--output", required=True, help="map.png | map.html | map.geojson")
+    ch.add_argument("--subtitle", help="line under the title")
+    ch.add_argument("--note", help="line above the attribution (what the values are)")
+    _add_class_arguments(ch)
+    ch.set_defaults(func=_cmd_map_choropleth)
+
+    iso = maps.add_parser("isochrones", help="draw isochrone bands (GeoJSON) over the communes")
+    iso.add_argument("--input", required=True, help="FeatureCollection of bands (.geojson)")
+    iso.add_argument("--column", default="value", help="band limit column, seconds (value)")
+    iso.add_argument("-o", "--output", required=True, help="map.png")
+    iso.add_argument("--title", help="map title")
+    iso.add_argument("--subtitle", help="line under the title")
+    iso.add_argument("--frame", choices=("bands", "communes"), default="bands")
+    iso.add_argument("--data-dir", help="derived data folder (default: paths.data_dir)")
+    iso.set_defaults(func=_cmd_map_isochrones)
 
 
 def _open_store(args: argparse.Namespace, *, upgrade: bool) -> Store:
@@ -260,6 +459,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(func=_cmd_serve)
 
+    _add_map_parsers(sub)
     db = sub.add_parser("db", help="the offers database").add_subparsers(
         dest="db_command", required=True
     )

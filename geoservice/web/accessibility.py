@@ -125,14 +125,14 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 #: Documented closed lists (OpenAPI ``enum``); the values are still checked by the model,
 #: whose errors name the field and the allowed values.
-_CATEGORY_DOC = {"description": "museum, cinema, library or festival", "enum": list(CATEGORIES)}
-_MODE_DOC = {"description": "drive, bike, walk or transit", "enum": [*MODES, "transit"]}
+CATEGORY_DOC = {"description": "museum, cinema, library or festival", "enum": list(CATEGORIES)}
+MODE_DOC = {"description": "drive, bike, walk or transit", "enum": [*MODES, "transit"]}
 
 
 class TargetQuerySchema(Schema):
     theme = fields.String(metadata={"description": "theme id (see config/themes.toml)"})
-    category = fields.String(metadata=_CATEGORY_DOC)
-    mode = fields.String(load_default="drive", metadata=_MODE_DOC)
+    category = fields.String(metadata=CATEGORY_DOC)
+    mode = fields.String(load_default="drive", metadata=MODE_DOC)
 
 
 class AccessibilityQuerySchema(TargetQuerySchema):
@@ -156,7 +156,7 @@ class SuggestionsQuerySchema(UnderservedQuerySchema):
 
 
 class VenueSchema(Schema):
-    category = fields.String(required=True, metadata=_CATEGORY_DOC)
+    category = fields.String(required=True, metadata=CATEGORY_DOC)
     themes = fields.List(fields.String(), load_default=list)
     lon = fields.Float(validate=validate.Range(min=-180, max=180))
     lat = fields.Float(validate=validate.Range(min=-90, max=90))
@@ -166,8 +166,8 @@ class VenueSchema(Schema):
 
 class ScenarioBodySchema(Schema):
     theme = fields.String()
-    category = fields.String(metadata=_CATEGORY_DOC)
-    mode = fields.String(load_default="drive", metadata=_MODE_DOC)
+    category = fields.String(metadata=CATEGORY_DOC)
+    mode = fields.String(load_default="drive", metadata=MODE_DOC)
     add = fields.List(fields.Nested(VenueSchema), load_default=list)
     remove = fields.List(fields.String(), load_default=list)
     thresholds_minutes = fields.List(

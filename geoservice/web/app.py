@@ -9,6 +9,7 @@ import flask_smorest
 from flask import Flask
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import AnyConverter
 
 from geoservice import __version__
 from geoservice.errors import GeoserviceError
@@ -97,6 +98,8 @@ def create_app(
     )
 
     api = Api(app)
+    # ``<any(geojson, png, html):fmt>`` path parameters are documented as enums.
+    api.register_converter(AnyConverter, _any_converter_schema)
     api.register_blueprint(health.blp)
     for blp in _resource_blueprints():
         api.register_blueprint(blp, url_prefix=API_PREFIX + (blp.url_prefix or ""))
@@ -118,9 +121,21 @@ def create_app(
     return app
 
 
+def _any_converter_schema(converter: AnyConverter) -> dict[str, Any]:
+    return {"type": "string", "enum": sorted(converter.items)}
+
+
 def _resource_blueprints() -> list[flask_smorest.Blueprint]:
     """The /api/v1 resources, one blueprint each."""
-    from geoservice.web import accessibility, communes, isochrones, offers, reachable, transit
+    from geoservice.web import (
+        accessibility,
+        communes,
+        isochrones,
+        maps,
+        offers,
+        reachable,
+        transit,
+    )
 
     return [
         communes.blp,
@@ -130,6 +145,7 @@ def _resource_blueprints() -> list[flask_smorest.Blueprint]:
         transit.blp,
         reachable.blp,
         accessibility.blp,
+        maps.blp,
     ]
 
 

@@ -303,6 +303,37 @@ def _feature_collection(
     }
 
 
+def isochrones_from_query(args: Mapping[str, Any]) -> dict[str, Any]:
+    """Answer ``?lon=&lat=&minutes=15,30&mode=`` (the GET route and the isochrone map)."""
+    runtime = get_runtime()
+    limits = IsochroneLimits.from_settings(runtime.settings)
+    mode = _mode_from(args, None, limits)
+    try:
+        minutes = [float(m) for m in str(args["minutes"]).split(",") if m.strip()]
+    except ValueError as e:
+        msg = f"minutes must be comma-separated numbers, got {args['minutes']!r}"
+        raise InvalidParameterError("minutes", msg) from e
+    if not minutes or not all(math.isfinite(m) for m in minutes):
+        raise InvalidParameterError("minutes", f"no valid minutes in {args['minutes']!r}")
+    budgets = _budgets_s([m * 60 for m in minutes], None, "minutes", limits.max_bands)
+    locations = [(args["lon"], args["lat"])]
+    _check_limits(locations, budgets, limits, range_field="minutes")
+    network = _network(runtime)
+    features = compute_isochrones(
+        network,
+        locations,
+        budgets,
+        mode,
+        population=_population_index(runtime),
+        deadline=compute_deadline(runtime.settings),
+    )
+    return _feature_collection(
+        features,
+        network,
+        query={"lon": args["lon"], "lat": args["lat"], "mode": mode, "minutes": minutes},
+    )
+
+
 def isochrones_from_body(body: Mapping[str, Any], profile: str | None = None) -> dict[str, Any]:
     """Answer an openrouteservice-style body (used by the POST routes)."""
     runtime = get_runtime()
@@ -356,33 +387,7 @@ class Isochrones(MethodView):
     @blp.doc(**json_response_doc(ISOCHRONE_COLLECTION, ISOCHRONE_EXAMPLE))
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Isochrone bands around one point: ``?lon=&lat=&minutes=15,30&mode=drive``."""
-        runtime = get_runtime()
-        limits = IsochroneLimits.from_settings(runtime.settings)
-        mode = _mode_from(args, None, limits)
-        try:
-            minutes = [float(m) for m in str(args["minutes"]).split(",") if m.strip()]
-        except ValueError as e:
-            msg = f"minutes must be comma-separated numbers, got {args['minutes']!r}"
-            raise InvalidParameterError("minutes", msg) from e
-        if not minutes or not all(math.isfinite(m) for m in minutes):
-            raise InvalidParameterError("minutes", f"no valid minutes in {args['minutes']!r}")
-        budgets = _budgets_s([m * 60 for m in minutes], None, "minutes", limits.max_bands)
-        locations = [(args["lon"], args["lat"])]
-        _check_limits(locations, budgets, limits, range_field="minutes")
-        network = _network(runtime)
-        features = compute_isochrones(
-            network,
-            locations,
-            budgets,
-            mode,
-            population=_population_index(runtime),
-            deadline=compute_deadline(runtime.settings),
-        )
-        return _feature_collection(
-            features,
-            network,
-            query={"lon": args["lon"], "lat": args["lat"], "mode": mode, "minutes": minutes},
-        )
+        return isochrones_from_query(args)
 
     @blp.arguments(IsochroneBodySchema, location="json")
     @blp.response(200)

@@ -285,3 +285,53 @@ POINT_COLLECTION: dict[str, Any] = {
         },
     },
 }
+
+
+#: A GeoJSON FeatureCollection of any geometries.
+FEATURE_COLLECTION: dict[str, Any] = {
+    **POINT_COLLECTION,
+    "properties": {**POINT_COLLECTION["properties"]},
+}
+
+#: ``GET /api/v1/maps/accessibility.{geojson,png,html}``: one media type per suffix.
+ACCESSIBILITY_MAP_CONTENT: dict[str, Any] = {
+    "image/png": {"schema": {"type": "string", "format": "binary"}},
+    "text/html": {
+        "schema": {"type": "string"},
+        "example": '<!DOCTYPE html>\n<html lang="fr">…Leaflet map of the communes…</html>',
+    },
+    "application/geo+json": {
+        "schema": FEATURE_COLLECTION,
+        "example": {
+            "type": "FeatureCollection",
+            "title": "cinema: drive time to the nearest offer",
+            "features": [
+                {
+                    "type": "Feature",
+                    "properties": {
+                        "code": "58001",
+                        "name": "Achun",
+                        "population": 160,
+                        "time_s": 1366.8,
+                        "value_minutes": 22.78,
+                        "class": 3,
+                        "class_label": "20–25 min",
+                        "color": "#3b518b",
+                        "underserved": False,
+                    },
+                    "geometry": {
+                        "type": "Polygon",
+                        "coordinates": [
+                            [
+                                [3.66732, 47.09246],
+                                [3.66605, 47.09432],
+                                [3.66476, 47.09506],
+                                [3.66732, 47.09246],
+                            ]
+                        ],
+                    },
+                }
+            ],
+        },
+    },
+}

@@ -150,7 +150,7 @@ def test_the_fuzzer_sees_every_route(app: Flask, api_schema: schemathesis.BaseSc
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static" or rule.rule.startswith("/api/v1/openapi"):
             continue
-        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
+        path = re.sub(r"<(?:[^:>]+:)?(\w+)>", r"{\1}", rule.rule)
         for method in rule.methods or ():
             if method not in {"HEAD", "OPTIONS"}:
                 served.add((method, path))

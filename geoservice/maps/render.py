@@ -1,0 +1,195 @@
+"""One call from a classified table to a map file's bytes: what endpoints and the CLI use."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Final
+
+import geopandas as gpd
+import pandas as pd
+
+from geoservice.errors import InvalidParameterError
+from geoservice.maps.choropleth import (
+    DEFAULT_LEGEND_TITLE,
+    choropleth_frame_to_geojson,
+    choropleth_frame_to_html,
+    choropleth_frame_to_png,
+    classify_frame,
+    join_values,
+)
+from geoservice.maps.config import MapConfig
+
+#: Output formats and their media types.
+MEDIA_TYPES: Final = {
+    "png": "image/png",
+    "html": "text/html; charset=utf-8",
+    "geojson": "application/geo+json",
+}
+
+
+#: How each mode reads in a French map subtitle.
+MODE_PHRASES_FR: Final = {
+    "drive": "en voiture",
+    "bike": "à vélo",
+    "walk": "à pied",
+    "transit": "en train et à pied",
+}
+
+
+def accessibility_zones(communes: gpd.GeoDataFrame, figures: pd.DataFrame) -> gpd.GeoDataFrame:
+    """The communes with ``time_s`` from accessibility figures, ready for a choropleth.
+
+    Parameters
+    ----------
+    communes
+        Commune polygons with ``code`` (``Runtime.communes``).
+    figures
+        Rows of one target and mode with ``commune_code`` and ``time_s`` (seconds, NaN when
+        the target has no reachable offer), as ``AccessibilityModel.commune_figures`` gives.
+    """
+    values = figures.rename(columns={"commune_code": "code"})[["code", "time_s"]]
+    return join_values(communes, values.dropna(subset=["code"]), "time_s")
+
+
+def accessibility_texts(target_label: str, mode: str, network_limits: str = "") -> dict[str, str]:
+    """Title, subtitle and note of a time-to-nearest map (French; the users are in Nièvre).
+
+    Parameters
+    ----------
+    target_label
+        What is reached: a theme's label (``config/themes.toml``) or a category.
+    mode
+        ``drive``, ``bike``, ``walk`` or ``transit``.
+    network_limits
+        What the network leaves out, printed in the note.
+    """
+    note = "Départ : point représentatif de chaque commune."
+    if network_limits:
+        note = f"{note} Réseau : {network_limits}."
+    return {
+        "title": f"Temps jusqu'à l'offre la plus proche : {target_label}",
+        "subtitle": f"Depuis chaque commune, {MODE_PHRASES_FR.get(mode, mode)}",
+        "note": note,
+    }
+
+
+@dataclass(frozen=True)
+class RenderedMap:
+    """A map ready to send or save.
+
+    Attributes
+    ----------
+    content
+        The file's bytes (PNG, UTF-8 HTML or UTF-8 GeoJSON).
+    media_type
+        Its media type, for a ``Content-Type`` header.
+    n_zones, n_unreachable, n_underserved
+        How many zones the map shows, how many have no value, how many are underserved.
+    """
+
+    content: bytes
+    media_type: str
+    n_zones: int
+    n_unreachable: int
+    n_underserved: int
+
+
+def render_choropleth(
+    gdf: gpd.GeoDataFrame,
+    value_col: str,
+    fmt: str,
+    *,
+    config: MapConfig | None = None,
+    title: str,
+    subtitle: str | None = None,
+    note: str | None = None,
+    legend_title: str = DEFAULT_LEGEND_TITLE,
+    **classify_overrides: Any,
+) -> RenderedMap:
+    """Classify `gdf` and render it as PNG, HTML or GeoJSON.
+
+    Parameters
+    ----------
+    gdf, value_col
+        Zones and their column of times in seconds (NaN = unreachable).
+    fmt
+        ``png``, ``html`` or ``geojson``.
+    config
+        Map defaults (``config/maps.toml``); default :class:`MapConfig` defaults.
+    title, subtitle, note, legend_title
+        Texts of the map.
+    **classify_overrides
+        ``scheme``, ``k``, ``bins_minutes``, ``threshold_minutes``... replacing the config's;
+        None values are ignored.
+    """
+    if fmt not in MEDIA_TYPES:
+        raise InvalidParameterError("format", f"unknown map format {fmt!r}", MEDIA_TYPES)
+    config = config or MapConfig()
+    cf = classify_frame(gdf, value_col, **config.classify_options(**classify_overrides))
+    texts: dict[str, Any] = {
+        "title": title,
+        "subtitle": subtitle,
+        "note": note,
+        "legend_title": legend_title,
+    }
+    content: bytes
+    if fmt == "geojson":
+        collection = choropleth_frame_to_geojson(
+            cf, title=title, attribution=config.attribution, legend_title=legend_title
+        )
+        content = json.dumps(collection, ensure_ascii=False).encode("utf-8")
+    elif fmt == "png":
+        content = choropleth_frame_to_png(cf, **texts, **config.render_options())
+    else:
+        content = choropleth_frame_to_html(cf, **texts, **config.render_options()).encode("utf-8")
+    return RenderedMap(
+        content=content,
+        media_type=MEDIA_TYPES[fmt],
+        n_zones=len(cf.frame),
+        n_unreachable=cf.classification.n_unreachable,
+        n_underserved=int(cf.frame["underserved"].sum()),
+    )
+
+
+def render_accessibility_map(
+    communes: gpd.GeoDataFrame,
+    figures: pd.DataFrame,
+    fmt: str,
+    *,
+    target_label: str,
+    mode: str,
+    network_limits: str = "",
+    config: MapConfig | None = None,
+    title: str | None = None,
+    **classify_overrides: Any,
+) -> RenderedMap:
+    """The time-to-nearest choropleth of one target and mode (used by the CLI and the API).
+
+    Parameters
+    ----------
+    communes
+        Commune polygons with ``code``.
+    figures
+        ``commune_code`` and ``time_s`` rows of one target and mode
+        (``AccessibilityModel.commune_figures``).
+    fmt
+        ``png``, ``html`` or ``geojson``.
+    target_label, mode, network_limits
+        What the texts of the map say (see :func:`accessibility_texts`).
+    title
+        Replaces the default title.
+    **classify_overrides
+        As :func:`render_choropleth`.
+    """
+    texts = accessibility_texts(target_label, mode, network_limits)
+    return render_choropleth(
+        accessibility_zones(communes, figures),
+        "time_s",
+        fmt,
+        config=config,
+        title=title or texts["title"],
+        subtitle=texts["subtitle"],
+        note=texts["note"],
+        **classify_overrides,
+    )

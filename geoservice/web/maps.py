@@ -1,0 +1,113 @@
+"""Thematic maps: ``GET /api/v1/maps/accessibility.{geojson,png,html}`` and
+``GET /api/v1/maps/isochrones.png``.
+
+Thin views over :mod:`geoservice.maps.render` (the same calls as ``geoservice map ...``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import geopandas as gpd
+from flask import Response
+from flask.views import MethodView
+from marshmallow import Schema, fields, validate
+
+from geoservice.errors import DataError
+from geoservice.maps.config import MapConfig
+from geoservice.maps.isochrones import isochrones_to_png
+from geoservice.maps.render import MEDIA_TYPES, render_accessibility_map
+from geoservice.web.accessibility import CATEGORY_DOC, MODE_DOC
+from geoservice.web.blueprint import Blueprint
+from geoservice.web.context import get_runtime
+from geoservice.web.isochrones import IsochroneQuerySchema, isochrones_from_query
+from geoservice.web.openapi_docs import ACCESSIBILITY_MAP_CONTENT
+
+blp = Blueprint(
+    "maps",
+    __name__,
+    url_prefix="/maps",
+    description="Thematic maps: time to the nearest offer per commune, isochrones.",
+)
+
+SCHEMES = ("FisherJenks", "Quantiles", "EqualInterval", "UserDefined")
+
+
+class AccessibilityMapQuerySchema(Schema):
+    theme = fields.String(metadata={"description": "theme id (see config/themes.toml)"})
+    category = fields.String(metadata=CATEGORY_DOC)
+    mode = fields.String(load_default="drive", metadata=MODE_DOC)
+    scheme = fields.String(validate=validate.OneOf(SCHEMES))
+    k = fields.Integer(validate=validate.Range(min=2, max=9))
+    threshold_minutes = fields.Float(
+        validate=validate.Range(min=0, max=240, min_inclusive=False),
+        metadata={"description": "communes beyond it are outlined as underserved"},
+    )
+
+
+def _binary(content: bytes, media_type: str) -> Response:
+    return Response(content, mimetype=media_type.split(";")[0], content_type=media_type)
+
+
+@blp.route("/accessibility.<any(geojson, png, html):fmt>")
+class AccessibilityMap(MethodView):
+    @blp.arguments(AccessibilityMapQuerySchema, location="query")
+    @blp.response(
+        200,
+        content_type="image/png",
+        description="PNG, HTML page or GeoJSON (each feature with class, class_label, color).",
+    )
+    @blp.doc(responses={"200": {"content": ACCESSIBILITY_MAP_CONTENT}})
+    def get(self, args: dict[str, Any], fmt: str) -> Response:
+        """Choropleth of the time to the nearest offer of a theme or category, by a mode."""
+        runtime = get_runtime()
+        model = runtime.accessibility
+        if model is None:
+            raise DataError("the accessibility tables are not loaded")
+        target = model.target(args.get("theme"), args.get("category"))
+        mode = model.check_mode(str(args["mode"]))
+        label = target.value
+        if target.type == "theme":
+            label = str(runtime.settings.get(f"themes.labels.{target.value}", target.value))
+        rendered = render_accessibility_map(
+            runtime.communes,
+            model.commune_figures(target, mode),
+            fmt,
+            target_label=label,
+            mode=mode,
+            network_limits=model.network_limits,
+            config=MapConfig.from_settings(runtime.settings),
+            scheme=args.get("scheme"),
+            k=args.get("k"),
+            threshold_minutes=args.get("threshold_minutes"),
+        )
+        return _binary(rendered.content, rendered.media_type)
+
+
+@blp.route("/isochrones.png")
+class IsochroneMap(MethodView):
+    @blp.arguments(IsochroneQuerySchema, location="query")
+    @blp.response(200, content_type="image/png", description="PNG map of the bands.")
+    @blp.doc(
+        responses={
+            "200": {"content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}}
+        }
+    )
+    def get(self, args: dict[str, Any]) -> Response:
+        """Isochrone bands around one point drawn over the communes (same query as
+        ``GET /api/v1/isochrones``)."""
+        runtime = get_runtime()
+        collection = isochrones_from_query(args)
+        bands = gpd.GeoDataFrame.from_features(collection["features"], crs="EPSG:4326")
+        mode = collection["features"][0]["properties"]["mode"] if len(bands) else args["mode"]
+        config = MapConfig.from_settings(runtime.settings)
+        png = isochrones_to_png(
+            bands,
+            runtime.communes,
+            title="Isochrones",
+            subtitle=f"Mode : {mode}",
+            origins_lonlat=[(float(args["lon"]), float(args["lat"]))],
+            palette=config.palette,
+            **config.render_options(),
+        )
+        return _binary(png, MEDIA_TYPES["png"])
