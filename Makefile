@@ -3,18 +3,25 @@ PYTHON_SYSTEM ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# npm writes this file on every install: newer than package-lock.json means up to date.
+NODE_STAMP := node_modules/.package-lock.json
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install data rebuild-data run serve-prod test lint typecheck fmt bench clean audit
+.PHONY: install data rebuild-data run serve-prod test lint typecheck fmt bench screenshot clean audit
 
-install: $(STAMP)
+install: $(STAMP) $(NODE_STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON_SYSTEM) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# Browser libraries of the web page (Leaflet), from package-lock.json; node_modules is not in git.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $(NODE_STAMP)
 
 # Build the derived files only when they are missing (they are committed).
 data: $(STAMP)
@@ -23,11 +30,12 @@ data: $(STAMP)
 rebuild-data: $(STAMP)
 	$(VENV)/bin/geoservice data build
 
-run: data
+# The web page at http://$(HOST):$(PORT)/ and the API under /api/v1.
+run: data $(NODE_STAMP)
 	$(VENV)/bin/geoservice serve --host $(HOST) --port $(PORT)
 
 # Production: several workers, each loading the data once at start-up.
-serve-prod: data
+serve-prod: data $(NODE_STAMP)
 	$(VENV)/bin/gunicorn --workers 2 --timeout 30 --bind $(HOST):$(PORT) 'geoservice.wsgi:create_app()'
 
 lint: $(STAMP)
@@ -41,11 +49,15 @@ fmt: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
-test: $(STAMP) lint typecheck
+test: $(STAMP) $(NODE_STAMP) lint typecheck
 	$(PY) -m pytest
 
 bench: data
 	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+# The README's picture of the page, taken by headless Chromium (Debian's chromium).
+screenshot: data $(NODE_STAMP)
+	$(PY) -m tests.e2e.screenshot docs/screenshot.png
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

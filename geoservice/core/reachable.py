@@ -26,6 +26,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -356,6 +357,8 @@ class ReachableOffers:
         self._edges: dict[str, EdgeTable] = {}
         self._nearest: dict[tuple[str, tuple[str, ...], tuple[str, ...]], NearestTable] = {}
         self._lock = threading.Lock()
+        #: Tables other modules derive from these offers (the transit walk table), built once.
+        self.derived: dict[str, Any] = {}
         if eager:
             for mode in network.modes:
                 self.tables(mode)

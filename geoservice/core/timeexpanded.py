@@ -119,3 +119,37 @@ def earliest_arrival_dijkstra(
             for u, d in tt.footpaths[s]:
                 best[u] = min(best[u], t + d)
     return best
+
+
+def offer_travel_times_dijkstra(
+    tt: Timetable,
+    teg: TimeExpandedGraph,
+    access: Mapping[int, int],
+    departure_s: int,
+    walk_s: np.ndarray,
+    direct_s: np.ndarray,
+) -> np.ndarray:
+    """Travel time (s) from an origin to each offer, by Dijkstra on `teg` extended with offers.
+
+    The reference of :func:`geoservice.core.transit_reachable.transit_offer_times`: the
+    origin boards at any departure after its access leg (`access`: stop index → seconds),
+    every alighting event at stop *s* is joined to every offer *o* by ``walk_s[s, o]``
+    (``inf``: no edge), and the origin to *o* by ``direct_s[o]``. ``inf`` when not reached.
+    """
+    G = nx.DiGraph(teg.G)
+    source = ("source", -1, -1, -1)
+    G.add_node(source)
+    for s, a in access.items():
+        _link(G, source, departure_s, teg.boarding[s], departure_s + a)
+    for o in np.flatnonzero(np.isfinite(direct_s)):
+        G.add_edge(source, ("offer", int(o), -1, -1), weight=float(direct_s[o]))
+    for a_node, s, _t in teg.alighting:
+        for o in np.flatnonzero(np.isfinite(walk_s[s])):
+            G.add_edge(a_node, ("offer", int(o), -1, -1), weight=float(walk_s[s, o]))
+    dist = nx.single_source_dijkstra_path_length(G, source, weight="weight")
+    out = np.full(walk_s.shape[1], np.inf)
+    for j in range(len(out)):
+        d = dist.get(("offer", j, -1, -1))
+        if d is not None:
+            out[j] = d
+    return out

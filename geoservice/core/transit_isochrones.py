@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 import shapely
 
-from geoservice.core.isochrones import IsochroneBand, band_geometry, isochrone_bands
+from geoservice.core.isochrones import IsochroneBand, band_geometries, isochrone_bands
 from geoservice.core.network import ModeNetwork, Reach
 from geoservice.core.raptor import UNREACHED
 from geoservice.core.snapping import Snap
@@ -86,7 +86,7 @@ def transit_isochrone_bands(
                 best[pos] = t
         if best:
             times = walk_net.router.travel_times(list(best), list(best.values()), limit_s=limit)
-    # The origin disk of band_geometry is the access mode's: the direct bands cover it.
+    # The origin disk of band_geometries is the access mode's: the direct bands cover it.
     reach = Reach(
         times_s=times,
         origin_m=(x_m, y_m),
@@ -96,7 +96,7 @@ def transit_isochrone_bands(
     for b, direct_band in zip(budgets, direct, strict=True):
         pieces = [direct_band.geometry]
         if np.isfinite(times).any():
-            pieces.append(band_geometry(walk_net, reach, b, quad_segs=quad_segs))
+            pieces.append(band_geometries(walk_net, reach, [b], quad_segs=quad_segs)[0])
         inside = travel < b
         if inside.any():
             radii = np.maximum((b - travel[inside]) * k_walk, 1.0)

@@ -16,7 +16,7 @@ from geoservice.errors import GeoserviceError
 from geoservice.runtime import Runtime, load_runtime
 from geoservice.settings import Settings, load_settings
 from geoservice.store.db import Store
-from geoservice.web import contributions, health
+from geoservice.web import contributions, frontend, health
 from geoservice.web.context import EXTENSION_KEY
 from geoservice.web.middleware import install_middleware
 from geoservice.web.problems import (
@@ -69,7 +69,8 @@ def create_app(
     settings = settings or (runtime.settings if runtime else load_settings())
     runtime = runtime or load_runtime(settings)
 
-    app = Flask(__name__)
+    # The page's static files are served by the frontend blueprint, not by the app.
+    app = Flask(__name__, static_folder=None)
     # Never the debugger from the environment (FLASK_DEBUG=1): only `geoservice serve --debug`
     # with GEOSERVICE_ENV=development turns it on, for the development server.
     app.debug = False
@@ -105,6 +106,7 @@ def create_app(
         api.register_blueprint(blp, url_prefix=API_PREFIX + (blp.url_prefix or ""))
     for blp in _root_blueprints():
         api.register_blueprint(blp)
+    app.register_blueprint(frontend.blp)
 
     install_middleware(app, cors_origins=tuple(settings.get("api.cors_origins", ())))
     proxy_hops = int(settings.get("api.proxy_hops", 0))
@@ -135,6 +137,7 @@ def _resource_blueprints() -> list[flask_smorest.Blueprint]:
         offers,
         reachable,
         transit,
+        trips,
     )
 
     return [
@@ -146,6 +149,7 @@ def _resource_blueprints() -> list[flask_smorest.Blueprint]:
         reachable.blp,
         accessibility.blp,
         maps.blp,
+        trips.blp,
     ]
 
 

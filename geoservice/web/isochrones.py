@@ -34,6 +34,7 @@ from geoservice.web.openapi_docs import (
     ISOCHRONE_EXAMPLE,
     json_response_doc,
 )
+from geoservice.web.transit import transit_isochrone_document
 
 blp = Blueprint(
     "isochrones",
@@ -58,6 +59,8 @@ MODE_BY_PROFILE: Mapping[str, str] = {
 ORS_ATTRIBUTES = ("area", "total_pop")
 AREA_FACTOR_FROM_M2: Mapping[str, float] = {"m": 1.0, "km": 1e-6, "mi": 1 / 2_589_988.110336}
 _POPULATION_KEY = "geoservice.isochrones.population"
+#: The public-transport mode (access mode + trains / coaches + walk), needs `departure`.
+TRANSIT = "transit"
 
 
 @dataclass(frozen=True)
@@ -134,7 +137,9 @@ class IsochroneBodySchema(Schema):
     )
     range_type = fields.String(load_default="time", metadata={"description": "only `time`"})
     profile = fields.String(metadata={"description": "driving-car, cycling-regular, foot-walking"})
-    mode = fields.String(metadata={"description": "drive, bike or walk (instead of profile)"})
+    mode = fields.String(
+        metadata={"description": "drive, bike, walk or transit (instead of profile)"}
+    )
     attributes = fields.List(fields.String(), load_default=list)
     area_units = fields.String(load_default="m", validate=validate.OneOf(AREA_FACTOR_FROM_M2))
     units = fields.String(load_default="m", metadata={"description": "ignored for time ranges"})
@@ -142,6 +147,25 @@ class IsochroneBodySchema(Schema):
     smoothing = fields.Float(metadata={"description": "accepted, not applied"})
     intersections = fields.Boolean(load_default=False)
     id = fields.String(metadata={"description": "echoed in the metadata"})
+    departure = fields.DateTime(
+        metadata={
+            "description": "mode transit (required): ISO 8601 departure; without offset it is "
+            "local time (Europe/Paris)"
+        }
+    )
+    window_minutes = fields.Integer(
+        validate=validate.Range(min=1),
+        metadata={"description": "mode transit: departure window, minutes (best / median)"},
+    )
+    statistic = fields.String(
+        load_default="median",
+        validate=validate.OneOf(["best", "median"]),
+        metadata={"description": "mode transit with a window: best or median travel time"},
+    )
+    access_mode = fields.String(
+        load_default="walk",
+        metadata={"description": "mode transit: to the stops by walk, bike or drive"},
+    )
 
 
 class IsochroneQuerySchema(Schema):
@@ -152,7 +176,26 @@ class IsochroneQuerySchema(Schema):
     minutes = fields.String(
         load_default="15,30", metadata={"description": "comma-separated budgets in minutes"}
     )
-    mode = fields.String(metadata={"description": "drive, bike or walk"})
+    mode = fields.String(metadata={"description": "drive, bike, walk or transit"})
+    departure = fields.DateTime(
+        metadata={
+            "description": "mode transit (required): ISO 8601 departure; without offset it is "
+            "local time (Europe/Paris)"
+        }
+    )
+    window_minutes = fields.Integer(
+        validate=validate.Range(min=1),
+        metadata={"description": "mode transit: departure window, minutes (best / median)"},
+    )
+    statistic = fields.String(
+        load_default="median",
+        validate=validate.OneOf(["best", "median"]),
+        metadata={"description": "mode transit with a window: best or median travel time"},
+    )
+    access_mode = fields.String(
+        load_default="walk",
+        metadata={"description": "mode transit: to the stops by walk, bike or drive"},
+    )
 
 
 def _mode_from(body: Mapping[str, Any], profile: str | None, limits: IsochroneLimits) -> str:
@@ -165,9 +208,9 @@ def _mode_from(body: Mapping[str, Any], profile: str | None, limits: IsochroneLi
     if mode is not None:
         if mode in MODE_BY_PROFILE:
             return MODE_BY_PROFILE[mode]
-        if mode not in MODES:
+        if mode not in (*MODES, TRANSIT):
             msg = f"unknown mode {mode!r}"
-            raise InvalidParameterError("mode", msg, allowed=[*MODES, *MODE_BY_PROFILE])
+            raise InvalidParameterError("mode", msg, allowed=[*MODES, TRANSIT, *MODE_BY_PROFILE])
         return str(mode)
     return limits.default_mode
 
@@ -318,6 +361,8 @@ def isochrones_from_query(args: Mapping[str, Any]) -> dict[str, Any]:
     budgets = _budgets_s([m * 60 for m in minutes], None, "minutes", limits.max_bands)
     locations = [(args["lon"], args["lat"])]
     _check_limits(locations, budgets, limits, range_field="minutes")
+    if mode == TRANSIT:
+        return _transit_collection(args, locations, budgets, range_field="minutes")
     network = _network(runtime)
     features = compute_isochrones(
         network,
@@ -354,6 +399,8 @@ def isochrones_from_body(body: Mapping[str, Any], profile: str | None = None) ->
     budgets = _budgets_s(body["range"], body.get("interval"), "range", limits.max_bands)
     locations = list(body["locations"])
     _check_limits(locations, budgets, limits, range_field="range")
+    if mode == TRANSIT:
+        return _transit_collection(body, locations, budgets, range_field="range")
     network = _network(runtime)
     features = compute_isochrones(
         network,
@@ -380,13 +427,50 @@ def isochrones_from_body(body: Mapping[str, Any], profile: str | None = None) ->
     )
 
 
+def _transit_collection(
+    args: Mapping[str, Any],
+    locations: Sequence[tuple[float, float]],
+    budgets_s: Sequence[float],
+    *,
+    range_field: str,
+) -> dict[str, Any]:
+    """Transit bands of every location (``group_index`` = location position)."""
+    features: list[dict[str, Any]] = []
+    document: dict[str, Any] = {}
+    for group, (lon, lat) in enumerate(locations):
+        document = transit_isochrone_document(
+            lon,
+            lat,
+            list(budgets_s),
+            args.get("departure"),
+            window_minutes=args.get("window_minutes"),
+            statistic=str(args.get("statistic", "median")),
+            access_mode=str(args.get("access_mode", "walk")),
+            range_field=range_field,
+        )
+        for feature in document["features"]:
+            feature["properties"] = {
+                "group_index": group,
+                "center": [round(lon, 6), round(lat, 6)],
+                **feature["properties"],
+            }
+            features.append(feature)
+    document["features"] = features
+    return document
+
+
 @blp.route("")
 class Isochrones(MethodView):
     @blp.arguments(IsochroneQuerySchema, location="query")
     @blp.response(200)
     @blp.doc(**json_response_doc(ISOCHRONE_COLLECTION, ISOCHRONE_EXAMPLE))
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Isochrone bands around one point: ``?lon=&lat=&minutes=15,30&mode=drive``."""
+        """Isochrone bands around one point: ``?lon=&lat=&minutes=15,30&mode=drive``.
+
+        ``mode=transit`` needs ``departure`` (ISO 8601) and takes ``window_minutes``,
+        ``statistic`` and ``access_mode`` as ``/transit/isochrones`` does; its answer says
+        which timetable day was used (``service_date``).
+        """
         return isochrones_from_query(args)
 
     @blp.arguments(IsochroneBodySchema, location="json")

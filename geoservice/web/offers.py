@@ -9,18 +9,21 @@ travel time with ``within_minutes``). Posted offers are served one by one by
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from flask import request, url_for
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from geoservice.core.geojson import feature_collection_from_frame
+from geoservice.core.network import MODES
 from geoservice.core.offers import (
     LOCATION_QUALITIES,
     OFFER_COLUMNS,
@@ -46,6 +49,7 @@ from geoservice.web.contribution_schemas import LOCAL_TIMEZONE
 from geoservice.web.contributions import posted_offers_frame
 from geoservice.web.openapi_examples import EXAMPLES
 from geoservice.web.origins import (
+    TRANSIT,
     Origin,
     ReachableLimits,
     minutes_from_args,
@@ -53,6 +57,7 @@ from geoservice.web.origins import (
     network_info,
     origin_from_args,
 )
+from geoservice.web.transit_offers import transit_document, transit_query_from_args, transit_times
 
 blp = Blueprint("offers", __name__, url_prefix="/offers", description="Cultural offers")
 
@@ -94,7 +99,18 @@ class OffersQuerySchema(Schema):
             "results carry travel_time_s and are sorted by it"
         }
     )
-    mode = fields.String(metadata={"description": "drive, bike or walk (with within_minutes)"})
+    mode = fields.String(
+        metadata={"description": "drive, bike, walk or transit (with within_minutes)"}
+    )
+    departure = fields.DateTime(
+        metadata={
+            "description": "mode transit (required): ISO 8601 departure, local time without "
+            "offset; the answer's travel.service_date says which timetable day was used"
+        }
+    )
+    access_mode = fields.String(
+        metadata={"description": "mode transit: to the stops by walk (default), bike or drive"}
+    )
     when = fields.String(
         validate=validate.OneOf(WHEN_VALUES),
         metadata={
@@ -179,15 +195,18 @@ class Offers(MethodView):
         when = args.pop("when", None)
         near, mode = args.pop("near", None), args.pop("mode", None)
         within_minutes = args.pop("within_minutes", None)
+        transit_args = {k: args.pop(k, None) for k in ("departure", "access_mode")}
         origin = None
         if within_minutes is not None:
             lon, lat = lonlat_from_text(near) if near is not None else (None, None)
             origin = origin_from_args(
                 runtime, lon=lon, lat=lat, commune=args.pop("commune", None), point_field="near"
             )
-        elif near is not None or mode is not None:
-            field = "near" if near is not None else "mode"
-            raise InvalidParameterError(field, f"{field} goes with within_minutes (minutes)")
+        else:
+            given = [k for k, v in [("near", near), ("mode", mode), *transit_args.items()] if v]
+            if given:
+                msg = f"{given[0]} goes with within_minutes (minutes)"
+                raise InvalidParameterError(given[0], msg)
         query = offer_query_from_args(
             **args,
             vocabulary=ThemeConfig.from_section(settings.section("themes")).vocabulary,
@@ -209,12 +228,14 @@ class Offers(MethodView):
         if origin is None:
             page = page_of_offers([frame, posted], limit=query.limit, offset=query.offset)
         else:
-            frame, travel = _within_minutes(runtime, frame, origin, mode, within_minutes)
+            frame, travel = _within_minutes(
+                runtime, frame, origin, mode, within_minutes, transit_args
+            )
             if not posted.empty and runtime.network is not None:
                 # Posted offers are not in the start-up tables: their egress is built now.
                 reach = ReachableOffers(runtime.network, posted, eager=False)
                 posted, _ = _within_minutes(
-                    runtime, posted, origin, mode, within_minutes, reachable=reach
+                    runtime, posted, origin, mode, within_minutes, transit_args, reachable=reach
                 )
             both = [f for f in (frame, posted) if not f.empty]
             ranked = (
@@ -258,6 +279,7 @@ def _within_minutes(
     origin: Origin,
     mode: str | None,
     minutes: float,
+    transit_args: Mapping[str, Any],
     *,
     reachable: ReachableOffers | None = None,
 ) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
@@ -272,15 +294,32 @@ def _within_minutes(
     limits = ReachableLimits.from_settings(runtime.settings)
     chosen_mode = mode_from_args(mode, limits.default_mode)
     budget = minutes_from_args(minutes, limits, "within_minutes")
-    times = offer_travel_times(
-        reachable,
-        chosen_mode,
-        origin.x_m,
-        origin.y_m,
-        limit_s=budget * 60.0,
-        field=origin.field,
-    )
-    by_id = travel_times_by_offer(times)
+    transit: dict[str, Any] = {}
+    by_id: Mapping[str, float]
+    if chosen_mode == TRANSIT:
+        access_mode = transit_args.get("access_mode")
+        if access_mode is not None and access_mode not in MODES:
+            msg = f"unknown access_mode {access_mode!r}"
+            raise InvalidParameterError("access_mode", msg, allowed=MODES)
+        query = transit_query_from_args(transit_args.get("departure"), access_mode)
+        t_times = transit_times(reachable, origin, query, limit_s=budget * 60.0)
+        ids = t_times.direct.egress.offer_ids[t_times.rows]
+        ok = np.isfinite(t_times.travel_time_s)
+        by_id = dict(zip(ids[ok].tolist(), t_times.travel_time_s[ok].tolist(), strict=True))
+        transit = transit_document(t_times.service_date, query, t_times.access_stops)
+    else:
+        if any(v is not None for v in transit_args.values()):
+            field = next(k for k, v in transit_args.items() if v is not None)
+            raise InvalidParameterError(field, f"{field} goes with mode=transit")
+        times = offer_travel_times(
+            reachable,
+            chosen_mode,
+            origin.x_m,
+            origin.y_m,
+            limit_s=budget * 60.0,
+            field=origin.field,
+        )
+        by_id = travel_times_by_offer(times)
     kept = frame[frame["offer_id"].isin(list(by_id))].copy()
     kept["travel_time_s"] = [round(by_id[i], 1) for i in kept["offer_id"]]
     kept = kept.sort_values(["travel_time_s", "offer_id"], kind="stable")
@@ -293,6 +332,7 @@ def _within_minutes(
         "mode": chosen_mode,
         "within_minutes": budget,
         **network_info(runtime.network),
+        **transit,
     }
     return kept, travel
 

@@ -36,11 +36,50 @@ EXAMPLES: dict[str, Any] = {
             "organiser": None,
             "status": "published",
             "author": "mod",
-            "created_at": "2026-11-25T11:26:12.370974+00:00",
-            "updated_at": "2026-11-25T11:26:12.370974+00:00",
-            "published_at": "2026-11-25T11:26:12.370974+00:00",
+            "created_at": "2026-11-25T11:44:24.357093+00:00",
+            "updated_at": "2026-11-25T11:44:24.357093+00:00",
+            "published_at": "2026-11-25T11:44:24.357093+00:00",
             "source": "contribution",
         },
+    },
+    "trips_return": {
+        "offer": {
+            "offer_id": "cnc:102173",
+            "name": "CRYSTAL PALACE",
+            "commune_code": "58059",
+            "lon": 3.021931,
+            "lat": 47.176632,
+        },
+        "home": {"lon": 3.150743, "lat": 46.987282},
+        "after": "2025-02-04T18:00:00+01:00",
+        "arrive_by": "2025-02-05T00:00:00+01:00",
+        "access_mode": "walk",
+        "service_date": {
+            "requested": "2025-02-04",
+            "used": "2025-02-04",
+            "reason": "2025-02-04 is inside the timetable validity 2025-01-22 → 2025-04-22",
+        },
+        "found": True,
+        "departure": "2025-02-04T20:06:11+01:00",
+        "arrival": "2025-02-04T20:35:00+01:00",
+        "itinerary": [
+            {
+                "mode": "walk",
+                "from_stop": None,
+                "from_name": "CRYSTAL PALACE",
+                "to_stop": "ter:StopPoint:OCETrain TER-87696195",
+                "to_name": "La Charité-sur-Loire",
+                "departure": "2025-02-04T20:06:11+01:00",
+                "arrival": "2025-02-04T20:13:00+01:00",
+                "distance_m": None,
+                "route_short_name": None,
+                "route_long_name": None,
+                "trip_id": None,
+                "headsign": None,
+                "stops": [],
+            }
+        ],
+        "last_departure": None,
     },
     "communes": {
         "type": "FeatureCollection",
@@ -154,15 +193,15 @@ EXAMPLES: dict[str, Any] = {
             "organiser": None,
             "status": "published",
             "author": "mod",
-            "created_at": "2026-11-25T11:26:12.370974+00:00",
-            "updated_at": "2026-11-25T11:26:12.370974+00:00",
-            "published_at": "2026-11-25T11:26:12.370974+00:00",
+            "created_at": "2026-11-25T11:44:24.357093+00:00",
+            "updated_at": "2026-11-25T11:44:24.357093+00:00",
+            "published_at": "2026-11-25T11:44:24.357093+00:00",
             "source": "contribution",
         },
     },
     "moderation_events": [
         {
-            "at": "2026-11-25T11:26:12.370974+00:00",
+            "at": "2026-11-25T11:44:24.357093+00:00",
             "actor": "mod",
             "actor_role": "moderator",
             "from_status": None,
@@ -349,7 +388,7 @@ ICS_EXAMPLE = (
     "SUMMARY:Concert d'orgue à l'église Saint-Étienne\r\n"
     "DTSTART:20300621T183000Z\r\n"
     "DTEND:20300621T200000Z\r\n"
-    "DTSTAMP:20261125T112612Z\r\n"
+    "DTSTAMP:20261125T114424Z\r\n"
     "UID:user:1-0@localhost\r\n"
     "CATEGORIES:music\r\n"
     "DESCRIPTION:Bach et Couperin\\, par l'ensemble de la cathédrale.\r\n"

@@ -109,11 +109,16 @@ def origin_from_args(
     return Origin(float(x_a), float(y_a), float(lon), float(lat), None, point_field)
 
 
+#: Public transport (access mode + trains / coaches + walk); needs a departure time.
+TRANSIT = "transit"
+
+
 def mode_from_args(mode: str | None, default: str) -> str:
-    """The travel mode (400 listing the allowed ones when unknown)."""
+    """The travel mode: a road mode or ``transit`` (400 listing the allowed ones when unknown)."""
     chosen = default if mode is None else mode
-    if chosen not in MODES:
-        raise InvalidParameterError("mode", f"unknown mode {chosen!r}", allowed=MODES)
+    if chosen not in (*MODES, TRANSIT):
+        msg = f"unknown mode {chosen!r}"
+        raise InvalidParameterError("mode", msg, allowed=[*MODES, TRANSIT])
     return chosen
 
 

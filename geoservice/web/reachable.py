@@ -33,6 +33,11 @@ from geoservice.core.reachable import (
     rank_reachable_offers,
     theme_mask,
 )
+from geoservice.core.transit_reachable import (
+    ReturnParams,
+    latest_returns,
+    rank_transit_offers,
+)
 from geoservice.errors import InvalidParameterError
 from geoservice.runtime import Runtime
 from geoservice.web.blueprint import Blueprint
@@ -41,12 +46,24 @@ from geoservice.web.contributions import posted_offers_frame
 from geoservice.web.offers import OfferPropertiesSchema
 from geoservice.web.openapi_examples import EXAMPLES
 from geoservice.web.origins import (
+    TRANSIT,
+    Origin,
     ReachableLimits,
     minutes_from_args,
     mode_from_args,
     network_info,
     origin_document,
     origin_from_args,
+)
+from geoservice.web.transit import LegSchema
+from geoservice.web.transit_offers import (
+    ACCESS_MODE_FIELD,
+    DEPARTURE_FIELD,
+    clock,
+    itinerary_document,
+    transit_document,
+    transit_query_from_args,
+    transit_times,
 )
 
 blp = Blueprint(
@@ -113,7 +130,7 @@ class ReachableQuerySchema(Schema):
     commune = fields.String(
         metadata={"description": "INSEE code; the origin is its representative point"}
     )
-    mode = fields.String(metadata={"description": "drive, bike or walk"})
+    mode = fields.String(metadata={"description": "drive, bike, walk or transit (needs departure)"})
     max_minutes = fields.Float(
         metadata={"description": "door-to-door budget, minutes, > 0 and ≤ reachable.max_minutes"}
     )
@@ -135,19 +152,41 @@ class ReachableQuerySchema(Schema):
     geometry = fields.Boolean(
         load_default=False, metadata={"description": "add each path as a GeoJSON LineString"}
     )
+    departure = DEPARTURE_FIELD
+    access_mode = ACCESS_MODE_FIELD
+    return_trip = fields.Boolean(
+        data_key="return",
+        load_default=False,
+        metadata={
+            "description": "mode transit: keep only offers with a way home the same day after "
+            "stay_minutes there (each result then carries its way back)"
+        },
+    )
+    stay_minutes = fields.Integer(
+        validate=validate.Range(min=0, max=1440),
+        metadata={"description": "with return=true: time at the offer, minutes (default 120)"},
+    )
 
 
 class NearestQuerySchema(Schema):
     lon = fields.Float(validate=validate.Range(-180, 180))
     lat = fields.Float(validate=validate.Range(-90, 90))
     commune = fields.String(metadata={"description": "INSEE code"})
-    mode = fields.String(metadata={"description": "drive, bike or walk"})
+    mode = fields.String(metadata={"description": "drive, bike, walk or transit"})
+    departure = DEPARTURE_FIELD
+    access_mode = ACCESS_MODE_FIELD
 
 
 class LegsSchema(Schema):
     access_s = fields.Float(metadata={"description": "origin → network, straight leg, s"})
     network_s = fields.Float(metadata={"description": "on the roads, s"})
     egress_s = fields.Float(metadata={"description": "leaving the roads → offer, straight, s"})
+
+
+class ReturnSchema(Schema):
+    departure = fields.String(metadata={"description": "latest time to leave the offer"})
+    arrival = fields.String(metadata={"description": "home by then"})
+    itinerary = fields.List(fields.Nested(LegSchema))
 
 
 class ReachablePropertiesSchema(OfferPropertiesSchema):
@@ -159,6 +198,16 @@ class ReachablePropertiesSchema(OfferPropertiesSchema):
     path = fields.Raw(
         metadata={"description": "GeoJSON LineString, EPSG:4326 (with geometry=true)"}
     )
+    arrival = fields.String(metadata={"description": "mode transit: arrival at the offer"})
+    itinerary = fields.List(
+        fields.Nested(LegSchema),
+        metadata={"description": "mode transit: access, rides, transfers, walk to the offer"},
+    )
+    way_back = fields.Nested(
+        ReturnSchema,
+        data_key="return",
+        metadata={"description": "mode transit with return=true: the last way home"},
+    )
 
 
 class ReachableFeatureSchema(Schema):
@@ -166,6 +215,21 @@ class ReachableFeatureSchema(Schema):
     id = fields.String()
     properties = fields.Nested(ReachablePropertiesSchema)
     geometry = fields.Raw(metadata={"description": "GeoJSON Point of the offer, EPSG:4326"})
+
+
+class ServiceDateInfoSchema(Schema):
+    requested = fields.String()
+    used = fields.String(metadata={"description": "timetable day used"})
+    reason = fields.String()
+
+
+class TransitInfoSchema(Schema):
+    service_date = fields.Nested(ServiceDateInfoSchema)
+    departure = fields.String()
+    access_mode = fields.String()
+    access_stops = fields.Integer(metadata={"description": "stops reached by the access leg"})
+    stay_minutes = fields.Integer(allow_none=True)
+    return_arrive_by = fields.String(allow_none=True)
 
 
 class OriginSchema(Schema):
@@ -195,6 +259,9 @@ class ReachableCollectionSchema(Schema):
     )
     hint = fields.String(metadata={"description": "only when nothing is reached"})
     info = fields.Nested(NetworkInfoSchema)
+    transit = fields.Nested(
+        TransitInfoSchema, metadata={"description": "mode transit: service date used and why"}
+    )
 
 
 class NearestItemSchema(Schema):
@@ -206,6 +273,7 @@ class NearestItemSchema(Schema):
     commune_code = fields.String(allow_none=True)
     travel_time_s = fields.Float(allow_none=True)
     travel_time_min = fields.Float(allow_none=True)
+    itinerary = fields.List(fields.Nested(LegSchema), metadata={"description": "mode transit"})
 
 
 class NearestCollectionSchema(Schema):
@@ -214,6 +282,7 @@ class NearestCollectionSchema(Schema):
     nearest = fields.List(fields.Nested(NearestItemSchema))
     hint = fields.String()
     info = fields.Nested(NetworkInfoSchema)
+    transit = fields.Nested(TransitInfoSchema)
 
 
 @blp.route("")
@@ -243,6 +312,11 @@ class Reachable(MethodView):
             date_to=args.get("date_to"),
             vocabulary=vocabulary,
         )
+        if mode == TRANSIT:
+            return _transit_ranking(runtime, reachable, args, origin, minutes, mask, limit)
+        if args.get("return_trip"):
+            msg = "return=true needs mode=transit (a way home by public transport)"
+            raise InvalidParameterError("return", msg)
         ranked = rank_reachable_offers(
             reachable,
             mode,
@@ -344,6 +418,8 @@ class Nearest(MethodView):
         )
         mode = mode_from_args(args.get("mode"), limits.default_mode)
         themes = ThemeConfig.from_section(runtime.settings.section("themes"))
+        if mode == TRANSIT:
+            return _transit_nearest(runtime, reachable, args, origin, themes, limits)
         nearest = nearest_offer_per_kind(
             reachable,
             mode,
@@ -376,3 +452,148 @@ class Nearest(MethodView):
             document["hint"] = f"no offer can be reached by {mode} from this origin"
         document["info"] = network_info(_network(runtime))
         return document
+
+
+def _transit_ranking(
+    runtime: Runtime,
+    reachable: ReachableOffers,
+    args: dict[str, Any],
+    origin: Origin,
+    minutes: float,
+    mask: np.ndarray,
+    limit: int,
+) -> dict[str, Any]:
+    """``/reachable?mode=transit``: offers by transit door-to-door time, with itineraries."""
+    query = transit_query_from_args(args.get("departure"), args.get("access_mode"))
+    rows = np.flatnonzero(mask)
+    times = transit_times(reachable, origin, query, limit_s=minutes * 60.0, rows=rows)
+    tt = times.search.timetable
+    keep = None
+    returns = None
+    stay_min: int | None = None
+    trips = ReturnParams.from_section(runtime.settings.section("trips"))
+    if args.get("return_trip"):
+        stay = args.get("stay_minutes")
+        stay_min = int(trips.default_stay_minutes if stay is None else stay)
+        returns = latest_returns(
+            tt,
+            reachable,
+            query.access_mode,
+            origin.x_m,
+            origin.y_m,
+            trips.return_arrive_by_s,
+            query.day,
+            rows=times.rows,
+            field=origin.field,
+        )
+        arrival = query.start_s + times.travel_time_s
+        keep = returns.departure_s >= arrival + stay_min * 60
+    elif args.get("stay_minutes") is not None:
+        raise InvalidParameterError("stay_minutes", "stay_minutes goes with return=true")
+    ranked = rank_transit_offers(times, times.direct.egress.offer_ids, keep=keep, limit=limit)
+    base = _offer_properties(runtime, reachable)
+    names = reachable.offers["name"].to_numpy()
+    features = []
+    for i in ranked.order.tolist():
+        row = int(times.rows[i])
+        travel_s = float(times.travel_time_s[i])
+        feature = dict(base[row])
+        props = dict(feature["properties"])
+        props.update(
+            travel_time_s=round(travel_s, 1),
+            travel_time_min=round(travel_s / 60, 1),
+            arrival=clock(query.day, query.start_s + travel_s),
+            itinerary=itinerary_document(tt, times.legs(i), query.day, str(names[row])),
+        )
+        if returns is not None:
+            props["way_back"] = {  # served as "return"
+                "departure": clock(query.day, float(returns.departure_s[i])),
+                "arrival": clock(query.day, returns.arrive_by_s),
+                "itinerary": itinerary_document(tt, returns.legs(i), query.day),
+            }
+        feature["properties"] = props
+        features.append(feature)
+    transit = transit_document(times.service_date, query, times.access_stops)
+    transit["stay_minutes"] = stay_min
+    transit["return_arrive_by"] = (
+        clock(query.day, trips.return_arrive_by_s) if returns is not None else None
+    )
+    document: dict[str, Any] = {
+        "type": "FeatureCollection",
+        "origin": origin_document(origin),
+        "mode": TRANSIT,
+        "max_minutes": minutes,
+        "total": ranked.total,
+        "limit": limit,
+        "features": features,
+        "transit": transit,
+    }
+    if not features:
+        document["hint"] = (
+            f"no offer matching the filters is reached within {minutes:g} min by "
+            f"{query.access_mode} + train / coach"
+            + (" with a way home the same day" if returns is not None else "")
+            + ": raise max_minutes, change the departure, try access_mode=bike or drive"
+        )
+    document["info"] = network_info(_network(runtime))
+    return document
+
+
+def _transit_nearest(
+    runtime: Runtime,
+    reachable: ReachableOffers,
+    args: dict[str, Any],
+    origin: Origin,
+    themes: ThemeConfig,
+    limits: ReachableLimits,
+) -> dict[str, Any]:
+    """``/reachable/nearest?mode=transit``: the first offer of each kind by transit."""
+    query = transit_query_from_args(args.get("departure"), args.get("access_mode"))
+    times = transit_times(reachable, origin, query, limit_s=limits.max_minutes * 60.0)
+    offers = reachable.offers
+    names = offers["name"].to_numpy()
+    communes = offers["commune_code"].to_numpy()
+    ids = times.direct.egress.offer_ids
+    members = reachable.members(themes.vocabulary, CATEGORIES)
+    kinds = [("theme", t) for t in themes.vocabulary] + [("category", c) for c in CATEGORIES]
+    tt = times.search.timetable
+    items = []
+    for (kind, value), member in zip(kinds, members, strict=True):
+        ranked = rank_transit_offers(times, ids, keep=member[times.rows], limit=1)
+        item: dict[str, Any] = {
+            "kind": kind,
+            "value": value,
+            "label": themes.labels.get(value) if kind == "theme" else value,
+            "offer_id": None,
+            "name": None,
+            "commune_code": None,
+            "travel_time_s": None,
+            "travel_time_min": None,
+            "itinerary": [],
+        }
+        if len(ranked.order):
+            i = int(ranked.order[0])
+            row = int(times.rows[i])
+            t = float(times.travel_time_s[i])
+            item.update(
+                offer_id=str(ids[row]),
+                name=str(names[row]),
+                commune_code=str(communes[row]),
+                travel_time_s=round(t, 1),
+                travel_time_min=round(t / 60, 1),
+                itinerary=itinerary_document(tt, times.legs(i), query.day, str(names[row])),
+            )
+        items.append(item)
+    document: dict[str, Any] = {
+        "origin": origin_document(origin),
+        "mode": TRANSIT,
+        "nearest": items,
+        "transit": transit_document(times.service_date, query, times.access_stops),
+    }
+    if all(i["offer_id"] is None for i in items):
+        document["hint"] = (
+            f"no offer can be reached within {limits.max_minutes:g} min by "
+            f"{query.access_mode} + train / coach from this origin at this time"
+        )
+    document["info"] = network_info(_network(runtime))
+    return document

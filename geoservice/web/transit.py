@@ -182,7 +182,7 @@ class LatestResponse(Schema):
 YEARS = (1900, 2200)
 
 
-def _local(moment: datetime, field: str) -> tuple[datetime, date, int]:
+def local_moment(moment: datetime, field: str) -> tuple[datetime, date, int]:
     """`moment` in local time (naive = local), its date and seconds after midnight."""
     if not YEARS[0] <= moment.year <= YEARS[1]:
         msg = f"{field} year {moment.year} is outside {YEARS[0]}–{YEARS[1]}"
@@ -191,31 +191,39 @@ def _local(moment: datetime, field: str) -> tuple[datetime, date, int]:
     return moment, moment.date(), moment.hour * 3600 + moment.minute * 60 + moment.second
 
 
-def _timetable() -> Timetable:
+def timetable_or_error() -> Timetable:
     tt = get_runtime().transit
     if tt is None:
         raise MissingDataError("no timetable loaded: run `geoservice data build`")
     return tt
 
 
-def _clock(day: date, seconds: int) -> str:
+def clock_iso(day: date, seconds: int) -> str:
     """ISO datetime of `seconds` after midnight of `day`, local time."""
     return (datetime.combine(day, time(0), TIMEZONE) + timedelta(seconds=seconds)).isoformat()
 
 
-def _leg_dict(tt: Timetable, leg: Leg, day: date, access_mode: str = "walk") -> dict[str, Any]:
+def leg_document(
+    tt: Timetable, leg: Leg, day: date, access_mode: str | None = None
+) -> dict[str, Any]:
+    """One itinerary leg as JSON; times as ISO datetimes on `day` (local time).
+
+    With `access_mode`, access and egress legs (no stop at one end) are given that mode;
+    without, the leg's own mode is kept.
+    """
+
     def name(stop: str | None) -> str | None:
         return tt.stop_names[tt.stop_index[stop]] if stop is not None else None
 
+    open_end = None in (leg.from_stop, leg.to_stop)
     return {
-        # Access and egress legs (no stop at one end) go by the requested access mode.
-        "mode": access_mode if None in (leg.from_stop, leg.to_stop) else leg.mode,
+        "mode": access_mode if access_mode is not None and open_end else leg.mode,
         "from_stop": leg.from_stop,
         "from_name": name(leg.from_stop),
         "to_stop": leg.to_stop,
         "to_name": name(leg.to_stop),
-        "departure": _clock(day, leg.departure_s),
-        "arrival": _clock(day, leg.arrival_s),
+        "departure": clock_iso(day, leg.departure_s),
+        "arrival": clock_iso(day, leg.arrival_s),
         "distance_m": leg.distance_m,
         "route_short_name": leg.route_short_name,
         "route_long_name": leg.route_long_name,
@@ -225,7 +233,7 @@ def _leg_dict(tt: Timetable, leg: Leg, day: date, access_mode: str = "walk") -> 
     }
 
 
-def _service_dict(sd: ServiceDate) -> dict[str, Any]:
+def service_date_document(sd: ServiceDate) -> dict[str, Any]:
     return {"requested": sd.requested, "used": sd.used, "reason": sd.reason}
 
 
@@ -259,11 +267,11 @@ def _stop_entry(
         "station_id": tt.stop_station[stop],
         "lon": float(tt.stop_lon[stop]),
         "lat": float(tt.stop_lat[stop]),
-        "arrival": _clock(day, int(search.arrival_s[stop])),
+        "arrival": clock_iso(day, int(search.arrival_s[stop])),
         "travel_time_s": travel_s,
         "median_travel_time_s": None,
         "rides": int(search.rides[stop]),
-        "legs": [_leg_dict(tt, leg, day, access_mode) for leg in search.legs_to(stop)],
+        "legs": [leg_document(tt, leg, day, access_mode) for leg in search.legs_to(stop)],
     }
 
 
@@ -280,8 +288,8 @@ class Earliest(MethodView):
         and `median_travel_time_s` the median over the minutes. Dates outside the timetable
         validity use the same weekday of a reference week: `service_date.reason` says which.
         """
-        tt = _timetable()
-        departure, day, start_s = _local(args["departure"], "departure")
+        tt = timetable_or_error()
+        departure, day, start_s = local_moment(args["departure"], "departure")
         window = args.get("window_minutes")
         if window is not None and window > tt.params.max_window_minutes:
             raise LimitExceededError(
@@ -308,13 +316,13 @@ class Earliest(MethodView):
                 if best_search is None:
                     continue
                 entry = _stop_entry(tt, best_search, stop, day, best, mode)
-                entry["arrival"] = _clock(day, int(result.best_departure_s[stop]) + best)
+                entry["arrival"] = clock_iso(day, int(result.best_departure_s[stop]) + best)
                 median = int(result.median_travel_time_s[stop])
                 entry["median_travel_time_s"] = median if median < UNREACHED else None
                 entries.append(entry)
         entries.sort(key=lambda e: (e["travel_time_s"], e["stop_id"]))
         return {
-            "service_date": _service_dict(service),
+            "service_date": service_date_document(service),
             "departure": departure.isoformat(),
             "window_minutes": window,
             "access_stops": len(access),
@@ -333,8 +341,8 @@ class Latest(MethodView):
         `legs` is that itinerary, ending with the walk to the point when one is given. Dates
         outside the timetable validity are mapped as for `/transit/earliest`.
         """
-        tt = _timetable()
-        arrive_by, day, deadline_s = _local(args["arrive_by"], "arrive_by")
+        tt = timetable_or_error()
+        arrive_by, day, deadline_s = local_moment(args["arrive_by"], "arrive_by")
         egress = _access(tt, args, field="to_stop")
         mode = args["access_mode"] if "to_stop" not in args else "walk"
         result = latest_departure(tt, egress, deadline_s, day, max_rides=args.get("max_rides"))
@@ -346,16 +354,16 @@ class Latest(MethodView):
                 "station_id": tt.stop_station[tt.stop_index[stop_id]],
                 "lon": float(tt.stop_lon[tt.stop_index[stop_id]]),
                 "lat": float(tt.stop_lat[tt.stop_index[stop_id]]),
-                "departure": _clock(day, dep_s),
+                "departure": clock_iso(day, dep_s),
                 "legs": [
-                    _leg_dict(tt, leg, day, mode)
+                    leg_document(tt, leg, day, mode)
                     for leg in result.legs_from(tt.stop_index[stop_id])
                 ],
             }
             for stop_id, dep_s in latest
         ]
         return {
-            "service_date": _service_dict(result.service_date),
+            "service_date": service_date_document(result.service_date),
             "arrive_by": arrive_by.isoformat(),
             "egress_stops": len(egress),
             "stops": entries,
@@ -413,85 +421,128 @@ class TransitIsochrones(MethodView):
         which timetable day was used and why. With `window_minutes`, each stop counts with
         its best or median travel time over the departure minutes (`statistic`).
         """
-        runtime = get_runtime()
-        tt = _timetable()
-        network = runtime.network
-        if network is None:
-            raise InvalidParameterError("lon", "transit isochrones need the road network")
-        max_minutes = float(runtime.settings.get("isochrones.max_minutes", 120))
-        max_bands = int(runtime.settings.get("isochrones.max_bands", 6))
-        try:
-            minutes = sorted({float(m) for m in str(args["minutes"]).split(",") if m.strip()})
-        except ValueError as e:
-            msg = f"minutes must be comma-separated numbers, got {args['minutes']!r}"
-            raise InvalidParameterError("minutes", msg) from e
-        if not minutes or not all(math.isfinite(m) and m > 0 for m in minutes):
-            raise InvalidParameterError("minutes", f"no valid minutes in {args['minutes']!r}")
-        if len(minutes) > max_bands or minutes[-1] > max_minutes:
-            msg = f"at most {max_bands} budgets of at most {max_minutes:g} minutes"
-            raise LimitExceededError("minutes", msg)
-        window = args.get("window_minutes")
-        if window is not None and window > tt.params.max_window_minutes:
-            raise LimitExceededError(
-                "window_minutes",
-                f"window_minutes {window} is above the limit {tt.params.max_window_minutes}",
-            )
-        departure, day, start_s = _local(args["departure"], "departure")
-        mode = args["access_mode"]
-        access_net = network.mode(mode, field="access_mode")
-        walk_net = network.mode("walk", field="access_mode")
-        to_2154 = Transformer.from_crs("EPSG:4326", "EPSG:2154", always_xy=True)
-        x, y = to_2154.transform(args["lon"], args["lat"])
-        limit_s = minutes[-1] * 60
-        access = road_access_s(tt, access_net, x, y, limit_s=min(limit_s, tt.params.max_access_s))
-        travel: np.ndarray
-        if window is None:
-            search = earliest_arrival(tt, access, start_s, day)
-            service = search.service_date
-            travel = search.arrival_s - start_s
-        else:
-            result = earliest_arrival_window(tt, access, start_s, window, day)
-            service = result.service_date
-            travel = (
-                result.best_travel_time_s
-                if args["statistic"] == "best"
-                else result.median_travel_time_s
-            )
-        bands = transit_isochrone_bands(
-            tt, walk_net, access_net, x, y, [m * 60 for m in minutes], travel
+        minutes = minutes_from_text(args["minutes"])
+        return transit_isochrone_document(
+            args["lon"],
+            args["lat"],
+            [m * 60 for m in minutes],
+            args["departure"],
+            window_minutes=args.get("window_minutes"),
+            statistic=args["statistic"],
+            access_mode=args["access_mode"],
         )
-        population = _population_index()
-        features = []
-        for band in bands:
-            geom = geometry_to_wgs84(band.geometry)
-            geom = shapely.transform(geom, lambda xy: np.round(xy, 6))
-            features.append(
-                {
-                    "type": "Feature",
-                    "properties": {
-                        "value": band.value_s,
-                        "minutes": band.value_s / 60,
-                        "mode": "transit",
-                        "access_mode": mode,
-                        "area_km2": round(band.area_km2, 3),
-                        "population": (
-                            round(population.population_within(band.geometry))
-                            if population is not None
-                            else None
-                        ),
-                    },
-                    "geometry": json.loads(shapely.to_geojson(geom)),
-                }
-            )
-        return {
-            "type": "FeatureCollection",
-            "features": features,
-            "service_date": {
-                "requested": service.requested.isoformat(),
-                "used": service.used.isoformat(),
-                "reason": service.reason,
-            },
-            "departure": departure.isoformat(),
-            "window_minutes": window,
-            "statistic": args["statistic"] if window is not None else None,
-        }
+
+
+def minutes_from_text(text: str) -> list[float]:
+    """Comma-separated budgets in minutes, sorted (400 naming ``minutes`` otherwise)."""
+    try:
+        minutes = sorted({float(m) for m in str(text).split(",") if m.strip()})
+    except ValueError as e:
+        msg = f"minutes must be comma-separated numbers, got {text!r}"
+        raise InvalidParameterError("minutes", msg) from e
+    if not minutes or not all(math.isfinite(m) and m > 0 for m in minutes):
+        raise InvalidParameterError("minutes", f"no valid minutes in {text!r}")
+    return minutes
+
+
+def transit_isochrone_document(
+    lon: float,
+    lat: float,
+    budgets_s: list[float],
+    departure_at: datetime | None,
+    *,
+    window_minutes: int | None = None,
+    statistic: str = "median",
+    access_mode: str = "walk",
+    range_field: str = "minutes",
+) -> dict[str, Any]:
+    """Transit isochrone bands around a point as a GeoJSON FeatureCollection.
+
+    Shared by ``/transit/isochrones`` and ``/isochrones?mode=transit`` (GET and POST).
+
+    Raises
+    ------
+    InvalidParameterError
+        `departure_at` missing (400 naming ``departure``), bad statistic.
+    LimitExceededError
+        Too many or too long budgets, window above the limit (422).
+    """
+    runtime = get_runtime()
+    tt = timetable_or_error()
+    network = runtime.network
+    if network is None:
+        raise InvalidParameterError("lon", "transit isochrones need the road network")
+    if departure_at is None:
+        msg = "mode transit needs a departure (ISO 8601 datetime, e.g. 2025-02-04T08:00)"
+        raise InvalidParameterError("departure", msg)
+    if statistic not in ("best", "median"):
+        msg = f"unknown statistic {statistic!r}"
+        raise InvalidParameterError("statistic", msg, allowed=["best", "median"])
+    max_minutes = float(runtime.settings.get("isochrones.max_minutes", 120))
+    max_bands = int(runtime.settings.get("isochrones.max_bands", 6))
+    budgets = sorted(set(budgets_s))
+    if not budgets or not all(math.isfinite(b) and b > 0 for b in budgets):
+        raise InvalidParameterError(range_field, "time budgets must be > 0")
+    minutes = [b / 60 for b in budgets]
+    if len(minutes) > max_bands or minutes[-1] > max_minutes:
+        msg = f"at most {max_bands} budgets of at most {max_minutes:g} minutes"
+        raise LimitExceededError(range_field, msg)
+    window = window_minutes
+    if window is not None and not 1 <= window <= tt.params.max_window_minutes:
+        raise LimitExceededError(
+            "window_minutes",
+            f"window_minutes {window} must be between 1 and {tt.params.max_window_minutes}",
+        )
+    departure, day, start_s = local_moment(departure_at, "departure")
+    mode = access_mode
+    access_net = network.mode(mode, field="access_mode")
+    walk_net = network.mode("walk", field="access_mode")
+    to_2154 = Transformer.from_crs("EPSG:4326", "EPSG:2154", always_xy=True)
+    x, y = to_2154.transform(lon, lat)
+    limit_s = minutes[-1] * 60
+    access = road_access_s(tt, access_net, x, y, limit_s=min(limit_s, tt.params.max_access_s))
+    travel: np.ndarray
+    if window is None:
+        search = earliest_arrival(tt, access, start_s, day)
+        service = search.service_date
+        travel = search.arrival_s - start_s
+    else:
+        result = earliest_arrival_window(tt, access, start_s, window, day)
+        service = result.service_date
+        travel = result.best_travel_time_s if statistic == "best" else result.median_travel_time_s
+    bands = transit_isochrone_bands(tt, walk_net, access_net, x, y, budgets, travel)
+    population = _population_index()
+    features = []
+    for band in bands:
+        geom = geometry_to_wgs84(band.geometry)
+        geom = shapely.transform(geom, lambda xy: np.round(xy, 6))
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {
+                    "value": band.value_s,
+                    "minutes": band.value_s / 60,
+                    "mode": "transit",
+                    "access_mode": mode,
+                    "area_km2": round(band.area_km2, 3),
+                    "population": (
+                        round(population.population_within(band.geometry))
+                        if population is not None
+                        else None
+                    ),
+                },
+                "geometry": json.loads(shapely.to_geojson(geom)),
+            }
+        )
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "service_date": {
+            "requested": service.requested.isoformat(),
+            "used": service.used.isoformat(),
+            "reason": service.reason,
+        },
+        "departure": departure.isoformat(),
+        "window_minutes": window,
+        "statistic": statistic if window is not None else None,
+    }

@@ -10,8 +10,13 @@ import pytest
 import shapely
 
 from geoservice.core.isochrones import (
+    DEFAULT_CELLS,
     DEFAULT_QUAD_SEGS,
     PopulationIndex,
+    _band_ends,
+    _filler,
+    _hull_pieces,
+    _Pieces,
     band_geometries,
     band_geometry,
     compute_isochrones,
@@ -198,20 +203,94 @@ def test_population_by_commune_area_share(
     assert nevers_pop < pops[0] < pops[1] < 201_417
 
 
-@pytest.mark.parametrize("mode", ["drive", "walk"])
-def test_incremental_construction_matches_the_direct_union(
-    network: RoadNetwork, commune_points: dict, mode: str
-) -> None:
-    """band_geometries (buffers carried between checkpoints) ≈ the union of every piece."""
+def _random_origins_xy(net: ModeNetwork, n: int, seed: int) -> list[tuple[float, float]]:
+    """Random points near random nodes of `net` (EPSG:2154), inside its coverage."""
+    rng = np.random.default_rng(seed)
+    nodes = rng.choice(len(net.x_m), size=n, replace=False)
+    offsets = rng.uniform(-800.0, 800.0, size=(n, 2))
+    return [
+        (float(net.x_m[i] + dx), float(net.y_m[i] + dy))
+        for i, (dx, dy) in zip(nodes, offsets, strict=True)
+    ]
+
+
+@pytest.mark.parametrize("mode", ["drive", "bike", "walk"])
+def test_culled_construction_equals_the_reference_union(network: RoadNetwork, mode: str) -> None:
+    """band_geometries (pieces deep inside a grid-built polygon not unioned) = band_geometry
+    (one union of every drawn piece), for random origins: the same point set, up to float
+    rounding in GEOS."""
     net = network.modes[mode]
-    budgets = [900.0, 2700.0]
-    reach = net.reach_from_xy(*_xy(commune_points["Clamecy"]), limit_s=max(budgets))
-    for budget, fast in zip(budgets, band_geometries(net, reach, budgets), strict=True):
-        direct = band_geometry(net, reach, budget)
-        assert fast.is_valid
-        # Both are inscribed in the same circles, with vertices at different angles: they
-        # differ by slivers thinner than the 12-gon gap (3.4 % of a radius). The buffers'
-        # arcs are the finer ones, so the incremental polygon is larger, by less than the
-        # area a 12-gon loses to its circle (1 − 6·sin(π/6)/π = 4.5 %).
-        assert direct.difference(fast).area < 0.01 * direct.area
-        assert fast.difference(direct).area < 0.045 * direct.area
+    budgets = [900.0, 2700.0] if mode == "drive" else [1800.0, 3600.0]
+    culled_some = False
+    for x, y in _random_origins_xy(net, 5, seed={"drive": 1, "bike": 2, "walk": 3}[mode]):
+        reach = net.reach_from_xy(x, y, limit_s=max(budgets))
+        for budget, fast in zip(budgets, band_geometries(net, reach, budgets), strict=True):
+            reference = band_geometry(net, reach, budget)
+            assert fast.is_valid
+            assert fast.symmetric_difference(reference).area <= 1e-9 * reference.area + 1e-3
+            assert shapely.hausdorff_distance(fast, reference) < 1e-3  # m
+            assert shapely.get_num_interior_rings(shapely.get_parts(fast)).sum() == (
+                shapely.get_num_interior_rings(shapely.get_parts(reference)).sum()
+            )
+    # The check is not vacuous: on the drive network the culling does drop pieces.
+    if mode == "drive":
+        pieces = _Pieces(net, reach, budgets[-1])
+        ends = _band_ends(pieces, reach, budgets[-1])
+        polygons = _hull_pieces(*ends, DEFAULT_QUAD_SEGS)
+        filled = _filler(*ends[:3], DEFAULT_QUAD_SEGS, DEFAULT_CELLS)
+        assert filled is not None
+        culled_some = bool(shapely.contains(filled[0], polygons).sum() > len(polygons) // 4)
+        assert culled_some
+
+
+def test_pieces_are_the_hulls_of_the_drawn_disks() -> None:
+    """Each piece is exactly conv(P0 ∪ P1) of the two inscribed 4q-gons."""
+    rng = np.random.default_rng(5)
+    n = 300
+    x0, y0, x1, y1 = rng.uniform(-2000.0, 2000.0, size=(4, n))
+    r0, r1 = rng.uniform(1.0, 3000.0, size=(2, n))
+    r1[:20] = r0[:20]  # equal radii
+    x1[:10], y1[:10] = x0[:10], y0[:10]  # one centre
+    for q in (3, 16):
+        pieces = _hull_pieces(x0, y0, r0, x1, y1, r1, q)
+        angles = np.linspace(0.0, 2 * np.pi, 4 * q, endpoint=False)
+        disks = [
+            shapely.polygons(
+                np.stack(
+                    [
+                        x[:, None] + r[:, None] * np.cos(angles),
+                        y[:, None] + r[:, None] * np.sin(angles),
+                    ],
+                    axis=2,
+                )
+            )
+            for x, y, r in ((x0, y0, r0), (x1, y1, r1))
+        ]
+        hulls = shapely.convex_hull(shapely.union(*disks))
+        assert shapely.is_valid(pieces).all()
+        assert np.all(shapely.area(shapely.symmetric_difference(pieces, hulls)) < 1e-6)
+
+
+def test_filler_lies_inside_the_drawn_disks() -> None:
+    """Every cell of the culling polygon lies inside one of the drawn start disks."""
+    rng = np.random.default_rng(6)
+    x, y = rng.uniform(0.0, 20_000.0, size=(2, 40))
+    r = rng.uniform(100.0, 6000.0, size=40)
+    for q in (3, 16):
+        filled = _filler(x, y, r, q, 64)
+        assert filled is not None
+        filler = filled[0]
+        angles = np.linspace(0.0, 2 * np.pi, 4 * q, endpoint=False)
+        disks = shapely.union_all(
+            shapely.polygons(
+                np.stack(
+                    [
+                        x[:, None] + r[:, None] * np.cos(angles),
+                        y[:, None] + r[:, None] * np.sin(angles),
+                    ],
+                    axis=2,
+                )
+            )
+        )
+        assert filler.difference(disks).area < 1e-6
+        assert filler.area > 0.5 * disks.area

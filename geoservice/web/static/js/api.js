@@ -1,0 +1,74 @@
+// Calls to the geoservice HTTP API. Errors come back as RFC 9457 problem documents:
+// they are turned into ApiError, whose message is the problem's `detail`.
+
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super((problem && (problem.detail || problem.title)) || `HTTP ${status}`);
+    this.name = "ApiError";
+    this.status = status;
+    this.problem = problem || {};
+  }
+
+  /** Invalid parameters named by the API: [{name, reason}, …]. */
+  get invalidParams() {
+    return Array.isArray(this.problem.invalid_params) ? this.problem.invalid_params : [];
+  }
+}
+
+async function readBody(response) {
+  const type = response.headers.get("Content-Type") || "";
+  if (type.includes("json")) {
+    try {
+      return await response.json();
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
+
+/** GET or POST JSON; resolves to the parsed body, rejects with ApiError. */
+export async function request(path, { params, body, method, signal } = {}) {
+  let url = path;
+  if (params) {
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(params)) {
+      if (value !== undefined && value !== null && value !== "") query.set(key, String(value));
+    }
+    const text = query.toString();
+    if (text) url += (url.includes("?") ? "&" : "?") + text;
+  }
+  const init = { method: method || (body === undefined ? "GET" : "POST"), signal };
+  init.headers = { Accept: "application/json, application/geo+json, application/problem+json" };
+  if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(url, init);
+  } catch (e) {
+    if (e.name === "AbortError") throw e;
+    throw new ApiError(0, { detail: "le service ne répond pas (connexion impossible)" });
+  }
+  const data = await readBody(response);
+  if (!response.ok) throw new ApiError(response.status, data);
+  return data;
+}
+
+export const api = {
+  health: () => request("/health"),
+  openapi: () => request("/api/v1/openapi.json"),
+  communes: () => request("/api/v1/communes"),
+  isochrones: (params, signal) => request("/api/v1/isochrones", { params, signal }),
+  transitIsochrones: (params, signal) => request("/api/v1/transit/isochrones", { params, signal }),
+  reachable: (params, signal) => request("/api/v1/reachable", { params, signal }),
+  offers: (params, signal) => request("/api/v1/offers", { params, signal }),
+  offer: (id) => request(`/api/v1/offers/${encodeURIComponent(id)}`),
+  proposeOffer: (body) => request("/api/v1/offers", { body }),
+  accessibilityMap: (params, signal) =>
+    request("/api/v1/maps/accessibility.geojson", { params, signal }),
+  accessibility: (params, signal) => request("/api/v1/accessibility", { params, signal }),
+  underserved: (params, signal) => request("/api/v1/underserved", { params, signal }),
+  scenario: (body) => request("/api/v1/scenarios", { body }),
+};

@@ -1,0 +1,128 @@
+"""Request helpers of ``mode=transit`` on the offer endpoints (reachable, offers, trips).
+
+Not a blueprint: parsing of the departure and access mode, the search itself, and the JSON
+of itineraries, shared by :mod:`geoservice.web.reachable`, :mod:`geoservice.web.offers` and
+:mod:`geoservice.web.trips`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import numpy.typing as npt
+from marshmallow import fields, validate
+
+from geoservice.core.network import MODES
+from geoservice.core.raptor import Leg
+from geoservice.core.reachable import ReachableOffers
+from geoservice.core.timetable import ServiceDate, Timetable
+from geoservice.core.transit_reachable import TransitOfferTimes, transit_offer_times
+from geoservice.errors import InvalidParameterError
+from geoservice.web.origins import Origin
+from geoservice.web.transit import (
+    clock_iso,
+    leg_document,
+    local_moment,
+    timetable_or_error,
+)
+
+#: Schema fields the transit mode adds to a query schema.
+DEPARTURE_FIELD = fields.DateTime(
+    metadata={
+        "description": "mode transit (required): ISO 8601 departure; without offset it is "
+        "local time (Europe/Paris). Dates outside the timetable validity use the same "
+        "weekday of a reference week (see service_date in the answer)"
+    }
+)
+ACCESS_MODE_FIELD = fields.String(
+    validate=validate.OneOf(MODES),
+    metadata={"description": "mode transit: to the stops by walk (default), bike or drive"},
+)
+
+
+@dataclass(frozen=True)
+class TransitQuery:
+    """When and how a transit request leaves."""
+
+    departure: datetime
+    day: date
+    start_s: int
+    access_mode: str
+
+
+def transit_query_from_args(
+    departure: datetime | None, access_mode: str | None, *, field: str = "departure"
+) -> TransitQuery:
+    """The departure (local time) and access mode of a transit request.
+
+    Raises
+    ------
+    InvalidParameterError
+        No departure (400 naming `field`), or a year out of range.
+    """
+    if departure is None:
+        msg = f"mode transit needs {field} (ISO 8601 datetime, e.g. 2025-02-04T08:00)"
+        raise InvalidParameterError(field, msg)
+    moment, day, start_s = local_moment(departure, field)
+    return TransitQuery(moment, day, start_s, access_mode or "walk")
+
+
+def transit_times(
+    reachable: ReachableOffers,
+    origin: Origin,
+    query: TransitQuery,
+    *,
+    limit_s: float,
+    rows: npt.ArrayLike | None = None,
+) -> TransitOfferTimes:
+    """Transit door-to-door times from `origin` to the offers (or `rows`)."""
+    return transit_offer_times(
+        timetable_or_error(),
+        reachable,
+        query.access_mode,
+        origin.x_m,
+        origin.y_m,
+        query.start_s,
+        query.day,
+        limit_s=limit_s,
+        rows=rows,
+        field=origin.field,
+    )
+
+
+def itinerary_document(
+    tt: Timetable, legs: Sequence[Leg], day: date, offer_name: str | None = None
+) -> list[dict[str, Any]]:
+    """Legs as JSON; the open end of the first / last leg is named after the offer if given."""
+    out = [leg_document(tt, leg, day) for leg in legs]
+    return out if offer_name is None else _name_offer_end(out, offer_name)
+
+
+def _name_offer_end(legs: list[dict[str, Any]], offer_name: str) -> list[dict[str, Any]]:
+    if legs and legs[-1]["to_stop"] is None and legs[-1]["mode"] == "walk":
+        legs[-1]["to_name"] = offer_name
+    return legs
+
+
+def transit_document(
+    service: ServiceDate, query: TransitQuery, access_stops: int
+) -> dict[str, Any]:
+    """What every transit answer says: the service date used and why, departure, access."""
+    return {
+        "service_date": {
+            "requested": service.requested.isoformat(),
+            "used": service.used.isoformat(),
+            "reason": service.reason,
+        },
+        "departure": query.departure.isoformat(),
+        "access_mode": query.access_mode,
+        "access_stops": access_stops,
+    }
+
+
+def clock(day: date, seconds: float) -> str:
+    """ISO datetime of `seconds` after midnight of `day` (local time), rounded to the second."""
+    return clock_iso(day, round(seconds))
