@@ -240,3 +240,37 @@ def test_behind_a_trusted_proxy_clients_are_limited_one_by_one(
     statuses = _anonymous_burst(app, [f"203.0.113.{i}" for i in range(8)])
     assert statuses == [201] * 8  # eight clients behind the proxy, one post each
     assert _anonymous_burst(app, ["203.0.113.200"] * 6)[-1] == 429
+
+
+# --- authorisation: malformed credentials ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        "Bearer",
+        "Bearer ",
+        "Basic dXNlcjpwYXNz",
+        "bearer gs_" + "x" * 40,
+        "Bearer gs_" + "x" * 5000,
+        "Bearer \u00e9\u00e8",
+        "Token abc",
+    ],
+)
+def test_malformed_credentials_are_401_problems(
+    runtime: Runtime, tmp_path: Path, authorization: str
+) -> None:
+    """Whatever the Authorization header holds, a write or the moderation queue answers a 401
+    problem with a Bearer challenge: never a 500, never treated as anonymous for moderation."""
+    from tests.web.test_contributions import offer_body
+
+    client = _app_with(runtime, tmp_path).test_client()
+    headers = {"Authorization": authorization}
+    for response in (
+        client.get("/api/v1/moderation/queue", headers=headers),
+        client.patch("/api/v1/offers/user:1", json={"title": "x"}, headers=headers),
+        client.post("/api/v1/offers", json=offer_body(), headers=headers),
+    ):
+        assert response.status_code == 401, response.get_data(as_text=True)
+        assert response.mimetype == "application/problem+json"
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
