@@ -8,7 +8,7 @@ NODE_STAMP := node_modules/.package-lock.json
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install data rebuild-data run serve-prod test lint typecheck fmt bench screenshot clean
+.PHONY: install data rebuild-data run serve-prod test lint typecheck fmt bench screenshot clean audit
 
 install: $(STAMP) $(NODE_STAMP)
 
@@ -36,7 +36,7 @@ run: data $(NODE_STAMP)
 
 # Production: several workers, each loading the data once at start-up.
 serve-prod: data $(NODE_STAMP)
-	$(VENV)/bin/gunicorn --workers 2 --bind $(HOST):$(PORT) 'geoservice.wsgi:create_app()'
+	$(VENV)/bin/gunicorn --workers 2 --timeout 30 --bind $(HOST):$(PORT) 'geoservice.wsgi:create_app()'
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check geoservice tests benchmarks
@@ -61,3 +61,7 @@ screenshot: data $(NODE_STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# Known vulnerabilities of the installed dependencies (needs PyPI; says so when unreachable).
+audit: $(STAMP)
+	bash .ci/audit

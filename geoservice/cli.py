@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -15,6 +16,10 @@ from geoservice.store.config import ROLES
 
 if TYPE_CHECKING:
     from geoservice.store.db import Store
+
+#: ``development`` allows ``geoservice serve --debug``; anything else (default
+#: ``production``) refuses it.
+ENVIRONMENT_VARIABLE = "GEOSERVICE_ENV"
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -36,11 +41,18 @@ def _cmd_data_build(args: argparse.Namespace) -> int:
 def _cmd_serve(args: argparse.Namespace) -> int:
     from geoservice.web import create_app
 
+    environment = os.environ.get(ENVIRONMENT_VARIABLE, "production")
+    if args.debug and environment != "development":
+        msg = (
+            f"--debug runs the interactive Werkzeug debugger (remote code execution); it is "
+            f"refused unless {ENVIRONMENT_VARIABLE}=development (now {environment!r})"
+        )
+        raise InvalidParameterError("--debug", msg)
     settings = _settings(args)
     app = create_app(settings)
     host = args.host or str(settings.get("server.host", "127.0.0.1"))
     port = args.port or int(settings.get("server.port", 5000))
-    app.run(host=host, port=port, debug=False)
+    app.run(host=host, port=port, debug=bool(args.debug))
     return 0
 
 
@@ -437,6 +449,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="interface (default: server.host, 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default: server.port, 5000)")
     serve.add_argument("--data-dir", help="derived data folder (default: paths.data_dir)")
+    serve.add_argument(
+        "--debug",
+        action="store_true",
+        help="Werkzeug debugger and reloader; only with GEOSERVICE_ENV=development",
+    )
     serve.set_defaults(func=_cmd_serve)
 
     _add_map_parsers(sub)

@@ -93,3 +93,11 @@ class MissingColumnError(DataError, KeyError):
 
 class ServiceUnavailableError(GeoserviceError, RuntimeError):
     """A backing service (database, worker) is unreachable or too slow; retry later."""
+
+
+class DeadlineExceededError(ServiceUnavailableError, TimeoutError):
+    """A computation ran past its configured time limit and was stopped."""
+
+    def __init__(self, message: str, *, limit_s: float) -> None:
+        self.limit_s = limit_s
+        super().__init__(message)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Mapping
@@ -14,7 +15,7 @@ import geopandas as gpd
 
 from geoservice import __version__
 from geoservice.core.timetable import Timetable
-from geoservice.errors import DataError, MissingDataError
+from geoservice.errors import ChecksumMismatchError, DataError, MissingDataError
 from geoservice.settings import Settings
 
 if TYPE_CHECKING:
@@ -132,8 +133,38 @@ def read_manifest(data_dir: Path) -> tuple[dict[str, Any], datetime]:
     except (OSError, ValueError) as e:
         msg = f"{path} is unreadable ({e}): run `geoservice data build` to rebuild it"
         raise DataError(msg) from e
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("outputs", {}), dict):
+        msg = f"{path} has no 'outputs' table: run `geoservice data build` to rebuild it"
+        raise DataError(msg)
     built_at = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
     return manifest, built_at
+
+
+def verify_outputs(data_dir: Path, manifest: Mapping[str, Any]) -> None:
+    """Check every derived file the manifest lists against its sha256 (a few ms for ~2 MB).
+
+    Raises
+    ------
+    MissingDataError
+        A listed file does not exist.
+    ChecksumMismatchError
+        A listed file's content differs from the build that wrote the manifest.
+    """
+    rebuild = "run `geoservice data build` (or `make rebuild-data`) to rebuild data/"
+    for name, expected in sorted(dict(manifest.get("outputs", {})).items()):
+        path = data_dir / str(name)
+        if not path.is_file():
+            raise MissingDataError(f"data file {path} is missing: {rebuild}")
+        digest = hashlib.sha256()
+        with path.open("rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                digest.update(chunk)
+        if digest.hexdigest() != expected:
+            msg = (
+                f"data file {path} is corrupted or changed since the build: sha256 "
+                f"{digest.hexdigest()}, MANIFEST.json says {expected}: {rebuild}"
+            )
+            raise ChecksumMismatchError(msg)
 
 
 def load_runtime(settings: Settings) -> Runtime:
@@ -146,6 +177,7 @@ def load_runtime(settings: Settings) -> Runtime:
 
     data_dir = settings.data_dir
     manifest, built_at = read_manifest(data_dir)
+    verify_outputs(data_dir, manifest)
     communes = load_communes(data_dir)
     offers = load_offers(data_dir)
     network = load_road_network(settings)

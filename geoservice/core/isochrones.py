@@ -32,6 +32,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from geoservice.core.deadline import Deadline
 from geoservice.core.network import ModeNetwork, Reach, RoadNetwork
 from geoservice.core.snapping import METRIC_CRS, geometry_to_wgs84, lambert93_from_wgs84
 from geoservice.errors import DataError, InvalidParameterError, MissingColumnError
@@ -348,6 +349,7 @@ def band_geometries(
     *,
     quad_segs: int = DEFAULT_QUAD_SEGS,
     cells: int = DEFAULT_CELLS,
+    deadline: Deadline | None = None,
 ) -> list[shapely.Geometry]:
     """Areas reached within each budget (EPSG:2154), from one :class:`Reach`.
 
@@ -367,6 +369,8 @@ def band_geometries(
         Polygon segments per quarter circle of the disks.
     cells
         Grid cells across a band's extent for the culling polygon (speed only).
+    deadline
+        Checked before every band (:class:`~geoservice.errors.DeadlineExceededError`).
 
     Returns
     -------
@@ -379,6 +383,8 @@ def band_geometries(
     pieces = _Pieces(net, reach, max(budgets))
     out = []
     for b in budgets:
+        if deadline is not None:
+            deadline.check("isochrone computation")
         out.append(_culled_union(_band_ends(pieces, reach, b), quad_segs, cells))
     return out
 
@@ -409,6 +415,7 @@ def isochrone_bands(
     *,
     quad_segs: int = DEFAULT_QUAD_SEGS,
     field: str = "location",
+    deadline: Deadline | None = None,
 ) -> list[IsochroneBand]:
     """Nested isochrone bands around a point of EPSG:2154, smallest budget first.
 
@@ -423,7 +430,7 @@ def isochrone_bands(
     if not budgets:
         raise InvalidParameterError("range", "at least one time budget is needed")
     reach = net.reach_from_xy(x_m, y_m, limit_s=budgets[-1], field=field)
-    geometries = band_geometries(net, reach, budgets, quad_segs=quad_segs)
+    geometries = band_geometries(net, reach, budgets, quad_segs=quad_segs, deadline=deadline)
     return [IsochroneBand(b, g) for b, g in zip(budgets, geometries, strict=True)]
 
 
@@ -512,18 +519,26 @@ def compute_isochrones(
     *,
     population: PopulationIndex | None = None,
     quad_segs: int = DEFAULT_QUAD_SEGS,
+    deadline: Deadline | None = None,
 ) -> list[IsochroneFeature]:
     """Isochrone bands for several origins (lon, lat in EPSG:4326) and budgets (s).
 
     Features come by origin, then by increasing budget. A point outside the network's
-    coverage raises :class:`~geoservice.errors.OutsideCoverageError` naming ``locations.<i>``.
+    coverage raises :class:`~geoservice.errors.OutsideCoverageError` naming ``locations.<i>``;
+    past `deadline`, :class:`~geoservice.errors.DeadlineExceededError` stops the work.
     """
     net = network.mode(mode)
     features: list[IsochroneFeature] = []
     for i, (lon, lat) in enumerate(locations):
         x, y = lambert93_from_wgs84(lon, lat)
         bands = isochrone_bands(
-            net, float(x), float(y), budgets_s, quad_segs=quad_segs, field=f"locations.{i}"
+            net,
+            float(x),
+            float(y),
+            budgets_s,
+            quad_segs=quad_segs,
+            field=f"locations.{i}",
+            deadline=deadline,
         )
         for band in bands:
             features.append(

@@ -8,6 +8,7 @@ mode come from ``[network.modes.*]`` in ``config/network.toml``.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -287,6 +288,7 @@ class RoadNetwork:
             )
             for mode, mode_params in params.modes.items()
         }
+        self._description = self._describe()
 
     def mode(self, name: str, *, field: str = "mode") -> ModeNetwork:
         """The network of mode `name`; unknown modes are an :class:`InvalidParameterError`."""
@@ -300,7 +302,14 @@ class RoadNetwork:
         return "main roads only" in self.limits
 
     def describe(self) -> dict[str, Any]:
-        """Name, source, size and limits (for ``/health`` and response metadata)."""
+        """Name, source, size and limits (for ``/health`` and response metadata).
+
+        Counted once at construction: counting a MultiDiGraph's edges walks every adjacency
+        (~0.1 s here), too slow to repeat on every ``/health`` call.
+        """
+        return copy.deepcopy(self._description)
+
+    def _describe(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "source": self.source,

@@ -251,12 +251,16 @@ def _read_table(zf: zipfile.ZipFile, name: str, label: str) -> pd.DataFrame | No
     raw = zf.read(member)
     if not raw.strip():
         return pd.DataFrame(columns=list(COLUMNS[name]), dtype=str)
-    df = pd.read_csv(
-        io.BytesIO(raw),
-        dtype=str,
-        keep_default_na=False,
-        encoding="utf-8-sig",
-    )
+    try:
+        df = pd.read_csv(
+            io.BytesIO(raw),
+            dtype=str,
+            keep_default_na=False,
+            encoding="utf-8-sig",
+        )
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as e:
+        msg = f"{label}: {member} is not a UTF-8 CSV table: {e}"
+        raise DataError(msg) from e
     df.columns = [c.strip() for c in df.columns]
     missing = [c for c in REQUIRED[name] if c not in df.columns]
     if missing:

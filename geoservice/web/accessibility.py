@@ -24,9 +24,23 @@ from geoservice.analytics.scenarios import NewVenue, run_scenario
 from geoservice.analytics.suggestions import suggest_sites
 from geoservice.analytics.underserved import rank_underserved
 from geoservice.core.geojson import feature_collection_from_frame
+from geoservice.core.network import MODES
+from geoservice.core.offers import CATEGORIES
 from geoservice.errors import DataError, InvalidParameterError, LimitExceededError
 from geoservice.web.blueprint import Blueprint
 from geoservice.web.context import get_runtime
+from geoservice.web.openapi_docs import (
+    ACCESSIBILITY,
+    ACCESSIBILITY_CSV_EXAMPLE,
+    ACCESSIBILITY_EXAMPLE,
+    SCENARIO,
+    SCENARIO_EXAMPLE,
+    SUGGESTIONS,
+    SUGGESTIONS_EXAMPLE,
+    UNDERSERVED,
+    UNDERSERVED_EXAMPLE,
+    json_response_doc,
+)
 
 blp = Blueprint(
     "accessibility",
@@ -109,12 +123,16 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
+#: Documented closed lists (OpenAPI ``enum``); the values are still checked by the model,
+#: whose errors name the field and the allowed values.
+CATEGORY_DOC = {"description": "museum, cinema, library or festival", "enum": list(CATEGORIES)}
+MODE_DOC = {"description": "drive, bike, walk or transit", "enum": [*MODES, "transit"]}
+
+
 class TargetQuerySchema(Schema):
     theme = fields.String(metadata={"description": "theme id (see config/themes.toml)"})
-    category = fields.String(metadata={"description": "museum, cinema, library or festival"})
-    mode = fields.String(
-        load_default="drive", metadata={"description": "drive, bike, walk or transit"}
-    )
+    category = fields.String(metadata=CATEGORY_DOC)
+    mode = fields.String(load_default="drive", metadata=MODE_DOC)
 
 
 class AccessibilityQuerySchema(TargetQuerySchema):
@@ -138,7 +156,7 @@ class SuggestionsQuerySchema(UnderservedQuerySchema):
 
 
 class VenueSchema(Schema):
-    category = fields.String(required=True)
+    category = fields.String(required=True, metadata=CATEGORY_DOC)
     themes = fields.List(fields.String(), load_default=list)
     lon = fields.Float(validate=validate.Range(min=-180, max=180))
     lat = fields.Float(validate=validate.Range(min=-90, max=90))
@@ -148,8 +166,8 @@ class VenueSchema(Schema):
 
 class ScenarioBodySchema(Schema):
     theme = fields.String()
-    category = fields.String()
-    mode = fields.String(load_default="drive")
+    category = fields.String(metadata=CATEGORY_DOC)
+    mode = fields.String(load_default="drive", metadata=MODE_DOC)
     add = fields.List(fields.Nested(VenueSchema), load_default=list)
     remove = fields.List(fields.String(), load_default=list)
     thresholds_minutes = fields.List(
@@ -192,6 +210,22 @@ def _table(model: AccessibilityModel, target: Target, mode: str, level: str) -> 
 class Accessibility(MethodView):
     @blp.arguments(AccessibilityQuerySchema, location="query")
     @blp.response(200, description="JSON table, GeoJSON FeatureCollection or CSV")
+    @blp.doc(
+        responses={
+            "200": {
+                "content": {
+                    "application/json": {
+                        "schema": ACCESSIBILITY,
+                        "example": ACCESSIBILITY_EXAMPLE,
+                    },
+                    "text/csv": {
+                        "schema": {"type": "string"},
+                        "example": ACCESSIBILITY_CSV_EXAMPLE,
+                    },
+                }
+            }
+        }
+    )
     def get(self, args: dict[str, Any]) -> Any:
         """Time to the nearest offer and offers within reach, per commune or zone."""
         model = _model()
@@ -228,6 +262,7 @@ class Accessibility(MethodView):
 class Underserved(MethodView):
     @blp.arguments(UnderservedQuerySchema, location="query")
     @blp.response(200, description="communes beyond the threshold, most inhabitants first")
+    @blp.doc(**json_response_doc(UNDERSERVED, UNDERSERVED_EXAMPLE))
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Communes whose nearest offer is farther than the threshold, ranked by inhabitants."""
         model = _model()
@@ -256,6 +291,7 @@ class Underserved(MethodView):
 class Scenarios(MethodView):
     @blp.arguments(ScenarioBodySchema, location="json")
     @blp.response(200, description="per-commune before/after and population newly within")
+    @blp.doc(**json_response_doc(SCENARIO, SCENARIO_EXAMPLE))
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """What if venues were added (points or communes) and/or existing offers removed."""
         model = _model()
@@ -306,6 +342,7 @@ class Scenarios(MethodView):
 class Suggestions(MethodView):
     @blp.arguments(SuggestionsQuerySchema, location="query")
     @blp.response(200, description="greedy picks with the population each one brings in")
+    @blp.doc(**json_response_doc(SUGGESTIONS, SUGGESTIONS_EXAMPLE))
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Communes where a new venue or mobile stop would bring most people within reach."""
         model = _model()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 import flask_smorest
 from flask import Flask
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import AnyConverter
 
 from geoservice import __version__
 from geoservice.errors import GeoserviceError
@@ -17,9 +20,11 @@ from geoservice.web import contributions, frontend, health
 from geoservice.web.context import EXTENSION_KEY
 from geoservice.web.middleware import install_middleware
 from geoservice.web.problems import (
+    ProblemSchema,
     handle_geoservice_error,
     handle_http_exception,
     handle_unexpected_error,
+    problem_response_doc,
 )
 
 API_PREFIX = "/api/v1"
@@ -28,8 +33,18 @@ API_PREFIX = "/api/v1"
 class Api(flask_smorest.Api):
     """flask-smorest Api whose HTTP errors are RFC 9457 problem documents."""
 
+    ERROR_SCHEMA = ProblemSchema
+
     def handle_http_exception(self, error: HTTPException) -> Any:
         return handle_http_exception(error)
+
+    def _register_responses(self) -> None:
+        """Document every error response as ``application/problem+json`` (RFC 9457)."""
+        for status in HTTPStatus:
+            if status < 400:
+                continue
+            self.spec.components.response(status.name, problem_response_doc(status), lazy=True)
+        self.spec.components.response("DEFAULT_ERROR", problem_response_doc(None), lazy=True)
 
 
 def create_app(
@@ -56,6 +71,9 @@ def create_app(
 
     # The page's static files are served by the frontend blueprint, not by the app.
     app = Flask(__name__, static_folder=None)
+    # Never the debugger from the environment (FLASK_DEBUG=1): only `geoservice serve --debug`
+    # with GEOSERVICE_ENV=development turns it on, for the development server.
+    app.debug = False
     app.config.update(
         API_TITLE="geoservice",
         API_VERSION=__version__,
@@ -81,6 +99,8 @@ def create_app(
     )
 
     api = Api(app)
+    # ``<any(geojson, png, html):fmt>`` path parameters are documented as enums.
+    api.register_converter(AnyConverter, _any_converter_schema)
     api.register_blueprint(health.blp)
     for blp in _resource_blueprints():
         api.register_blueprint(blp, url_prefix=API_PREFIX + (blp.url_prefix or ""))
@@ -89,10 +109,22 @@ def create_app(
     app.register_blueprint(frontend.blp)
 
     install_middleware(app, cors_origins=tuple(settings.get("api.cors_origins", ())))
+    proxy_hops = int(settings.get("api.proxy_hops", 0))
+    if proxy_hops > 0:
+        # Behind that many trusted reverse proxies, the client address (per-IP rate limits of
+        # anonymous posts, request logs) is read from X-Forwarded-For; never without them, or
+        # any client could pick a fresh address per request.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxy_hops, x_proto=proxy_hops, x_host=proxy_hops
+        )
     app.register_error_handler(GeoserviceError, handle_geoservice_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected_error)
     return app
+
+
+def _any_converter_schema(converter: AnyConverter) -> dict[str, Any]:
+    return {"type": "string", "enum": sorted(converter.items)}
 
 
 def _resource_blueprints() -> list[flask_smorest.Blueprint]:

@@ -10,6 +10,7 @@ from marshmallow import Schema, fields
 from geoservice.core.geojson import feature_collection_from_frame
 from geoservice.web.blueprint import Blueprint
 from geoservice.web.context import get_runtime
+from geoservice.web.openapi_examples import EXAMPLES
 
 blp = Blueprint(
     "communes", __name__, url_prefix="/communes", description="Communes and their population"
@@ -50,7 +51,7 @@ class CommuneCollectionSchema(Schema):
 @blp.route("")
 class Communes(MethodView):
     @blp.arguments(CommunesQuerySchema, location="query")
-    @blp.response(200, CommuneCollectionSchema)
+    @blp.response(200, CommuneCollectionSchema, example=EXAMPLES["communes"])
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """The 309 current communes: INSEE code, name, population, canton, EPCI, arrondissement."""
         communes = get_runtime().communes

@@ -74,6 +74,8 @@ from geoservice.web.contribution_schemas import (
     PostedOfferFeatureSchema,
     PostedOfferPageSchema,
 )
+from geoservice.web.openapi_docs import POINT_COLLECTION, file_doc
+from geoservice.web.openapi_examples import CSV_EXAMPLE, EXAMPLES, ICS_EXAMPLE
 
 STORE_EXTENSION_KEY = "geoservice.store"
 
@@ -256,7 +258,7 @@ def posted_offers_frame(
 @blp.route("/offers")
 class PostedOffers(MethodView):
     @blp.arguments(OfferCreateSchema)
-    @blp.response(201, PostedOfferFeatureSchema)
+    @blp.response(201, PostedOfferFeatureSchema, example=EXAMPLES["posted_offer_created"])
     def post(self, data: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Post an offer.
 
@@ -289,7 +291,7 @@ class PostedOffers(MethodView):
 
 @blp.route("/offers/user:<int:number>")
 class PostedOffer(MethodView):
-    @blp.response(200, PostedOfferFeatureSchema)
+    @blp.response(200, PostedOfferFeatureSchema, example=EXAMPLES["posted_offer"])
     def get(self, number: int) -> dict[str, Any]:
         """A posted offer (``user:…``): published ones for all, others for author and moderators."""
         state = get_state()
@@ -299,7 +301,7 @@ class PostedOffer(MethodView):
             return offer_to_feature(offer_to_record(get_offer(session, offer_id, actor)))
 
     @blp.arguments(OfferPatchSchema)
-    @blp.response(200, PostedOfferFeatureSchema)
+    @blp.response(200, PostedOfferFeatureSchema, example=EXAMPLES["posted_offer"])
     def patch(self, changes: dict[str, Any], number: int) -> dict[str, Any]:
         """Edit an offer (its author or a moderator). A contributor's edit of a published
         offer sends it back to moderation."""
@@ -324,7 +326,7 @@ class PostedOffer(MethodView):
 
 @blp.route("/offers/user:<int:number>/moderation")
 class OfferModeration(MethodView):
-    @blp.response(200, ModerationEventSchema(many=True))
+    @blp.response(200, ModerationEventSchema(many=True), example=EXAMPLES["moderation_events"])
     def get(self, number: int) -> list[dict[str, Any]]:
         """Status history of an offer (who, when, from → to, why)."""
         state = get_state()
@@ -336,7 +338,7 @@ class OfferModeration(MethodView):
             return [event_to_record(e) for e in offer_history(session, offer)]
 
     @blp.arguments(ModerationSchema)
-    @blp.response(200, PostedOfferFeatureSchema)
+    @blp.response(200, PostedOfferFeatureSchema, example=EXAMPLES["posted_offer"])
     def post(self, decision: dict[str, Any], number: int) -> dict[str, Any]:
         """Approve (→ published) or reject (→ rejected, `reason` required). Moderators only."""
         state = get_state()
@@ -354,7 +356,7 @@ class OfferModeration(MethodView):
 @blp.route("/moderation/queue")
 class ModerationQueue(MethodView):
     @blp.arguments(PageQuerySchema, location="query")
-    @blp.response(200, PostedOfferPageSchema)
+    @blp.response(200, PostedOfferPageSchema, example=EXAMPLES["moderation_queue"])
     def get(self, query: dict[str, int]) -> dict[str, Any]:
         """Offers waiting for a moderator, oldest first. Moderators only."""
         state = get_state()
@@ -381,6 +383,13 @@ def _published_records(state: ContributionsState, *, kinds: tuple[str, ...] = ()
 @blp.route("/offers/export.geojson")
 class ExportGeoJSON(MethodView):
     @blp.response(200, content_type="application/geo+json")
+    @blp.doc(
+        **file_doc(
+            "application/geo+json",
+            POINT_COLLECTION,
+            {"type": "FeatureCollection", "features": [EXAMPLES["posted_offer"]]},
+        )
+    )
     def get(self) -> Response:
         """Every published posted offer as a GeoJSON FeatureCollection (EPSG:4326)."""
         collection = offers_to_geojson(_published_records(get_state()))
@@ -391,6 +400,7 @@ class ExportGeoJSON(MethodView):
 @blp.route("/offers/export.csv")
 class ExportCSV(MethodView):
     @blp.response(200, content_type="text/csv")
+    @blp.doc(**file_doc("text/csv", {"type": "string"}, CSV_EXAMPLE))
     def get(self) -> Response:
         """Every published posted offer as CSV (UTF-8, one row per offer)."""
         body = offers_to_csv(_published_records(get_state()))
@@ -404,6 +414,7 @@ class ExportCSV(MethodView):
 @blp.route("/events.ics")
 class EventsCalendar(MethodView):
     @blp.response(200, content_type="text/calendar")
+    @blp.doc(**file_doc("text/calendar", {"type": "string"}, ICS_EXAMPLE))
     def get(self) -> Response:
         """iCalendar feed of published (and later cancelled) events, one VEVENT per timing."""
         state = get_state()

@@ -9,6 +9,7 @@ from flask.views import MethodView
 from geoservice.web.blueprint import Blueprint
 from geoservice.web.context import get_runtime
 from geoservice.web.contributions import describe_store
+from geoservice.web.openapi_docs import HEALTH, HEALTH_EXAMPLE, json_response_doc
 
 blp = Blueprint("health", __name__, url_prefix="/health", description="Service status")
 
@@ -16,6 +17,7 @@ blp = Blueprint("health", __name__, url_prefix="/health", description="Service s
 @blp.route("")
 class Health(MethodView):
     @blp.response(200)
+    @blp.doc(**json_response_doc(HEALTH, HEALTH_EXAMPLE))
     def get(self) -> dict[str, Any]:
         """Status, data build and checksums, loaded networks and their limits, and the
         offers database (engine, migration revision, posted offers per status)."""

@@ -20,12 +20,18 @@ from flask.views import MethodView
 from marshmallow import Schema, ValidationError, fields, validate
 
 from geoservice import __version__
+from geoservice.core.deadline import Deadline
 from geoservice.core.isochrones import IsochroneFeature, compute_isochrones
 from geoservice.core.network import MODES, RoadNetwork
 from geoservice.errors import InvalidParameterError, LimitExceededError
 from geoservice.settings import Settings
 from geoservice.web.blueprint import Blueprint
 from geoservice.web.context import get_runtime, road_network_or_error
+from geoservice.web.openapi_docs import (
+    ISOCHRONE_COLLECTION,
+    ISOCHRONE_EXAMPLE,
+    json_response_doc,
+)
 from geoservice.web.origins import TRANSIT
 from geoservice.web.transit import population_index, transit_isochrone_document
 
@@ -242,6 +248,12 @@ def _check_limits(
         raise LimitExceededError(range_field, msg)
 
 
+def compute_deadline(settings: Settings) -> Deadline:
+    """A deadline of ``[limits] compute_timeout_s`` seconds (default 10) from now."""
+    limit = settings.get("limits.compute_timeout_s", 10)
+    return Deadline(float(limit) if limit is not None else None)
+
+
 def _rounded(geom: shapely.Geometry) -> shapely.Geometry:
     return shapely.transform(geom, lambda xy: np.round(xy, 6))
 
@@ -324,7 +336,14 @@ def isochrones_from_query(args: Mapping[str, Any]) -> dict[str, Any]:
     if mode == TRANSIT:
         return _transit_collection(args, locations, budgets, range_field="minutes")
     network = road_network_or_error(runtime)
-    features = compute_isochrones(network, locations, budgets, mode, population=population_index())
+    features = compute_isochrones(
+        network,
+        locations,
+        budgets,
+        mode,
+        population=population_index(),
+        deadline=compute_deadline(runtime.settings),
+    )
     return _feature_collection(
         features,
         network,
@@ -355,7 +374,14 @@ def isochrones_from_body(body: Mapping[str, Any], profile: str | None = None) ->
     if mode == TRANSIT:
         return _transit_collection(body, locations, budgets, range_field="range")
     network = road_network_or_error(runtime)
-    features = compute_isochrones(network, locations, budgets, mode, population=population_index())
+    features = compute_isochrones(
+        network,
+        locations,
+        budgets,
+        mode,
+        population=population_index(),
+        deadline=compute_deadline(runtime.settings),
+    )
     query = {
         "locations": [list(loc) for loc in locations],
         "range": budgets,
@@ -409,6 +435,7 @@ def _transit_collection(
 class Isochrones(MethodView):
     @blp.arguments(IsochroneQuerySchema, location="query")
     @blp.response(200)
+    @blp.doc(**json_response_doc(ISOCHRONE_COLLECTION, ISOCHRONE_EXAMPLE))
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Isochrone bands around one point: ``?lon=&lat=&minutes=15,30&mode=drive``.
 
@@ -420,6 +447,7 @@ class Isochrones(MethodView):
 
     @blp.arguments(IsochroneBodySchema, location="json")
     @blp.response(200)
+    @blp.doc(**json_response_doc(ISOCHRONE_COLLECTION, ISOCHRONE_EXAMPLE))
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Isochrones for an openrouteservice-style body (``profile`` or ``mode``)."""
         return isochrones_from_body(body, body.get("profile"))
@@ -429,6 +457,7 @@ class Isochrones(MethodView):
 class OrsIsochrones(MethodView):
     @ors_blp.arguments(IsochroneBodySchema, location="json")
     @ors_blp.response(200)
+    @ors_blp.doc(**json_response_doc(ISOCHRONE_COLLECTION, ISOCHRONE_EXAMPLE))
     def post(self, body: dict[str, Any], profile: str) -> dict[str, Any]:
         """openrouteservice ``POST /v2/isochrones/{profile}``."""
         return isochrones_from_body(body, profile)
@@ -438,6 +467,7 @@ class OrsIsochrones(MethodView):
 class OrsIsochronesGeojson(MethodView):
     @ors_blp.arguments(IsochroneBodySchema, location="json")
     @ors_blp.response(200)
+    @ors_blp.doc(**json_response_doc(ISOCHRONE_COLLECTION, ISOCHRONE_EXAMPLE))
     def post(self, body: dict[str, Any], profile: str) -> dict[str, Any]:
         """openrouteservice ``POST /v2/isochrones/{profile}/geojson``."""
         return isochrones_from_body(body, profile)

@@ -17,9 +17,11 @@ from geoservice.errors import DataError
 from geoservice.maps.config import MapConfig
 from geoservice.maps.isochrones import isochrones_to_png
 from geoservice.maps.render import MEDIA_TYPES, render_accessibility_map
+from geoservice.web.accessibility import CATEGORY_DOC, MODE_DOC
 from geoservice.web.blueprint import Blueprint
 from geoservice.web.context import get_runtime
 from geoservice.web.isochrones import IsochroneQuerySchema, isochrones_from_query
+from geoservice.web.openapi_docs import ACCESSIBILITY_MAP_CONTENT
 
 blp = Blueprint(
     "maps",
@@ -33,10 +35,8 @@ SCHEMES = ("FisherJenks", "Quantiles", "EqualInterval", "UserDefined")
 
 class AccessibilityMapQuerySchema(Schema):
     theme = fields.String(metadata={"description": "theme id (see config/themes.toml)"})
-    category = fields.String(metadata={"description": "museum, cinema, library or festival"})
-    mode = fields.String(
-        load_default="drive", metadata={"description": "drive, bike, walk or transit"}
-    )
+    category = fields.String(metadata=CATEGORY_DOC)
+    mode = fields.String(load_default="drive", metadata=MODE_DOC)
     scheme = fields.String(validate=validate.OneOf(SCHEMES))
     k = fields.Integer(validate=validate.Range(min=2, max=9))
     threshold_minutes = fields.Float(
@@ -57,6 +57,7 @@ class AccessibilityMap(MethodView):
         content_type="image/png",
         description="PNG, HTML page or GeoJSON (each feature with class, class_label, color).",
     )
+    @blp.doc(responses={"200": {"content": ACCESSIBILITY_MAP_CONTENT}})
     def get(self, args: dict[str, Any], fmt: str) -> Response:
         """Choropleth of the time to the nearest offer of a theme or category, by a mode."""
         runtime = get_runtime()
@@ -84,6 +85,11 @@ class AccessibilityMap(MethodView):
 class IsochroneMap(MethodView):
     @blp.arguments(IsochroneQuerySchema, location="query")
     @blp.response(200, content_type="image/png", description="PNG map of the bands.")
+    @blp.doc(
+        responses={
+            "200": {"content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}}
+        }
+    )
     def get(self, args: dict[str, Any]) -> Response:
         """Isochrone bands around one point drawn over the communes (same query as
         ``GET /api/v1/isochrones``)."""

@@ -47,6 +47,7 @@ from geoservice.web.blueprint import Blueprint
 from geoservice.web.context import get_runtime
 from geoservice.web.contribution_schemas import LOCAL_TIMEZONE
 from geoservice.web.contributions import posted_offers_frame
+from geoservice.web.openapi_examples import EXAMPLES
 from geoservice.web.origins import (
     TRANSIT,
     Origin,
@@ -184,7 +185,7 @@ def _links(page: OfferPage) -> list[dict[str, str]]:
 @blp.route("")
 class Offers(MethodView):
     @blp.arguments(OffersQuerySchema, location="query")
-    @blp.response(200, OfferCollectionSchema)
+    @blp.response(200, OfferCollectionSchema, example=EXAMPLES["offers"])
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Search the offers, open data and posted ones: text, theme, category, commune,
         bounding box, dates, travel time; paged."""
@@ -338,7 +339,7 @@ def _within_minutes(
 
 @blp.route("/<string:offer_id>")
 class Offer(MethodView):
-    @blp.response(200, OfferFeatureSchema)
+    @blp.response(200, OfferFeatureSchema, example=EXAMPLES["offer"])
     def get(self, offer_id: str) -> dict[str, Any]:
         """One offer as a GeoJSON Feature."""
         offers = get_runtime().offers

@@ -8,6 +8,7 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Response, current_app, json, request
+from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
 from geoservice.errors import (
@@ -39,6 +40,52 @@ STATUS_BY_ERROR: tuple[tuple[type[GeoserviceError], int], ...] = (
     (ServiceUnavailableError, 503),
     (DataError, 500),
 )
+
+
+class InvalidParamSchema(Schema):
+    """One offending parameter of a problem document."""
+
+    name = fields.String(required=True, metadata={"description": "the parameter, as spelled"})
+    reason = fields.String(required=True)
+    in_ = fields.String(data_key="in", metadata={"description": "query, json, path..."})
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem document (``application/problem+json``), every error of the API."""
+
+    type = fields.String(required=True, metadata={"example": "about:blank"})
+    title = fields.String(required=True, metadata={"example": "Bad Request"})
+    status = fields.Integer(required=True, metadata={"example": 400})
+    detail = fields.String(required=True)
+    instance = fields.String(required=True, metadata={"description": "the request path"})
+    invalid_params = fields.List(fields.Nested(InvalidParamSchema))
+    allowed = fields.List(fields.String(), metadata={"description": "allowed values"})
+    distance_m = fields.Float(metadata={"description": "distance to the covered area, m"})
+    retry_after_s = fields.Integer(metadata={"description": "rate limited: retry after, s"})
+
+
+#: An example problem document, for the OpenAPI document.
+PROBLEM_EXAMPLE = {
+    "type": "about:blank",
+    "title": "Bad Request",
+    "status": 400,
+    "detail": "unknown mode 'car'; allowed: bike, drive, walk",
+    "instance": "/api/v1/isochrones",
+    "invalid_params": [
+        {"name": "mode", "reason": "unknown mode 'car'; allowed: bike, drive, walk"}
+    ],
+    "allowed": ["bike", "drive", "walk"],
+}
+
+
+def problem_response_doc(status: HTTPStatus | None) -> dict[str, Any]:
+    """OpenAPI response object of an error `status` (None: the default error response)."""
+    return {
+        "description": status.phrase if status is not None else "Error (RFC 9457 problem)",
+        "content": {
+            PROBLEM_MIMETYPE: {"schema": ProblemSchema, "example": PROBLEM_EXAMPLE},
+        },
+    }
 
 
 def problem_response(
@@ -134,6 +181,8 @@ def handle_geoservice_error(error: GeoserviceError) -> Response:
         if error.distance_m is not None:
             extra["distance_m"] = round(error.distance_m, 1)
     headers: dict[str, str] = {}
+    if isinstance(error, ServiceUnavailableError):
+        headers["Retry-After"] = "5"
     if isinstance(error, AuthenticationError):
         headers["WWW-Authenticate"] = 'Bearer realm="geoservice"'
     if isinstance(error, RateLimitedError):

@@ -45,6 +45,7 @@ from geoservice.web.blueprint import Blueprint
 from geoservice.web.context import get_runtime, road_network_or_error
 from geoservice.web.contributions import posted_offers_frame
 from geoservice.web.offers import OfferPropertiesSchema
+from geoservice.web.openapi_examples import EXAMPLES
 from geoservice.web.origins import (
     TRANSIT,
     Origin,
@@ -314,7 +315,7 @@ class NearestCollectionSchema(Schema):
 @blp.route("")
 class Reachable(MethodView):
     @blp.arguments(ReachableQuerySchema, location="query")
-    @blp.response(200, ReachableCollectionSchema)
+    @blp.response(200, ReachableCollectionSchema, example=EXAMPLES["reachable"])
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Offers reached within ``max_minutes``, nearest first (door to door)."""
         runtime, limits, reachable, origin, mode = _origin_request(args)
@@ -413,7 +414,7 @@ class Reachable(MethodView):
 @blp.route("/nearest")
 class Nearest(MethodView):
     @blp.arguments(NearestQuerySchema, location="query")
-    @blp.response(200, NearestCollectionSchema)
+    @blp.response(200, NearestCollectionSchema, example=EXAMPLES["nearest"])
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """For every theme and category: the nearest offer and its door-to-door time."""
         runtime, limits, reachable, origin, mode = _origin_request(args)

@@ -38,6 +38,12 @@ from geoservice.core.transit_isochrones import transit_isochrone_bands
 from geoservice.errors import InvalidParameterError, LimitExceededError, MissingDataError
 from geoservice.web.blueprint import Blueprint
 from geoservice.web.context import get_runtime
+from geoservice.web.openapi_docs import (
+    ISOCHRONE_COLLECTION,
+    ISOCHRONE_EXAMPLE,
+    json_response_doc,
+)
+from geoservice.web.openapi_examples import EXAMPLES
 
 #: Local time of the timetables (every agency of the TER feed uses it).
 TIMEZONE = ZoneInfo("Europe/Paris")
@@ -272,7 +278,7 @@ def _stop_entry(
 @blp.route("/earliest")
 class Earliest(MethodView):
     @blp.arguments(EarliestArgs, location="query")
-    @blp.response(200, EarliestResponse)
+    @blp.response(200, EarliestResponse, example=EXAMPLES["transit_earliest"])
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Earliest arrival at every reached stop, with itineraries.
 
@@ -327,7 +333,7 @@ class Earliest(MethodView):
 @blp.route("/latest")
 class Latest(MethodView):
     @blp.arguments(LatestArgs, location="query")
-    @blp.response(200, LatestResponse)
+    @blp.response(200, LatestResponse, example=EXAMPLES["transit_latest"])
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Latest departure from every stop to arrive at a stop or point by `arrive_by`.
 
@@ -404,6 +410,7 @@ def population_index() -> PopulationIndex | None:
 class TransitIsochrones(MethodView):
     @blp.arguments(TransitIsochroneArgs, location="query")
     @blp.response(200)
+    @blp.doc(**json_response_doc(ISOCHRONE_COLLECTION, ISOCHRONE_EXAMPLE))
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Areas reached within each budget by the access mode, trains / coaches and walking.
 

@@ -20,6 +20,7 @@ from geoservice.core.transit_reachable import ReturnParams, latest_returns
 from geoservice.errors import InvalidParameterError, NotFoundError
 from geoservice.web.blueprint import Blueprint
 from geoservice.web.context import get_runtime
+from geoservice.web.openapi_examples import EXAMPLES
 from geoservice.web.transit import LegSchema, local_moment, timetable_or_error
 from geoservice.web.transit_offers import clock, itinerary_document
 
@@ -82,7 +83,7 @@ class ReturnResponseSchema(Schema):
 @blp.route("/return")
 class Return(MethodView):
     @blp.arguments(ReturnQuerySchema, location="query")
-    @blp.response(200, ReturnResponseSchema)
+    @blp.response(200, ReturnResponseSchema, example=EXAMPLES["trips_return"])
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """The last way home from an offer leaving at or after `after`, home the same day.
 

@@ -99,3 +99,19 @@ def test_unknown_mode_lists_allowed(runtime: Runtime) -> None:
     assert runtime.network is not None
     with pytest.raises(InvalidParameterError, match="bike, drive, walk"):
         runtime.network.mode("plane")
+
+
+def test_describe_counts_once_at_construction(runtime, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Regression (load test): /health counted the graph's edges on every call (~0.1 s)."""
+    network = runtime.network
+    expected = network.describe()
+    assert expected["edges"] == network.G.number_of_edges()
+
+    def refuse() -> int:
+        raise AssertionError("describe() must not walk the graph again")
+
+    monkeypatch.setattr(network.G, "number_of_edges", refuse)
+    described = network.describe()
+    assert described == expected
+    described["modes"].clear()  # a copy: the next answer is whole again
+    assert network.describe() == expected
