@@ -21,6 +21,7 @@ from geoservice.settings import Settings
 if TYPE_CHECKING:
     from geoservice.analytics.accessibility import AccessibilityModel
     from geoservice.core.network import RoadNetwork
+    from geoservice.core.offers import OfferIndex
     from geoservice.core.reachable import ReachableOffers
 
 logger = logging.getLogger(__name__)
@@ -55,6 +56,9 @@ class Runtime:
     reachable
         The offers with their per-mode egress tables (built at start-up from `offers` and
         `network`), read by the reachable-offer ranking and the offers' travel-time filter.
+    offer_index
+        The offers prepared for ``GET /offers`` searches (folded names, filter masks,
+        GeoJSON features), built at start-up from `offers` and `communes`.
     accessibility
         Accessibility tables of the communes and zones, with the live travel-time sources
         of scenarios and suggestions (``data/accessibility/``, recomputed in memory when
@@ -71,6 +75,7 @@ class Runtime:
     zones: Mapping[str, gpd.GeoDataFrame] = field(default_factory=dict)
     offers: gpd.GeoDataFrame = field(default_factory=lambda: _empty_frame())
     reachable: ReachableOffers | None = None
+    offer_index: OfferIndex | None = None
     accessibility: AccessibilityModel | None = None
     transit: Timetable | None = None
 
@@ -169,7 +174,7 @@ def verify_outputs(data_dir: Path, manifest: Mapping[str, Any]) -> None:
 
 def load_runtime(settings: Settings) -> Runtime:
     """Load every derived file the service needs from ``settings.data_dir``."""
-    from geoservice.core.offers import CATEGORIES
+    from geoservice.core.offers import CATEGORIES, OfferIndex
     from geoservice.core.reachable import ReachableOffers
     from geoservice.io.network import load_road_network
     from geoservice.io.offers import load_offers
@@ -196,6 +201,7 @@ def load_runtime(settings: Settings) -> Runtime:
             themes=tuple(settings.get("themes.vocabulary", ())),
             categories=CATEGORIES,
         ),
+        offer_index=OfferIndex(offers, dict(zip(communes["code"], communes["name"], strict=True))),
         transit=transit,
         accessibility=load_accessibility(settings, communes, offers, network, transit),
     )

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from geoservice.errors import DataError, InvalidParameterError
@@ -344,3 +346,80 @@ def page_of_offers(matches: Sequence[gpd.GeoDataFrame], *, limit: int, offset: i
     combined = combined.sort_values("offer_id", kind="stable", ignore_index=True)
     page = combined.iloc[offset : offset + limit]
     return OfferPage(offers=page, total=len(combined), limit=limit, offset=offset)
+
+
+class OfferIndex:
+    """The offers prepared once for fast searches: :meth:`matches` gives what
+    :func:`search_offers` gives (same filters, same ``offer_id`` order), and :attr:`features`
+    the GeoJSON Features of :data:`OFFER_COLUMNS`, built once.
+
+    Parameters
+    ----------
+    offers
+        Frame (EPSG:4326) with at least the columns of :data:`OFFER_COLUMNS`.
+    commune_names
+        INSEE code → commune name, so that a text also matches the commune's name.
+    """
+
+    def __init__(self, offers: gpd.GeoDataFrame, commune_names: Mapping[str, str]) -> None:
+        from geoservice.core.geojson import feature_collection_from_frame
+
+        if offers.crs is None or offers.crs.to_epsg() != 4326:
+            raise DataError(f"offers must be in EPSG:4326, not {offers.crs}")
+        ordered = offers.sort_values("offer_id", kind="stable")
+        #: The offers sorted by ``offer_id``: row ``i`` of every array below.
+        self.frame: gpd.GeoDataFrame = ordered
+        self.commune_names: Mapping[str, str] = dict(commune_names)
+        self.category_masks: dict[str, npt.NDArray[np.bool_]] = {}
+        for i, category in enumerate(ordered["category"]):
+            if isinstance(category, str):
+                mask = self.category_masks.setdefault(category, np.zeros(len(ordered), bool))
+                mask[i] = True
+        self.commune_code = np.array(
+            [c if isinstance(c, str) else None for c in ordered["commune_code"]], dtype=object
+        )
+        self.x_deg = ordered.geometry.x.to_numpy(dtype=float)
+        self.y_deg = ordered.geometry.y.to_numpy(dtype=float)
+        names = [fold_text(n) for n in ordered["name"].fillna("")]
+        communes = [fold_text(self.commune_names.get(c, "")) for c in self.commune_code]
+        #: Folded "name | commune name" of each offer, the haystack of a text search.
+        self.text = [f"{n} | {c}" for n, c in zip(names, communes, strict=True)]
+        self.theme_masks: dict[str, npt.NDArray[np.bool_]] = {}
+        for i, themes in enumerate(ordered["themes"]):
+            for theme in themes if themes is not None else ():
+                mask = self.theme_masks.setdefault(theme, np.zeros(len(ordered), dtype=bool))
+                mask[i] = True
+        self.features: list[dict[str, Any]] = feature_collection_from_frame(
+            ordered, columns=OFFER_COLUMNS, id_column="offer_id"
+        )["features"]
+
+    def __len__(self) -> int:
+        return len(self.features)
+
+    def matches(self, query: OfferQuery) -> npt.NDArray[np.bool_]:
+        """Which offers (rows of :attr:`frame`) match `query`'s filters (paging ignored)."""
+        keep = np.ones(len(self), dtype=bool)
+        if query.categories:
+            any_category = np.zeros(len(self), dtype=bool)
+            for category in set(query.categories):
+                if category in self.category_masks:
+                    any_category |= self.category_masks[category]
+            keep &= any_category
+        if query.themes:
+            any_theme = np.zeros(len(self), dtype=bool)
+            for theme in set(query.themes):
+                if theme in self.theme_masks:
+                    any_theme |= self.theme_masks[theme]
+            keep &= any_theme
+        if query.commune is not None:
+            keep &= self.commune_code == query.commune
+        if query.bbox is not None:
+            min_lon, min_lat, max_lon, max_lat = query.bbox
+            x, y = self.x_deg, self.y_deg
+            keep &= (x >= min_lon) & (x <= max_lon) & (y >= min_lat) & (y <= max_lat)
+        if query.q is not None:
+            needle = fold_text(query.q)
+            rows = np.flatnonzero(keep)
+            found = [needle in self.text[i] for i in rows.tolist()]
+            keep[rows[~np.asarray(found, dtype=bool)]] = False
+        return keep

@@ -7,6 +7,7 @@ so that the moderation history of a deleted offer is kept.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -415,8 +416,12 @@ def search_stored_offers(
     """
     now = now or utc_now()
     conditions = _filter_conditions(session, flt, now)
-    total = session.scalar(select(func.count()).select_from(Offer).where(*conditions)) or 0
     query: Select[Offer] = select(Offer).where(*conditions).order_by(Offer.id)
+    if limit is None and offset == 0:
+        # Every match is returned: its length is the count (one query instead of two).
+        offers = list(session.scalars(query))
+        return offers, len(offers)
+    total = session.scalar(select(func.count()).select_from(Offer).where(*conditions)) or 0
     if limit is not None:
         query = query.limit(limit)
     return list(session.scalars(query.offset(offset))), total
@@ -488,6 +493,9 @@ def offers_frame_from_records(
     ``location_quality`` ``source`` for a posted point and ``commune_centroid_missing`` for
     an offer placed at its commune.
     """
+    columns = [*OFFERS_FRAME_COLUMNS, "geometry"]
+    if not records:  # the usual case of a search: a copy of a frame built once
+        return _empty_offers_frame().copy()
     rows = []
     for r in records:
         timings = r.get("timings") or []
@@ -516,5 +524,11 @@ def offers_frame_from_records(
                 "geometry": shapely.Point(r["lon"], r["lat"]),
             }
         )
-    columns = [*OFFERS_FRAME_COLUMNS, "geometry"]
     return gpd.GeoDataFrame(rows, columns=columns, geometry="geometry", crs="EPSG:4326")
+
+
+@functools.cache
+def _empty_offers_frame() -> gpd.GeoDataFrame:
+    """The frame of no posted offer (never handed out: callers get a copy)."""
+    columns = [*OFFERS_FRAME_COLUMNS, "geometry"]
+    return gpd.GeoDataFrame([], columns=columns, geometry="geometry", crs="EPSG:4326")

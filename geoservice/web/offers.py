@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -28,11 +27,11 @@ from geoservice.core.offers import (
     LOCATION_QUALITIES,
     OFFER_COLUMNS,
     SEARCH_CATEGORIES,
+    OfferIndex,
     OfferPage,
+    OfferQuery,
     ThemeConfig,
     offer_query_from_args,
-    page_of_offers,
-    search_offers,
 )
 from geoservice.core.reachable import (
     ReachableOffers,
@@ -214,50 +213,85 @@ class Offers(MethodView):
             default_limit=int(settings.get("api.default_limit", 50)),
             max_limit=int(settings.get("api.max_limit", 500)),
         )
-        names = dict(zip(runtime.communes["code"], runtime.communes["name"], strict=True))
+        index = offer_index(runtime)
         travel: dict[str, Any] | None = None
-        everything = replace(query, limit=max(len(runtime.offers), 1), offset=0)
-        frame = search_offers(runtime.offers, everything, commune_names=names).offers
-        frame = frame[offers_open_between(frame, date_from, date_to)]
+        rows = np.flatnonzero(index.matches(query))  # in offer_id order
+        if date_from is not None or date_to is not None:
+            rows = rows[offers_open_between(index.frame.iloc[rows], date_from, date_to)]
         if when == "current":
             today = datetime.now(LOCAL_TIMEZONE).date()
-            frame = frame[offers_open_between(frame, today, today)]
+            rows = rows[offers_open_between(index.frame.iloc[rows], today, today)]
         elif when is not None:
-            frame = frame.iloc[0:0]  # open-data offers have seasons, not dated timings
+            rows = rows[0:0]  # open-data offers have seasons, not dated timings
         posted = posted_offers_frame(query, when=when, date_from=date_from, date_to=date_to)
         if origin is None:
-            page = page_of_offers([frame, posted], limit=query.limit, offset=query.offset)
-        else:
-            frame, travel = _within_minutes(
-                runtime, frame, origin, mode, within_minutes, transit_args
+            return _search_collection(index, rows.tolist(), posted, query)
+        frame = index.frame.iloc[rows]
+        frame, travel = _within_minutes(runtime, frame, origin, mode, within_minutes, transit_args)
+        if not posted.empty and runtime.network is not None:
+            # Posted offers are not in the start-up tables: their egress is built now.
+            reach = ReachableOffers(runtime.network, posted, eager=False)
+            posted, _ = _within_minutes(
+                runtime, posted, origin, mode, within_minutes, transit_args, reachable=reach
             )
-            if not posted.empty and runtime.network is not None:
-                # Posted offers are not in the start-up tables: their egress is built now.
-                reach = ReachableOffers(runtime.network, posted, eager=False)
-                posted, _ = _within_minutes(
-                    runtime, posted, origin, mode, within_minutes, transit_args, reachable=reach
-                )
-            both = [f for f in (frame, posted) if not f.empty]
-            ranked = (
-                pd.concat(both, ignore_index=True) if len(both) == 2 else both[0] if both else frame
-            )
-            ranked = ranked.sort_values(["travel_time_s", "offer_id"], kind="stable")
-            page = OfferPage(
-                offers=ranked.iloc[query.offset : query.offset + query.limit],
-                total=len(ranked),
-                limit=query.limit,
-                offset=query.offset,
-            )
-        columns = [*OFFER_COLUMNS, "travel_time_s"] if travel is not None else OFFER_COLUMNS
+        both = [f for f in (frame, posted) if not f.empty]
+        ranked = (
+            pd.concat(both, ignore_index=True) if len(both) == 2 else both[0] if both else frame
+        )
+        ranked = ranked.sort_values(["travel_time_s", "offer_id"], kind="stable")
+        page = OfferPage(
+            offers=ranked.iloc[query.offset : query.offset + query.limit],
+            total=len(ranked),
+            limit=query.limit,
+            offset=query.offset,
+        )
         collection = feature_collection_from_frame(
-            page.offers, columns=columns, id_column="offer_id"
+            page.offers, columns=[*OFFER_COLUMNS, "travel_time_s"], id_column="offer_id"
         )
         collection.update(
             total=page.total, limit=page.limit, offset=page.offset, links=_links(page)
         )
-        if travel is not None:
-            collection["travel"] = travel
+        collection["travel"] = travel
         return collection
+
+
+def offer_index(runtime: Runtime) -> OfferIndex:
+    """The search index of the open-data offers (built at start-up; built now for a
+    Runtime made without one)."""
+    if runtime.offer_index is not None:
+        return runtime.offer_index
+    names = dict(zip(runtime.communes["code"], runtime.communes["name"], strict=True))
+    return OfferIndex(runtime.offers, names)
+
+
+def _search_collection(
+    index: OfferIndex, rows: list[int], posted: gpd.GeoDataFrame, query: OfferQuery
+) -> dict[str, Any]:
+    """The page of a search without travel time: the matching open-data offers (`rows` of
+    `index`, in ``offer_id`` order) and the matching posted offers, paged together by
+    ``offer_id`` (open data first among equal ids)."""
+    if posted.empty:
+        features = [index.features[i] for i in rows[query.offset : query.offset + query.limit]]
+        total = len(rows)
+    else:
+        posted_features = feature_collection_from_frame(
+            posted, columns=OFFER_COLUMNS, id_column="offer_id"
+        )["features"]
+        both = [index.features[i] for i in rows] + posted_features
+        both.sort(key=lambda f: f["properties"]["offer_id"])  # stable
+        features = both[query.offset : query.offset + query.limit]
+        total = len(both)
+    page = OfferPage(
+        offers=index.frame.iloc[0:0], total=total, limit=query.limit, offset=query.offset
+    )
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "total": total,
+        "limit": query.limit,
+        "offset": query.offset,
+        "links": _links(page),
+    }
 
 
 def lonlat_from_text(text: str) -> tuple[float, float]:
