@@ -226,6 +226,9 @@ class Offers(MethodView):
         posted = posted_offers_frame(query, when=when, date_from=date_from, date_to=date_to)
         if origin is None:
             return _search_collection(index, rows.tolist(), posted, query)
+        if posted.empty:
+            by_id, travel = _travel_times(runtime, origin, mode, within_minutes, transit_args)
+            return _ranked_collection(index, rows.tolist(), by_id, travel, query)
         frame = index.frame.iloc[rows]
         frame, travel = _within_minutes(runtime, frame, origin, mode, within_minutes, transit_args)
         if not posted.empty and runtime.network is not None:
@@ -322,6 +325,24 @@ def _within_minutes(
     `reachable` holds the egress tables of `frame`'s offers (default: the open-data offers'
     tables built at start-up).
     """
+    by_id, travel = _travel_times(runtime, origin, mode, minutes, transit_args, reachable=reachable)
+    kept = frame[frame["offer_id"].isin(list(by_id))].copy()
+    kept["travel_time_s"] = [round(by_id[i], 1) for i in kept["offer_id"]]
+    kept = kept.sort_values(["travel_time_s", "offer_id"], kind="stable")
+    return kept, travel
+
+
+def _travel_times(
+    runtime: Runtime,
+    origin: Origin,
+    mode: str | None,
+    minutes: float,
+    transit_args: Mapping[str, Any],
+    *,
+    reachable: ReachableOffers | None = None,
+) -> tuple[Mapping[str, float], dict[str, Any]]:
+    """Offer id → door-to-door seconds within `minutes` (offers of `reachable`, default the
+    open-data offers), and the ``travel`` document."""
     reachable = reachable or runtime.reachable
     if reachable is None or runtime.network is None:
         raise InvalidParameterError("within_minutes", "no road network is loaded")
@@ -354,9 +375,6 @@ def _within_minutes(
             field=origin.field,
         )
         by_id = travel_times_by_offer(times)
-    kept = frame[frame["offer_id"].isin(list(by_id))].copy()
-    kept["travel_time_s"] = [round(by_id[i], 1) for i in kept["offer_id"]]
-    kept = kept.sort_values(["travel_time_s", "offer_id"], kind="stable")
     travel = {
         "origin": {
             "lon": round(origin.lon, 6),
@@ -368,7 +386,42 @@ def _within_minutes(
         **network_info(runtime.network),
         **transit,
     }
-    return kept, travel
+    return by_id, travel
+
+
+def _ranked_collection(
+    index: OfferIndex,
+    rows: list[int],
+    by_id: Mapping[str, float],
+    travel: dict[str, Any],
+    query: OfferQuery,
+) -> dict[str, Any]:
+    """The page of the open-data offers `rows` of `index` reached (in `by_id`), nearest
+    first (then by ``offer_id``), each with ``travel_time_s`` (s, one decimal)."""
+    ids = [index.features[i]["properties"]["offer_id"] for i in rows]
+    ranked = sorted(
+        (round(by_id[offer_id], 1), offer_id, i)
+        for offer_id, i in zip(ids, rows, strict=True)
+        if offer_id in by_id
+    )
+    features = []
+    for time_s, _, i in ranked[query.offset : query.offset + query.limit]:
+        base = index.features[i]
+        feature = dict(base)
+        feature["properties"] = {**base["properties"], "travel_time_s": time_s}
+        features.append(feature)
+    page = OfferPage(
+        offers=index.frame.iloc[0:0], total=len(ranked), limit=query.limit, offset=query.offset
+    )
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "total": len(ranked),
+        "limit": query.limit,
+        "offset": query.offset,
+        "links": _links(page),
+        "travel": travel,
+    }
 
 
 @blp.route("/<string:offer_id>")
