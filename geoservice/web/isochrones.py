@@ -318,6 +318,24 @@ def _feature_collection(
     }
 
 
+def _road_isochrones(
+    settings: Settings,
+    network: RoadNetwork,
+    locations: Sequence[tuple[float, float]],
+    budgets_s: Sequence[float],
+    mode: str,
+) -> list[IsochroneFeature]:
+    """Road-mode bands with the population index and the request's compute deadline."""
+    return compute_isochrones(
+        network,
+        locations,
+        budgets_s,
+        mode,
+        population=population_index(),
+        deadline=compute_deadline(settings),
+    )
+
+
 def isochrones_from_query(args: Mapping[str, Any]) -> dict[str, Any]:
     """Answer ``?lon=&lat=&minutes=15,30&mode=`` (the GET route and the isochrone map)."""
     runtime = get_runtime()
@@ -336,14 +354,7 @@ def isochrones_from_query(args: Mapping[str, Any]) -> dict[str, Any]:
     if mode == TRANSIT:
         return _transit_collection(args, locations, budgets, range_field="minutes")
     network = road_network_or_error(runtime)
-    features = compute_isochrones(
-        network,
-        locations,
-        budgets,
-        mode,
-        population=population_index(),
-        deadline=compute_deadline(runtime.settings),
-    )
+    features = _road_isochrones(runtime.settings, network, locations, budgets, mode)
     return _feature_collection(
         features,
         network,
@@ -374,14 +385,7 @@ def isochrones_from_body(body: Mapping[str, Any], profile: str | None = None) ->
     if mode == TRANSIT:
         return _transit_collection(body, locations, budgets, range_field="range")
     network = road_network_or_error(runtime)
-    features = compute_isochrones(
-        network,
-        locations,
-        budgets,
-        mode,
-        population=population_index(),
-        deadline=compute_deadline(runtime.settings),
-    )
+    features = _road_isochrones(runtime.settings, network, locations, budgets, mode)
     query = {
         "locations": [list(loc) for loc in locations],
         "range": budgets,
