@@ -164,41 +164,6 @@ EXAMPLES: dict[str, Any] = {
         },
         "geometry": {"type": "Point", "coordinates": [3.148041, 47.036948]},
     },
-    "posted_offer": {
-        "type": "Feature",
-        "id": "user:1",
-        "geometry": {"type": "Point", "coordinates": [3.159051, 46.985481]},
-        "properties": {
-            "offer_id": "user:1",
-            "kind": "event",
-            "title": "Concert d'orgue à l'église Saint-Étienne",
-            "description": "Bach et Couperin, par l'ensemble de la cathédrale.",
-            "themes": ["music"],
-            "timings": [{"begin": "2030-06-21T18:30:00+00:00", "end": "2030-06-21T20:00:00+00:00"}],
-            "commune_code": "58194",
-            "located_by": "commune",
-            "location_name": "Église Saint-Étienne",
-            "address": "13 rue Saint-Étienne, 58000 Nevers",
-            "accessibility": {},
-            "age_min": None,
-            "age_max": None,
-            "free": None,
-            "price_eur": None,
-            "conditions": None,
-            "registration": [],
-            "attendance_mode": "on_site",
-            "online_url": None,
-            "url": "https://example.org/concert",
-            "image_url": None,
-            "organiser": None,
-            "status": "published",
-            "author": "mod",
-            "created_at": "2026-11-25T11:44:24.357093+00:00",
-            "updated_at": "2026-11-25T11:44:24.357093+00:00",
-            "published_at": "2026-11-25T11:44:24.357093+00:00",
-            "source": "contribution",
-        },
-    },
     "moderation_events": [
         {
             "at": "2026-11-25T11:44:24.357093+00:00",
@@ -399,3 +364,6 @@ ICS_EXAMPLE = (
     "END:VEVENT\r\n"
     "END:VCALENDAR\r\n"
 )
+
+# A posted offer reads back exactly as it was answered when created.
+EXAMPLES["posted_offer"] = EXAMPLES["posted_offer_created"]
