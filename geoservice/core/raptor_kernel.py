@@ -1,0 +1,493 @@
+"""Compiled RAPTOR rounds (numba) over flat numpy arrays built once per :class:`Timetable`.
+
+The kernel is a line-by-line translation of the pure-Python reference
+(:func:`geoservice.core.raptor._run_raptor_reference`) and gives *identical* results, labels
+included: where the reference iterates a Python ``set`` of stop indices (the marked stops, the
+stops improved in a round), the order decides which of two equally early labels is kept, so
+the kernel reproduces CPython's set iteration order for small non-negative ints
+(:func:`set_order`, checked against real sets in the tests); dicts keep insertion order, which
+the kernel keeps in plain arrays.
+
+Layout (:class:`FlatTimetable`): pattern *p* has ``L`` stops and ``R`` rows; its stops,
+pickup and drop-off flags are at ``pat_stop_start[p] + i``; its times at
+``pat_time_start[p] + r * L + i`` (``dep``, ``arr``, row-major) and
+``pat_time_start[p] + i * R + r`` (``dep_col``, column-major, for the binary search of the
+first catchable row); the activity of its rows on a service day at ``pat_row_start[p] + r``.
+Stop → (pattern, position) pairs and footpaths are CSR arrays in the order of
+:attr:`Timetable.stop_patterns` and :attr:`Timetable.footpaths`.
+
+Nothing is compiled at import: the first call compiles (or loads the on-disk cache,
+``cache=True``); :func:`warm_kernel` pays that at start-up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+from numba import njit
+
+from geoservice.core.timetable import Timetable
+
+UNREACHED = 10**9
+
+#: Label kinds in the ``labels`` array: none, access walk, ride, footpath.
+KIND_NONE, KIND_ACCESS, KIND_RIDE, KIND_WALK = 0, 1, 2, 3
+#: Rows of the label array: best label (round, kind), then per round k, at ``2 + 8 * k``:
+#: ride (pattern, row, board position, alight position, board round, board kind), walk
+#: (from stop, arrival time).
+LABEL_HEAD = 2
+LABEL_ROWS_PER_ROUND = 8
+
+_LINEAR_PROBES = 9  # CPython Objects/setobject.c
+_PERTURB_SHIFT = 5
+_SET_MINSIZE = 8
+
+
+@dataclass(frozen=True)
+class FlatTimetable:
+    """The arrays the kernel reads (int32 unless said), built once per timetable."""
+
+    n_stops: int
+    n_patterns: int
+    set_capacity: int
+    pat_stop_start: np.ndarray
+    pat_stops: np.ndarray
+    pat_pick: np.ndarray  # uint8
+    pat_drop: np.ndarray  # uint8
+    pat_row_start: np.ndarray
+    pat_time_start: np.ndarray  # int64
+    dep: np.ndarray
+    arr: np.ndarray
+    dep_col: np.ndarray
+    sp_start: np.ndarray
+    sp_pat: np.ndarray
+    sp_pos: np.ndarray
+    fp_start: np.ndarray
+    fp_to: np.ndarray
+    fp_dur: np.ndarray
+    change_s: np.ndarray
+    #: The arguments of :func:`raptor_kernel` that do not change between searches (set from
+    #: the fields above).
+    kernel_args: tuple[Any, ...] = field(init=False, repr=False, compare=False)
+    #: Per service day: uint8 activity of every row (see :func:`active_mask`).
+    active_cache: dict[date, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        args = tuple(getattr(self, f.name) for f in fields(self) if f.name in _KERNEL_FIELDS)
+        object.__setattr__(self, "kernel_args", args)
+
+
+#: Fields of :class:`FlatTimetable` passed to :func:`raptor_kernel`, in its argument order.
+_KERNEL_FIELDS = (
+    "n_stops",
+    "n_patterns",
+    "set_capacity",
+    "pat_stop_start",
+    "pat_stops",
+    "pat_pick",
+    "pat_drop",
+    "pat_row_start",
+    "pat_time_start",
+    "dep",
+    "arr",
+    "dep_col",
+    "sp_start",
+    "sp_pat",
+    "sp_pos",
+    "fp_start",
+    "fp_to",
+    "fp_dur",
+    "change_s",
+)
+
+
+def flat_timetable(tt: Timetable) -> FlatTimetable:
+    """The flat arrays of `tt`, built on first use and kept in ``tt.derived``."""
+    cached = tt.derived.get("raptor_flat")
+    if isinstance(cached, FlatTimetable):
+        return cached
+    pats = tt.patterns
+    n_pat = len(pats)
+    lengths = np.array([len(p.stops) for p in pats], dtype=np.int64)
+    rows = np.array([len(p.trips) for p in pats], dtype=np.int64)
+    pat_stop_start = np.zeros(n_pat + 1, dtype=np.int32)
+    pat_stop_start[1:] = np.cumsum(lengths)
+    pat_row_start = np.zeros(n_pat + 1, dtype=np.int32)
+    pat_row_start[1:] = np.cumsum(rows)
+    pat_time_start = np.zeros(n_pat + 1, dtype=np.int64)
+    pat_time_start[1:] = np.cumsum(lengths * rows)
+    n_times = int(pat_time_start[-1])
+    dep = np.empty(n_times, dtype=np.int32)
+    arr = np.empty(n_times, dtype=np.int32)
+    dep_col = np.empty(n_times, dtype=np.int32)
+    for p_idx, p in enumerate(pats):
+        base, n = int(pat_time_start[p_idx]), len(p.stops) * len(p.trips)
+        d = np.asarray(p.dep_rows, dtype=np.int64).reshape(len(p.trips), len(p.stops))
+        a = np.asarray(p.arr_rows, dtype=np.int64).reshape(len(p.trips), len(p.stops))
+        dep[base : base + n] = d.ravel()
+        arr[base : base + n] = a.ravel()
+        dep_col[base : base + n] = np.asarray(p.dep_cols, dtype=np.int64).ravel()
+    sp = [pair for pairs in tt.stop_patterns for pair in pairs]
+    fp = [pair for pairs in tt.footpaths for pair in pairs]
+    n = tt.n_stops
+    cap = _SET_MINSIZE
+    while cap <= 4 * n:  # the largest table a set of n ints can grow to
+        cap <<= 1
+    flat = FlatTimetable(
+        n_stops=n,
+        n_patterns=n_pat,
+        set_capacity=cap,
+        pat_stop_start=pat_stop_start,
+        pat_stops=np.array([s for p in pats for s in p.stops], dtype=np.int32),
+        pat_pick=np.array([b for p in pats for b in p.pickup], dtype=np.uint8),
+        pat_drop=np.array([b for p in pats for b in p.dropoff], dtype=np.uint8),
+        pat_row_start=pat_row_start,
+        pat_time_start=pat_time_start,
+        dep=dep,
+        arr=arr,
+        dep_col=dep_col,
+        sp_start=_offsets([len(x) for x in tt.stop_patterns]),
+        sp_pat=np.array([p for p, _ in sp], dtype=np.int32),
+        sp_pos=np.array([pos for _, pos in sp], dtype=np.int32),
+        fp_start=_offsets([len(x) for x in tt.footpaths]),
+        fp_to=np.array([u for u, _ in fp], dtype=np.int32),
+        fp_dur=np.array([d for _, d in fp], dtype=np.int32),
+        change_s=np.asarray(tt.change_s, dtype=np.int32),
+    )
+    tt.derived["raptor_flat"] = flat
+    return flat
+
+
+def _offsets(counts: list[int]) -> np.ndarray:
+    out = np.zeros(len(counts) + 1, dtype=np.int32)
+    out[1:] = np.cumsum(counts)
+    return out
+
+
+def active_mask(tt: Timetable, flat: FlatTimetable, day: date) -> np.ndarray:
+    """uint8 per row of every pattern: does the trip instance run on service day `day`?
+
+    Same rule as :meth:`Timetable.active_rows`, cached per day (at most 17 days kept).
+    """
+    cached = flat.active_cache.get(day)
+    if cached is not None:
+        return cached
+    today = tt.services_active_on(day)
+    yesterday = tt.services_active_on(day - timedelta(days=1))
+    svc = tt.instance_service
+    inst_active = np.where(tt.instance_day_offset == 0, today[svc], yesterday[svc])
+    trips = np.array([t for p in tt.patterns for t in p.trips], dtype=np.int64)
+    mask = inst_active[trips].astype(np.uint8) if trips.size else np.zeros(0, dtype=np.uint8)
+    if len(flat.active_cache) > 16:
+        flat.active_cache.clear()
+    flat.active_cache[day] = mask
+    return mask
+
+
+@njit(cache=True, nogil=True)
+def _set_insert_clean(table: np.ndarray, mask: int, key: int) -> None:
+    perturb = key
+    i = key & mask
+    while True:
+        if table[i] < 0:
+            table[i] = key
+            return
+        if i + _LINEAR_PROBES <= mask:
+            for j in range(1, _LINEAR_PROBES + 1):
+                if table[i + j] < 0:
+                    table[i + j] = key
+                    return
+        perturb >>= _PERTURB_SHIFT
+        i = (i * 5 + 1 + perturb) & mask
+
+
+@njit(cache=True, nogil=True)
+def set_order(
+    seq: np.ndarray, n_seq: int, table: np.ndarray, tmp: np.ndarray, out: np.ndarray
+) -> int:
+    """Iteration order of a CPython 3.11 ``set`` of the distinct ints ``seq[:n_seq]``.
+
+    The ints (>= 0, their own hash) are added in that order to an empty set, as
+    ``set.add`` does (linear probing, then perturbation; growth to 4 × used when 3/5 full),
+    and the table is read in slot order into `out`. `table` and `tmp` are scratch arrays of
+    at least the largest table size, all -1 on entry and on exit. Returns ``n_seq``.
+    """
+    mask = _SET_MINSIZE - 1
+    for q in range(n_seq):
+        key = seq[q]
+        perturb = key
+        i = key & mask
+        slot = -1
+        while slot < 0:
+            probes = _LINEAR_PROBES if i + _LINEAR_PROBES <= mask else 0
+            e = i
+            while True:
+                if table[e] < 0:
+                    slot = e
+                    break
+                if probes == 0:
+                    break
+                probes -= 1
+                e += 1
+            if slot < 0:
+                perturb >>= _PERTURB_SHIFT
+                i = (i * 5 + 1 + perturb) & mask
+        table[slot] = key
+        fill = q + 1  # keys are distinct: each one fills a slot
+        if fill * 5 >= mask * 3:
+            newsize = _SET_MINSIZE
+            while newsize <= fill * 4:
+                newsize <<= 1
+            m = 0
+            for e in range(mask + 1):
+                if table[e] >= 0:
+                    tmp[m] = table[e]
+                    m += 1
+                    table[e] = -1
+            mask = newsize - 1
+            for e in range(m):
+                _set_insert_clean(table, mask, tmp[e])
+    m = 0
+    for e in range(mask + 1):
+        if table[e] >= 0:
+            out[m] = table[e]
+            m += 1
+            table[e] = -1
+    return m
+
+
+@njit(cache=True, nogil=True)
+def raptor_kernel(
+    n: int,
+    n_patterns: int,
+    set_capacity: int,
+    pat_stop_start: np.ndarray,
+    pat_stops: np.ndarray,
+    pat_pick: np.ndarray,
+    pat_drop: np.ndarray,
+    pat_row_start: np.ndarray,
+    pat_time_start: np.ndarray,
+    dep: np.ndarray,
+    arr: np.ndarray,
+    dep_col: np.ndarray,
+    sp_start: np.ndarray,
+    sp_pat: np.ndarray,
+    sp_pos: np.ndarray,
+    fp_start: np.ndarray,
+    fp_to: np.ndarray,
+    fp_dur: np.ndarray,
+    change: np.ndarray,
+    active: np.ndarray,
+    acc: np.ndarray,
+    departure_s: int,
+    max_rides: int,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """RAPTOR rounds; see the module docstring and the Python reference.
+
+    Returns ``times`` (int64, 3 × n: best arrival, best arrival by vehicle, rides), ``labels``
+    (int32, rows as :data:`LABEL_HEAD` / :data:`LABEL_ROWS_PER_ROUND` say; rows of rounds
+    after the last one run are garbage) and the number of rounds run.
+    """
+    # Few allocations: they are a good part of a search's cost at this size.
+    buf64 = np.empty((4, n), dtype=np.int64)
+    times = buf64[:3]
+    best = buf64[0]
+    best_ride = buf64[1]
+    rides = buf64[2]
+    ready = buf64[3]
+    best[:] = UNREACHED
+    best_ride[:] = UNREACHED
+    rides[:] = -1
+    ready[:] = UNREACHED
+    labels = np.empty((LABEL_HEAD + LABEL_ROWS_PER_ROUND * (max_rides + 1), n), dtype=np.int32)
+    labels[0, :] = -1
+    labels[1, :] = KIND_NONE
+    labels[LABEL_HEAD, :] = -1  # round 0: no ride label
+    labels[LABEL_HEAD + 6, :] = -1  # round 0: no walk label
+    ws = np.empty(6 * n + 2 * set_capacity + 2 * n_patterns, dtype=np.int32)
+    ready_k = ws[0:n]
+    ready_kind = ws[n : 2 * n]
+    ready_kind[:] = KIND_NONE
+    # Insertion-ordered "sets" and "dicts": a sequence of distinct stops plus membership.
+    marked_seq = ws[2 * n : 3 * n]
+    order = ws[3 * n : 4 * n]
+    improved_seq = ws[4 * n : 5 * n]
+    walk_seq = ws[5 * n : 6 * n]
+    table = ws[6 * n : 6 * n + set_capacity]
+    table[:] = -1
+    tmp = ws[6 * n + set_capacity : 6 * n + 2 * set_capacity]
+    queue = ws[6 * n + 2 * set_capacity : 6 * n + 2 * set_capacity + n_patterns]
+    queue_pos = ws[6 * n + 2 * set_capacity + n_patterns :]
+    queue_pos[:] = -1
+    member = np.zeros((3, n), dtype=np.bool_)
+    in_marked = member[0]
+    in_improved = member[1]
+    in_walk = member[2]
+
+    n_marked = 0
+    n_acc = acc.shape[0] // 2
+    for j in range(n_acc):
+        s = acc[j]
+        t = departure_s + acc[n_acc + j]
+        if t < best[s]:
+            best[s] = t
+            labels[0, s] = 0
+            labels[1, s] = KIND_ACCESS
+            rides[s] = 0
+            ready[s] = t
+            ready_k[s] = 0
+            ready_kind[s] = KIND_ACCESS
+            if not in_marked[s]:
+                in_marked[s] = True
+                marked_seq[n_marked] = s
+                n_marked += 1
+
+    n_rounds = 0
+    for k in range(1, max_rides + 1):
+        if n_marked == 0:
+            break
+        n_rounds = k
+        base = LABEL_HEAD + LABEL_ROWS_PER_ROUND * k
+        ride_pat = labels[base]
+        walk_from = labels[base + 6]
+        walk_t = labels[base + 7]
+        ride_pat[:] = -1
+        walk_from[:] = -1
+        # Queue the patterns through the marked stops, in the reference's dict order.
+        n_order = set_order(marked_seq, n_marked, table, tmp, order)
+        n_queue = 0
+        for q in range(n_order):
+            s = order[q]
+            in_marked[s] = False
+            for e in range(sp_start[s], sp_start[s + 1]):
+                p = sp_pat[e]
+                pos = sp_pos[e]
+                if queue_pos[p] < 0:
+                    queue[n_queue] = p
+                    n_queue += 1
+                    queue_pos[p] = pos
+                elif pos < queue_pos[p]:
+                    queue_pos[p] = pos
+        n_marked = 0
+        # Scan the queued patterns (ready times do not change during the scan).
+        n_improved = 0
+        for q in range(n_queue):
+            p = queue[q]
+            pos0 = queue_pos[p]
+            queue_pos[p] = -1
+            so = pat_stop_start[p]
+            n_pos = pat_stop_start[p + 1] - so
+            ro = pat_row_start[p]
+            n_rows = pat_row_start[p + 1] - ro
+            tb = pat_time_start[p]
+            row = -1
+            board_pos = -1
+            board_k = 0
+            board_kind = KIND_ACCESS
+            for i in range(pos0, n_pos):
+                s = pat_stops[so + i]
+                if row >= 0 and pat_drop[so + i]:
+                    a = arr[tb + row * n_pos + i]
+                    if a < best_ride[s]:
+                        best_ride[s] = a
+                        ride_pat[s] = p
+                        labels[base + 1, s] = row
+                        labels[base + 2, s] = board_pos
+                        labels[base + 3, s] = i
+                        labels[base + 4, s] = board_k
+                        labels[base + 5, s] = board_kind
+                        if not in_improved[s]:
+                            in_improved[s] = True
+                            improved_seq[n_improved] = s
+                            n_improved += 1
+                if pat_pick[so + i]:
+                    r_s = ready[s]
+                    if r_s < UNREACHED and (row < 0 or r_s < dep[tb + row * n_pos + i]):
+                        col = tb + i * n_rows
+                        lo = 0
+                        hi = n_rows
+                        while lo < hi:  # bisect_left
+                            mid = (lo + hi) >> 1
+                            if dep_col[col + mid] < r_s:
+                                lo = mid + 1
+                            else:
+                                hi = mid
+                        r = lo
+                        while r < n_rows and not active[ro + r]:
+                            r += 1
+                        if r < n_rows and (row < 0 or r < row):
+                            row = r
+                            board_pos = i
+                            if ready_kind[s] == KIND_NONE:
+                                board_k = 0
+                                board_kind = KIND_ACCESS
+                            else:
+                                board_k = ready_k[s]
+                                board_kind = ready_kind[s]
+        # Stops improved by a vehicle, in the reference's set order; then their footpaths.
+        n_order = set_order(improved_seq, n_improved, table, tmp, order)
+        n_walk = 0
+        for q in range(n_order):
+            s = order[q]
+            in_improved[s] = False
+            a = best_ride[s]
+            if a < best[s]:
+                best[s] = a
+                labels[0, s] = k
+                labels[1, s] = KIND_RIDE
+                rides[s] = k
+            r_t = a + change[s]
+            if r_t < ready[s]:
+                ready[s] = r_t
+                ready_k[s] = k
+                ready_kind[s] = KIND_RIDE
+                if not in_marked[s]:
+                    in_marked[s] = True
+                    marked_seq[n_marked] = s
+                    n_marked += 1
+            for e in range(fp_start[s], fp_start[s + 1]):
+                u = fp_to[e]
+                t = a + fp_dur[e]
+                if in_walk[u]:
+                    if t < walk_t[u]:
+                        walk_from[u] = s
+                        walk_t[u] = t
+                elif t < UNREACHED:
+                    in_walk[u] = True
+                    walk_seq[n_walk] = u
+                    n_walk += 1
+                    walk_from[u] = s
+                    walk_t[u] = t
+        for q in range(n_walk):
+            u = walk_seq[q]
+            in_walk[u] = False
+            t = walk_t[u]
+            if t < best[u]:
+                best[u] = t
+                labels[0, u] = k
+                labels[1, u] = KIND_WALK
+                rides[u] = k
+            if t < ready[u]:
+                ready[u] = t
+                ready_k[u] = k
+                ready_kind[u] = KIND_WALK
+                if not in_marked[u]:
+                    in_marked[u] = True
+                    marked_seq[n_marked] = u
+                    n_marked += 1
+    return times, labels, n_rounds
+
+
+def run_kernel(
+    flat: FlatTimetable, active: np.ndarray, acc: np.ndarray, departure_s: int, max_rides: int
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Call :func:`raptor_kernel` on `flat` (see there for the results).
+
+    `acc` is int64: the access stops, then their access times (s), in the reference's order.
+    """
+    kernel: Any = raptor_kernel  # numba's Dispatcher signature is not the function's
+    times, labels, n_rounds = kernel(*flat.kernel_args, active, acc, departure_s, max_rides)
+    return times, labels, int(n_rounds)
