@@ -18,6 +18,7 @@ Times are seconds after the origin of the service day (see :mod:`geoservice.core
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
@@ -455,6 +456,19 @@ def earliest_arrival(
         access_s=access,
         _labels=_KernelLabels(labels, n_rounds),
     )
+
+
+def warm_kernel(tt: Timetable) -> float:
+    """Prepare every search on `tt` so that no request pays for it; returns the seconds spent.
+
+    Loads the compiled kernel (from numba's on-disk cache, or compiles it the first time:
+    a few seconds), builds the reversed timetable (latest-departure searches) and the flat
+    arrays of both, by one empty search on each.
+    """
+    t = time.perf_counter()
+    for table in (tt, reversed_timetable(tt)):
+        earliest_arrival(table, {}, 0, tt.validity[0], max_rides=1)
+    return time.perf_counter() - t
 
 
 def earliest_arrival_reference(

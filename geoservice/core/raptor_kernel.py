@@ -22,7 +22,7 @@ Nothing is compiled at import: the first call compiles (or loads the on-disk cac
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -69,22 +69,27 @@ class FlatTimetable:
     fp_to: np.ndarray
     fp_dur: np.ndarray
     change_s: np.ndarray
-    #: The arguments of :func:`raptor_kernel` that do not change between searches (set from
-    #: the fields above).
+    #: The arguments of :func:`raptor_kernel` that do not change between searches: the sizes,
+    #: and the arrays above packed into one int32 array (fewer arguments to dispatch, one
+    #: block of memory), preceded by the start of each (see :data:`_SECTIONS`).
     kernel_args: tuple[Any, ...] = field(init=False, repr=False, compare=False)
     #: Per service day: uint8 activity of every row (see :func:`active_mask`).
     active_cache: dict[date, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        args = tuple(getattr(self, f.name) for f in fields(self) if f.name in _KERNEL_FIELDS)
-        object.__setattr__(self, "kernel_args", args)
+        parts = [np.asarray(getattr(self, name), dtype=np.int64) for name in _SECTIONS]
+        starts = np.cumsum([len(_SECTIONS) + 1] + [len(a) for a in parts])
+        packed = np.concatenate([starts, *parts])
+        if packed.size and (packed.max() >= 2**31 or packed.min() < -(2**31)):
+            raise OverflowError("timetable too large for the int32 kernel arrays")
+        blob = packed.astype(np.int32)
+        object.__setattr__(
+            self, "kernel_args", (self.n_stops, self.n_patterns, self.set_capacity, blob)
+        )
 
 
-#: Fields of :class:`FlatTimetable` passed to :func:`raptor_kernel`, in its argument order.
-_KERNEL_FIELDS = (
-    "n_stops",
-    "n_patterns",
-    "set_capacity",
+#: Arrays of :class:`FlatTimetable` packed for :func:`raptor_kernel`, in this order.
+_SECTIONS = (
     "pat_stop_start",
     "pat_stops",
     "pat_pick",
@@ -168,9 +173,11 @@ def _offsets(counts: list[int]) -> np.ndarray:
 
 
 def active_mask(tt: Timetable, flat: FlatTimetable, day: date) -> np.ndarray:
-    """uint8 per row of every pattern: does the trip instance run on service day `day`?
+    """uint8 per row of every pattern, then per pattern: does it run on service day `day`?
 
-    Same rule as :meth:`Timetable.active_rows`, cached per day (at most 17 days kept).
+    Rows: same rule as :meth:`Timetable.active_rows`. Patterns: whether any row runs (the
+    kernel does not queue the others, whose scan could change nothing). Cached per day (at
+    most 17 days kept).
     """
     cached = flat.active_cache.get(day)
     if cached is not None:
@@ -180,7 +187,12 @@ def active_mask(tt: Timetable, flat: FlatTimetable, day: date) -> np.ndarray:
     svc = tt.instance_service
     inst_active = np.where(tt.instance_day_offset == 0, today[svc], yesterday[svc])
     trips = np.array([t for p in tt.patterns for t in p.trips], dtype=np.int64)
-    mask = inst_active[trips].astype(np.uint8) if trips.size else np.zeros(0, dtype=np.uint8)
+    rows = inst_active[trips].astype(np.uint8) if trips.size else np.zeros(0, dtype=np.uint8)
+    starts = flat.pat_row_start[:-1]
+    runs = np.zeros(flat.n_patterns, dtype=np.uint8)
+    if rows.size:  # every pattern has at least one row: the starts increase strictly
+        runs = np.maximum.reduceat(rows, starts).astype(np.uint8)
+    mask = np.concatenate([rows, runs])
     if len(flat.active_cache) > 16:
         flat.active_cache.clear()
     flat.active_cache[day] = mask
@@ -213,9 +225,11 @@ def set_order(
     The ints (>= 0, their own hash) are added in that order to an empty set, as
     ``set.add`` does (linear probing, then perturbation; growth to 4 × used when 3/5 full),
     and the table is read in slot order into `out`. `table` and `tmp` are scratch arrays of
-    at least the largest table size, all -1 on entry and on exit. Returns ``n_seq``.
+    at least the largest table size (any content; the slots used are -1 on exit). Returns
+    ``n_seq``.
     """
     mask = _SET_MINSIZE - 1
+    table[:_SET_MINSIZE] = -1
     for q in range(n_seq):
         key = seq[q]
         perturb = key
@@ -248,6 +262,7 @@ def set_order(
                     m += 1
                     table[e] = -1
             mask = newsize - 1
+            table[:newsize] = -1
             for e in range(m):
                 _set_insert_clean(table, mask, tmp[e])
     m = 0
@@ -264,22 +279,7 @@ def raptor_kernel(
     n: int,
     n_patterns: int,
     set_capacity: int,
-    pat_stop_start: np.ndarray,
-    pat_stops: np.ndarray,
-    pat_pick: np.ndarray,
-    pat_drop: np.ndarray,
-    pat_row_start: np.ndarray,
-    pat_time_start: np.ndarray,
-    dep: np.ndarray,
-    arr: np.ndarray,
-    dep_col: np.ndarray,
-    sp_start: np.ndarray,
-    sp_pat: np.ndarray,
-    sp_pos: np.ndarray,
-    fp_start: np.ndarray,
-    fp_to: np.ndarray,
-    fp_dur: np.ndarray,
-    change: np.ndarray,
+    blob: np.ndarray,
     active: np.ndarray,
     acc: np.ndarray,
     departure_s: int,
@@ -291,6 +291,23 @@ def raptor_kernel(
     (int32, rows as :data:`LABEL_HEAD` / :data:`LABEL_ROWS_PER_ROUND` say; rows of rounds
     after the last one run are garbage) and the number of rounds run.
     """
+    pat_stop_start = blob[blob[0] : blob[1]]
+    pat_stops = blob[blob[1] : blob[2]]
+    pat_pick = blob[blob[2] : blob[3]]
+    pat_drop = blob[blob[3] : blob[4]]
+    pat_row_start = blob[blob[4] : blob[5]]
+    pat_time_start = blob[blob[5] : blob[6]]
+    dep = blob[blob[6] : blob[7]]
+    arr = blob[blob[7] : blob[8]]
+    dep_col = blob[blob[8] : blob[9]]
+    sp_start = blob[blob[9] : blob[10]]
+    sp_pat = blob[blob[10] : blob[11]]
+    sp_pos = blob[blob[11] : blob[12]]
+    fp_start = blob[blob[12] : blob[13]]
+    fp_to = blob[blob[13] : blob[14]]
+    fp_dur = blob[blob[14] : blob[15]]
+    change = blob[blob[15] : blob[16]]
+    n_rows_all = pat_row_start[n_patterns]  # in `active`, the pattern flags follow the rows
     # Few allocations: they are a good part of a search's cost at this size.
     buf64 = np.empty((4, n), dtype=np.int64)
     times = buf64[:3]
@@ -317,7 +334,6 @@ def raptor_kernel(
     improved_seq = ws[4 * n : 5 * n]
     walk_seq = ws[5 * n : 6 * n]
     table = ws[6 * n : 6 * n + set_capacity]
-    table[:] = -1
     tmp = ws[6 * n + set_capacity : 6 * n + 2 * set_capacity]
     queue = ws[6 * n + 2 * set_capacity : 6 * n + 2 * set_capacity + n_patterns]
     queue_pos = ws[6 * n + 2 * set_capacity + n_patterns :]
@@ -364,6 +380,8 @@ def raptor_kernel(
             in_marked[s] = False
             for e in range(sp_start[s], sp_start[s + 1]):
                 p = sp_pat[e]
+                if not active[n_rows_all + p]:
+                    continue  # no trip of this pattern runs today: scanning it changes nothing
                 pos = sp_pos[e]
                 if queue_pos[p] < 0:
                     queue[n_queue] = p
