@@ -200,7 +200,7 @@ def main() -> int:
     ]
     for name, n, a50, a90, b50, b90 in rows:
         lines.append(
-            f"| {name} | {n} | {a50:.2f} | {a90:.2f} | {b50:.2f} | {b90:.2f} | {b50 / a50:.1f}x |"
+            f"| {name} | {n} | {a50:.3f} | {a90:.3f} | {b50:.2f} | {b90:.2f} | {b50 / a50:.1f}x |"
         )
     lines += [
         "",
