@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import FrozenInstanceError, fields
 from datetime import date
 
 import numpy as np
@@ -314,6 +315,17 @@ def test_kernel_rejects_what_the_reference_rejects(timetable: Timetable) -> None
         with pytest.raises(InvalidParameterError):
             search(timetable, {"nope": 0}, 8 * 3600, date(2025, 2, 4))
         assert search(timetable, {}, 8 * 3600, date(2025, 2, 4)).reached() == {}
+
+
+def test_kernel_result_is_an_ordinary_earliest_arrival(timetable: Timetable) -> None:
+    """The kernel's result, built without ``__init__``, equals one built by ``__init__``."""
+    fast = earliest_arrival(timetable, {timetable.stop_ids[3]: 60}, 8 * 3600, date(2025, 2, 4))
+    again = EarliestArrival(**{f.name: getattr(fast, f.name) for f in fields(EarliestArrival)})
+    assert again == fast
+    assert fast.reached() == again.reached()
+    assert fast.legs_to(3) == again.legs_to(3)
+    with pytest.raises(FrozenInstanceError):
+        fast.departure_s = 0  # type: ignore[misc]
 
 
 def test_warm_kernel_prepares_both_directions(timetable: Timetable) -> None:
