@@ -412,7 +412,7 @@ def _kernel_day(tt: Timetable, day: date) -> _KernelDay:
         cached = memo[day] = (
             service,
             flat.kernel_args,
-            _kernel.active_mask(tt, flat, service.used),
+            _kernel.day_arrays(tt, flat, service.used),
         )
     return cached
 
@@ -457,10 +457,12 @@ def earliest_arrival(
         Most vehicles boarded; default ``tt.params.max_rides``.
     """
     access = _check_access(tt, access_s)
-    service, kernel_args, active = _kernel_day(tt, day)
+    service, kernel_args, day_arrays = _kernel_day(tt, day)
     rounds = tt.params.max_rides if max_rides is None else _rounds(tt, max_rides)
     acc = np.array([*access, *access.values()], dtype=np.int64)
-    times, labels, n_rounds = _raptor_kernel(*kernel_args, active, acc, int(departure_s), rounds)
+    times, labels, n_rounds = _raptor_kernel(
+        *kernel_args, day_arrays, acc, int(departure_s), rounds
+    )
     # As EarliestArrival(...), without the frozen dataclass's per-field object.__setattr__
     # (0.5 µs, a twentieth of a search); the tests check both build equal objects.
     result: EarliestArrival = object.__new__(EarliestArrival)

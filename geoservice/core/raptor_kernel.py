@@ -8,16 +8,21 @@ the kernel reproduces CPython's set iteration order for small non-negative ints
 (:func:`set_order`, checked against real sets in the tests); dicts keep insertion order, which
 the kernel keeps in plain arrays.
 
-Layout (:class:`FlatTimetable`): pattern *p* has ``L`` stops and ``R`` rows; its stops,
-pickup and drop-off flags are at ``pat_stop_start[p] + i``; its times at
-``pat_time_start[p] + r * L + i`` (``dep``, ``arr``, row-major) and
+Layout (:class:`FlatTimetable`): pattern *p* has ``L`` stops; its stops, pickup and drop-off
+flags are at ``pat_stop_start[p] + i``. Stop → (pattern, position) pairs and footpaths are
+CSR arrays in the order of :attr:`Timetable.stop_patterns` and :attr:`Timetable.footpaths`.
+These go to the kernel packed in one int32 array. Times go per service day
+(:func:`day_arrays`): of the ``R`` rows of *p*, only the trips running that day, their times
+at ``pat_time_start[p] + r * R + i`` (``dep``, ``arr``, row-major) and
 ``pat_time_start[p] + i * R + r`` (``dep_col``, column-major, for the binary search of the
-first catchable row); the activity of its rows on a service day at ``pat_row_start[p] + r``.
-Stop → (pattern, position) pairs and footpaths are CSR arrays in the order of
-:attr:`Timetable.stop_patterns` and :attr:`Timetable.footpaths`.
+first catchable row), with each kept row's index among all rows for the labels.
+
+Two shortcuts that cannot change a result: a pattern none of whose trips runs that day is not
+queued (its scan would board nothing), and rows that do not run are left out rather than
+skipped one by one during the search.
 
 Nothing is compiled at import: the first call compiles (or loads the on-disk cache,
-``cache=True``); :func:`warm_kernel` pays that at start-up.
+``cache=True``); :func:`geoservice.core.raptor.warm_kernel` pays that at start-up.
 """
 
 from __future__ import annotations
@@ -70,22 +75,27 @@ class FlatTimetable:
     fp_dur: np.ndarray
     change_s: np.ndarray
     #: The arguments of :func:`raptor_kernel` that do not change between searches: the sizes,
-    #: and the arrays above packed into one int32 array (fewer arguments to dispatch, one
-    #: block of memory), preceded by the start of each (see :data:`_SECTIONS`).
+    #: and the arrays of :data:`_SECTIONS` packed into one int32 array (fewer arguments to
+    #: dispatch, one block of memory). Times go to the kernel per day (:func:`day_arrays`).
     kernel_args: tuple[Any, ...] = field(init=False, repr=False, compare=False)
-    #: Per service day: uint8 activity of every row (see :func:`active_mask`).
-    active_cache: dict[date, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+    #: Per service day: the packed arrays of :func:`day_arrays`.
+    day_cache: dict[date, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        parts = [np.asarray(getattr(self, name), dtype=np.int64) for name in _SECTIONS]
-        starts = np.cumsum([len(_SECTIONS) + 1] + [len(a) for a in parts])
-        packed = np.concatenate([starts, *parts])
-        if packed.size and (packed.max() >= 2**31 or packed.min() < -(2**31)):
-            raise OverflowError("timetable too large for the int32 kernel arrays")
-        blob = packed.astype(np.int32)
+        blob = _pack([getattr(self, name) for name in _SECTIONS])
         object.__setattr__(
             self, "kernel_args", (self.n_stops, self.n_patterns, self.set_capacity, blob)
         )
+
+
+def _pack(parts: list[np.ndarray]) -> np.ndarray:
+    """One int32 array: the start of each part (and the end of the last), then the parts."""
+    values = [np.asarray(a, dtype=np.int64) for a in parts]
+    starts = np.cumsum([len(values) + 1] + [len(a) for a in values])
+    packed = np.concatenate([starts, *values])
+    if packed.size and (packed.max() >= 2**31 or packed.min() < -(2**31)):
+        raise OverflowError("timetable too large for the int32 kernel arrays")
+    return packed.astype(np.int32)
 
 
 #: Arrays of :class:`FlatTimetable` packed for :func:`raptor_kernel`, in this order.
@@ -94,11 +104,6 @@ _SECTIONS = (
     "pat_stops",
     "pat_pick",
     "pat_drop",
-    "pat_row_start",
-    "pat_time_start",
-    "dep",
-    "arr",
-    "dep_col",
     "sp_start",
     "sp_pat",
     "sp_pos",
@@ -172,14 +177,17 @@ def _offsets(counts: list[int]) -> np.ndarray:
     return out
 
 
-def active_mask(tt: Timetable, flat: FlatTimetable, day: date) -> np.ndarray:
-    """uint8 per row of every pattern, then per pattern: does it run on service day `day`?
+def day_arrays(tt: Timetable, flat: FlatTimetable, day: date) -> np.ndarray:
+    """The times of the trips running on service day `day`, packed for the kernel.
 
-    Rows: same rule as :meth:`Timetable.active_rows`. Patterns: whether any row runs (the
-    kernel does not queue the others, whose scan could change nothing). Cached per day (at
-    most 17 days kept).
+    Which trip instances run: same rule as :meth:`Timetable.active_rows`. Each pattern keeps
+    its running rows only, in order (so "first catchable row" and "earlier row" mean the same
+    as over all rows, without skipping the idle ones): per pattern the start of its rows and
+    of its times, then ``dep`` and ``arr`` (row-major), ``dep_col`` (column-major) and each
+    kept row's index among all the pattern's rows (what the labels record). Cached per day
+    (at most 17 days kept).
     """
-    cached = flat.active_cache.get(day)
+    cached = flat.day_cache.get(day)
     if cached is not None:
         return cached
     today = tt.services_active_on(day)
@@ -187,16 +195,33 @@ def active_mask(tt: Timetable, flat: FlatTimetable, day: date) -> np.ndarray:
     svc = tt.instance_service
     inst_active = np.where(tt.instance_day_offset == 0, today[svc], yesterday[svc])
     trips = np.array([t for p in tt.patterns for t in p.trips], dtype=np.int64)
-    rows = inst_active[trips].astype(np.uint8) if trips.size else np.zeros(0, dtype=np.uint8)
-    starts = flat.pat_row_start[:-1]
-    runs = np.zeros(flat.n_patterns, dtype=np.uint8)
-    if rows.size:  # every pattern has at least one row: the starts increase strictly
-        runs = np.maximum.reduceat(rows, starts).astype(np.uint8)
-    mask = np.concatenate([rows, runs])
-    if len(flat.active_cache) > 16:
-        flat.active_cache.clear()
-    flat.active_cache[day] = mask
-    return mask
+    keep = inst_active[trips] if trips.size else np.zeros(0, dtype=bool)
+    row_start = flat.pat_row_start
+    lengths = np.diff(flat.pat_stop_start).astype(np.int64)
+    n_rows = np.diff(row_start).astype(np.int64)
+    # Rows are stored one after another (a pattern's block is its rows, row-major).
+    row_length = np.repeat(lengths, n_rows)
+    time_keep = np.repeat(keep, row_length)
+    dep = flat.dep[time_keep]
+    arr = flat.arr[time_keep]
+    kept_rows = np.zeros(flat.n_patterns, dtype=np.int64)
+    if keep.size:  # every pattern has at least one row: the starts increase strictly
+        kept_rows = np.add.reduceat(keep.astype(np.int64), row_start[:-1])
+    kept_row_start = np.concatenate([[0], np.cumsum(kept_rows)])
+    kept_time_start = np.concatenate([[0], np.cumsum(kept_rows * lengths)])
+    dep_col = np.empty_like(dep)
+    for p in np.flatnonzero(kept_rows):
+        a, b = kept_time_start[p], kept_time_start[p + 1]
+        dep_col[a:b] = dep[a:b].reshape(kept_rows[p], lengths[p]).T.ravel()
+    pattern_of_row = np.repeat(np.arange(flat.n_patterns), n_rows)
+    row_index = np.arange(keep.size) - row_start[pattern_of_row]
+    packed = _pack(
+        [kept_row_start, kept_time_start, dep, arr, dep_col, row_index[keep.astype(bool)]]
+    )
+    if len(flat.day_cache) > 16:
+        flat.day_cache.clear()
+    flat.day_cache[day] = packed
+    return packed
 
 
 @njit(cache=True, nogil=True)
@@ -280,7 +305,7 @@ def raptor_kernel(
     n_patterns: int,
     set_capacity: int,
     blob: np.ndarray,
-    active: np.ndarray,
+    day: np.ndarray,
     acc: np.ndarray,
     departure_s: int,
     max_rides: int,
@@ -295,19 +320,20 @@ def raptor_kernel(
     pat_stops = blob[blob[1] : blob[2]]
     pat_pick = blob[blob[2] : blob[3]]
     pat_drop = blob[blob[3] : blob[4]]
-    pat_row_start = blob[blob[4] : blob[5]]
-    pat_time_start = blob[blob[5] : blob[6]]
-    dep = blob[blob[6] : blob[7]]
-    arr = blob[blob[7] : blob[8]]
-    dep_col = blob[blob[8] : blob[9]]
-    sp_start = blob[blob[9] : blob[10]]
-    sp_pat = blob[blob[10] : blob[11]]
-    sp_pos = blob[blob[11] : blob[12]]
-    fp_start = blob[blob[12] : blob[13]]
-    fp_to = blob[blob[13] : blob[14]]
-    fp_dur = blob[blob[14] : blob[15]]
-    change = blob[blob[15] : blob[16]]
-    n_rows_all = pat_row_start[n_patterns]  # in `active`, the pattern flags follow the rows
+    sp_start = blob[blob[4] : blob[5]]
+    sp_pat = blob[blob[5] : blob[6]]
+    sp_pos = blob[blob[6] : blob[7]]
+    fp_start = blob[blob[7] : blob[8]]
+    fp_to = blob[blob[8] : blob[9]]
+    fp_dur = blob[blob[9] : blob[10]]
+    change = blob[blob[10] : blob[11]]
+    # The day's running trips only (see day_arrays).
+    pat_row_start = day[day[0] : day[1]]
+    pat_time_start = day[day[1] : day[2]]
+    dep = day[day[2] : day[3]]
+    arr = day[day[3] : day[4]]
+    dep_col = day[day[4] : day[5]]
+    row_index = day[day[5] : day[6]]
     # Few allocations: they are a good part of a search's cost at this size.
     buf64 = np.empty((4, n), dtype=np.int64)
     times = buf64[:3]
@@ -380,7 +406,7 @@ def raptor_kernel(
             in_marked[s] = False
             for e in range(sp_start[s], sp_start[s + 1]):
                 p = sp_pat[e]
-                if not active[n_rows_all + p]:
+                if pat_row_start[p + 1] == pat_row_start[p]:
                     continue  # no trip of this pattern runs today: scanning it changes nothing
                 pos = sp_pos[e]
                 if queue_pos[p] < 0:
@@ -412,7 +438,7 @@ def raptor_kernel(
                     if a < best_ride[s]:
                         best_ride[s] = a
                         ride_pat[s] = p
-                        labels[base + 1, s] = row
+                        labels[base + 1, s] = row_index[ro + row]
                         labels[base + 2, s] = board_pos
                         labels[base + 3, s] = i
                         labels[base + 4, s] = board_k
@@ -433,9 +459,7 @@ def raptor_kernel(
                                 lo = mid + 1
                             else:
                                 hi = mid
-                        r = lo
-                        while r < n_rows and not active[ro + r]:
-                            r += 1
+                        r = lo  # the first running row leaving at or after r_s
                         if r < n_rows and (row < 0 or r < row):
                             row = r
                             board_pos = i
@@ -497,15 +521,3 @@ def raptor_kernel(
                     marked_seq[n_marked] = u
                     n_marked += 1
     return times, labels, n_rounds
-
-
-def run_kernel(
-    flat: FlatTimetable, active: np.ndarray, acc: np.ndarray, departure_s: int, max_rides: int
-) -> tuple[np.ndarray, np.ndarray, int]:
-    """Call :func:`raptor_kernel` on `flat` (see there for the results).
-
-    `acc` is int64: the access stops, then their access times (s), in the reference's order.
-    """
-    kernel: Any = raptor_kernel  # numba's Dispatcher signature is not the function's
-    times, labels, n_rounds = kernel(*flat.kernel_args, active, acc, departure_s, max_rides)
-    return times, labels, int(n_rounds)
