@@ -224,7 +224,7 @@ def day_arrays(tt: Timetable, flat: FlatTimetable, day: date) -> np.ndarray:
     return packed
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True)
 def _set_insert_clean(table: np.ndarray, mask: int, key: int) -> None:
     perturb = key
     i = key & mask
@@ -241,7 +241,7 @@ def _set_insert_clean(table: np.ndarray, mask: int, key: int) -> None:
         i = (i * 5 + 1 + perturb) & mask
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True)
 def set_order(
     seq: np.ndarray, n_seq: int, table: np.ndarray, tmp: np.ndarray, out: np.ndarray
 ) -> int:
@@ -299,7 +299,7 @@ def set_order(
     return m
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True)
 def raptor_kernel(
     n: int,
     n_patterns: int,
@@ -350,7 +350,7 @@ def raptor_kernel(
     labels[1, :] = KIND_NONE
     labels[LABEL_HEAD, :] = -1  # round 0: no ride label
     labels[LABEL_HEAD + 6, :] = -1  # round 0: no walk label
-    ws = np.empty(6 * n + 2 * set_capacity + 2 * n_patterns, dtype=np.int32)
+    ws = np.empty(9 * n + 2 * set_capacity + 2 * n_patterns, dtype=np.int32)
     ready_k = ws[0:n]
     ready_kind = ws[n : 2 * n]
     ready_kind[:] = KIND_NONE
@@ -362,12 +362,15 @@ def raptor_kernel(
     table = ws[6 * n : 6 * n + set_capacity]
     tmp = ws[6 * n + set_capacity : 6 * n + 2 * set_capacity]
     queue = ws[6 * n + 2 * set_capacity : 6 * n + 2 * set_capacity + n_patterns]
-    queue_pos = ws[6 * n + 2 * set_capacity + n_patterns :]
+    queue_pos = ws[
+        6 * n + 2 * set_capacity + n_patterns : 6 * n + 2 * set_capacity + 2 * n_patterns
+    ]
     queue_pos[:] = -1
-    member = np.zeros((3, n), dtype=np.bool_)
-    in_marked = member[0]
-    in_improved = member[1]
-    in_walk = member[2]
+    member = ws[6 * n + 2 * set_capacity + 2 * n_patterns :]
+    member[:] = 0
+    in_marked = member[:n]
+    in_improved = member[n : 2 * n]
+    in_walk = member[2 * n :]
 
     n_marked = 0
     n_acc = acc.shape[0] // 2
