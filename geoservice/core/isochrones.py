@@ -15,22 +15,26 @@ Since ``t(s)`` grows linearly along the edge, the union of the disks ``D(p(s), r
 piece is exactly the convex hull of the two end disks (a point in the hull is a convex
 combination ``λa + (1−λ)b`` of points of the end disks, at distance ≤ ``λr₀ + (1−λ)r₁ = r(s)``
 of ``p(s)``). So each piece is one convex polygon: the hull of its two end disks, drawn as
-the exact hull of the two regular polygons inscribed in the circles. A band is the union of
-its pieces (holes kept: areas no piece covers); :func:`band_geometries` computes it without
-unioning the pieces that lie inside a grid-built polygon already known to be in the band
-(:func:`_culled_union`), the same point set as the direct union of :func:`band_geometry`.
+the exact hull of the two regular polygons inscribed in the circles (each with as few vertices
+as keep it within the drawing gap of the band's largest disk, :func:`_drawing_gap_m`). A band
+is the union of its pieces (holes kept: areas no piece covers); :func:`band_geometries`
+computes it with Clipper2 without drawing the pieces that lie inside grid cells already known
+to be in the band (:func:`_culled_union`), the same point set as the GEOS union of every piece
+in :func:`band_geometry`.
 Geometry is computed in EPSG:2154 (metres) and returned in that CRS; the web layer converts
 to EPSG:4326.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
 import shapely
+from manifold3d import CrossSection, FillRule, OpType
 
 from geoservice.core.deadline import Deadline
 from geoservice.core.network import ModeNetwork, Reach, RoadNetwork
@@ -40,9 +44,12 @@ from geoservice.errors import DataError, InvalidParameterError, MissingColumnErr
 #: Segments per quarter circle of the disks (inscribed polygons: radius error 1 − cos(π/4q)).
 DEFAULT_QUAD_SEGS = 3
 #: Grid cells across a band's extent for the culling polygon of :func:`_culled_union`.
-DEFAULT_CELLS = 128
+DEFAULT_CELLS = 64
 #: Fewer pieces than this are unioned directly (culling would not pay).
 MIN_PIECES_TO_CULL = 64
+#: Rings unioned in one Clipper2 sweep, then outlines merged by this many at a time.
+UNION_LEAF = 12
+UNION_FAN = 8
 #: Smallest disk radius drawn, metres (keeps zero-margin pieces as thin polygons).
 MIN_RADIUS_M = 1.0
 
@@ -73,7 +80,7 @@ def _disk_template(quad_segs: int) -> tuple[np.ndarray, np.ndarray]:
     return np.cos(angles), np.sin(angles)
 
 
-def _hull_pieces(
+def _hull_rings(
     x0: np.ndarray,
     y0: np.ndarray,
     r0: np.ndarray,
@@ -81,7 +88,7 @@ def _hull_pieces(
     y1: np.ndarray,
     r1: np.ndarray,
     quad_segs: int,
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.ndarray]:
     """Convex hulls of the disk pairs D(p0, r0), D(p1, r1), as hulls of inscribed polygons.
 
     Both disks are drawn as regular 4q-gons P0, P1 with the same vertex directions d_j
@@ -93,6 +100,12 @@ def _hull_pieces(
     winner's vertex j to the next winner's vertex j (a bridge). The result is exactly
     ``conv(P0 ∪ P1)``, so it contains both inscribed polygons, and it is inscribed in the
     true hull of the two disks (its vertices lie on the circles).
+
+    Returns
+    -------
+    coords, counts
+        The rings' vertices (m, counter-clockwise, not closed), piece after piece, and the
+        number of vertices of each piece.
     """
     n_e = 4 * quad_segs
     cos_t, sin_t = _disk_template(quad_segs)
@@ -111,6 +124,78 @@ def _hull_pieces(
     keep = np.stack([np.ones_like(first_wins_next), first_wins_prev != first_wins_next], axis=2)
     counts = keep.reshape(len(x0), -1).sum(axis=1)
     coords = np.stack([vx[keep], vy[keep]], axis=1)
+    return coords, counts
+
+
+def _segments_for(r0: np.ndarray, r1: np.ndarray, quad_segs: int, gap_m: float) -> np.ndarray:
+    """Segments per quarter circle for each piece: the fewest (1 … `quad_segs`) that keep
+    both its inscribed polygons within `gap_m` of their circles, ``r·(1 − cos(π/4q)) ≤ gap``."""
+    radius = np.maximum(r0, r1)
+    q = np.full(len(radius), quad_segs, dtype=np.int64)
+    for fewer in range(quad_segs - 1, 0, -1):
+        q[radius * (1.0 - np.cos(np.pi / (4 * fewer))) <= gap_m] = fewer
+    return q
+
+
+def _drawing_gap_m(ends: Ends, quad_segs: int) -> float:
+    """How far inside its circle the band's largest disk is drawn (m): ``R·(1 − cos(π/4q))``.
+
+    The largest disk is the origin's, of radius ``budget × k``; every piece is drawn within
+    this gap of its model (:func:`_piece_rings`), the bound docs/isochrones.md states.
+    """
+    radius = float(np.max(np.maximum(ends[2], ends[5]), initial=0.0))
+    return radius * (1.0 - float(np.cos(np.pi / (4 * quad_segs))))
+
+
+def _piece_rings(ends: Ends, segs: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+    """Rings of the pieces with these `ends`, piece *i* drawn with ``segs[i]`` segments per
+    quarter circle (see :func:`_segments_for`).
+
+    Returns the rings (m, counter-clockwise, not closed) and the index of the piece each
+    ring draws.
+    """
+    x0, y0, r0, x1, y1, r1 = ends
+    rings: list[np.ndarray] = []
+    index: list[np.ndarray] = []
+    for q in np.unique(segs):
+        m = np.flatnonzero(segs == q)
+        coords, counts = _hull_rings(x0[m], y0[m], r0[m], x1[m], y1[m], r1[m], int(q))
+        bounds = np.concatenate([[0], np.cumsum(counts)]).tolist()
+        rings += [coords[a:b] for a, b in itertools.pairwise(bounds)]
+        index.append(m)
+    return rings, np.concatenate(index) if index else np.zeros(0, dtype=np.int64)
+
+
+def _band_segments(ends: Ends, quad_segs: int) -> np.ndarray:
+    """Segments per quarter circle of each piece of a band: as few as keep every piece
+    within the drawing gap of the band's largest disk (:func:`_drawing_gap_m`)."""
+    return _segments_for(ends[2], ends[5], quad_segs, _drawing_gap_m(ends, quad_segs))
+
+
+def _drawn_pieces(ends: Ends, quad_segs: int) -> np.ndarray:
+    """The pieces of a band as drawn (:func:`_band_segments`), shapely polygons."""
+    rings, index = _piece_rings(ends, _band_segments(ends, quad_segs))
+    polygons = np.empty(len(rings), dtype=object)
+    if rings:
+        lengths = [len(r) for r in rings]
+        closed = shapely.linearrings(
+            np.concatenate(rings), indices=np.repeat(np.arange(len(rings)), lengths)
+        )
+        polygons[index] = shapely.polygons(closed)
+    return polygons
+
+
+def _hull_pieces(
+    x0: np.ndarray,
+    y0: np.ndarray,
+    r0: np.ndarray,
+    x1: np.ndarray,
+    y1: np.ndarray,
+    r1: np.ndarray,
+    quad_segs: int,
+) -> np.ndarray:
+    """The pieces of :func:`_hull_rings` as shapely polygons (an object array)."""
+    coords, counts = _hull_rings(x0, y0, r0, x1, y1, r1, quad_segs)
     rings = shapely.linearrings(coords, indices=np.repeat(np.arange(len(x0)), counts))
     return np.asarray(shapely.polygons(rings), dtype=object)
 
@@ -155,6 +240,8 @@ class _Pieces:
 
 
 Ends = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+#: A grid ``(xmin, ymin, h, nx, ny)``: square cells of side ``h`` (m), row-major.
+Grid = tuple[float, float, float, int, int]
 
 
 def _band_ends(pieces: _Pieces, reach: Reach, budget_s: float) -> Ends:
@@ -216,16 +303,16 @@ def _covered_cells(
     return np.cumsum(diff, axis=1)[:, :nx] > 0
 
 
-def _filler(
-    x0: np.ndarray, y0: np.ndarray, r0: np.ndarray, quad_segs: int, cells: int
-) -> tuple[shapely.Geometry, np.ndarray, tuple[float, float, float, int, int]] | None:
-    """A staircase polygon ``F`` inside the union of the drawn pieces, its cells (a boolean
-    ``[row, column]`` grid) and the grid ``(xmin, ymin, h, nx, ny)``; None when empty.
+def _cover(
+    x0: np.ndarray, y0: np.ndarray, r0: np.ndarray, quad_segs: int | np.ndarray, cells: int
+) -> tuple[np.ndarray, Grid] | None:
+    """Cells of a grid (`cells` across the pieces' extent) lying entirely inside one drawn
+    start disk ``P(x0, y0, r0)`` of a piece (each piece contains its start disk), and the
+    grid ``(xmin, ymin, h, nx, ny)``; None when no cell is covered.
 
-    ``F`` is the union of the grid cells (`cells` across the pieces' extent) lying entirely
-    inside one drawn start disk ``P(x0, y0, r0)`` of a piece (each piece contains its start
-    disk). Only the largest start disk per cell is rasterised, and only disks of at least
-    two cells' radius.
+    `quad_segs` is the segments per quarter circle the disks are drawn with (one for all, or
+    one per disk). Only the largest start disk per cell is rasterised, and only disks of at
+    least two cells' radius.
     """
     xmin, xmax = float(np.min(x0 - r0)), float(np.max(x0 + r0))
     ymin, ymax = float(np.min(y0 - r0)), float(np.max(y0 + r0))
@@ -241,16 +328,28 @@ def _filler(
     first = np.ones(len(order), dtype=bool)
     first[1:] = cell[order][1:] != cell[order][:-1]
     chosen = big[order[first]]
-    covered = _covered_cells(x0[chosen], y0[chosen], r0[chosen], quad_segs, (xmin, ymin, h, nx, ny))
-    # Runs of covered cells along each row become boxes; their union is F.
+    grid = (xmin, ymin, h, nx, ny)
+    segs = np.broadcast_to(np.asarray(quad_segs, dtype=np.int64), r0.shape)[chosen]
+    covered = np.zeros((ny, nx), dtype=bool)
+    for q in np.unique(segs):
+        m = chosen[segs == q]
+        covered |= _covered_cells(x0[m], y0[m], r0[m], int(q), grid)
+    if not covered.any():
+        return None
+    return covered, grid
+
+
+def _covered_boxes(
+    covered: np.ndarray, grid: Grid
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The covered cells as disjoint boxes ``(x_lo, y_lo, x_hi, y_hi)`` (m): runs of covered
+    cells along each row, runs with the same columns in consecutive rows merged."""
+    xmin, ymin, h, nx, ny = grid
     padded = np.zeros((ny, nx + 2), dtype=np.int8)
     padded[:, 1:-1] = covered
     step = np.diff(padded, axis=1)
     rows, col_start = np.nonzero(step == 1)
     _, col_end = np.nonzero(step == -1)
-    if len(rows) == 0:
-        return None
-    # Runs with the same columns in consecutive rows make one box.
     order = np.lexsort((rows, col_end, col_start))
     rows, col_start, col_end = rows[order], col_start[order], col_end[order]
     new = np.ones(len(rows), dtype=bool)
@@ -262,84 +361,139 @@ def _filler(
     group = np.cumsum(new) - 1
     row_top = np.zeros(int(group[-1]) + 1, dtype=np.int64)
     np.maximum.at(row_top, group, rows)
-    boxes = shapely.box(
+    return (
         xmin + col_start[new] * h,
         ymin + rows[new] * h,
         xmin + col_end[new] * h,
         ymin + (row_top + 1) * h,
     )
-    return shapely.union_all(boxes), covered, (xmin, ymin, h, nx, ny)
+
+
+def _filler(
+    x0: np.ndarray, y0: np.ndarray, r0: np.ndarray, quad_segs: int | np.ndarray, cells: int
+) -> tuple[shapely.Geometry, np.ndarray, Grid] | None:
+    """The staircase polygon ``F`` of the cells of :func:`_cover` (inside the union of the
+    drawn pieces), its cells and the grid; None when empty."""
+    cover = _cover(x0, y0, r0, quad_segs, cells)
+    if cover is None:
+        return None
+    covered, grid = cover
+    return shapely.union_all(shapely.box(*_covered_boxes(covered, grid))), covered, grid
+
+
+def _morton_order(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Indices sorting the points along a Z-order (Morton) curve: neighbours stay close."""
+    codes = np.zeros(len(x), dtype=np.uint64)
+    for v, shift in ((x, 0), (y, 1)):
+        span = float(np.ptp(v)) if len(v) else 0.0
+        q = ((v - np.min(v, initial=0.0)) / (span if span > 0 else 1.0) * 65535.0).astype(np.uint64)
+        q = (q | (q << np.uint64(8))) & np.uint64(0x00FF00FF)
+        q = (q | (q << np.uint64(4))) & np.uint64(0x0F0F0F0F)
+        q = (q | (q << np.uint64(2))) & np.uint64(0x33333333)
+        q = (q | (q << np.uint64(1))) & np.uint64(0x55555555)
+        codes |= q << np.uint64(shift)
+    return np.argsort(codes, kind="stable")
+
+
+def _union_rings(rings: list[np.ndarray], order: np.ndarray) -> CrossSection:
+    """Union of simple polygons (rings of vertices, m) with Clipper2 (through manifold3d).
+
+    Rings are taken in `order` (spatially sorted), unioned by leaves of
+    :data:`UNION_LEAF` in one sweep each (non-zero fill), then pairwise-ish up a tree of fan
+    :data:`UNION_FAN`: each union meets only nearby, already merged outlines.
+    """
+    ordered = [rings[i] for i in order]
+    level = [
+        CrossSection(ordered[i : i + UNION_LEAF], FillRule.NonZero)
+        for i in range(0, len(ordered), UNION_LEAF)
+    ]
+    while len(level) > 1:
+        level = [
+            CrossSection.batch_boolean(level[i : i + UNION_FAN], OpType.Add)
+            if i + 1 < len(level)
+            else level[i]
+            for i in range(0, len(level), UNION_FAN)
+        ]
+    return level[0] if level else CrossSection()
+
+
+def _polygon_from_cross_section(cs: CrossSection) -> shapely.Geometry:
+    """A shapely (Multi)Polygon from a Clipper2 cross-section.
+
+    Outer contours run counter-clockwise (positive area), holes clockwise. With one outer
+    contour (the usual band) every hole is its own; otherwise the cross-section is split
+    into its connected parts, each one outer contour and its holes.
+    """
+    contours = [c for c in cs.to_polygons() if len(c) >= 3]
+    if not contours:
+        return shapely.Polygon()
+    signed = np.array([_signed_area(c) for c in contours])
+    outer = np.flatnonzero(signed > 0)
+    if len(outer) == 1:
+        holes = [c for i, c in enumerate(contours) if i != outer[0]]
+        geometry: shapely.Geometry = shapely.Polygon(contours[outer[0]], holes)
+    else:
+        parts = []
+        for part in cs.decompose():
+            rings = [c for c in part.to_polygons() if len(c) >= 3]
+            areas = [_signed_area(c) for c in rings]
+            shell = int(np.argmax(areas))
+            parts.append(
+                shapely.Polygon(rings[shell], [c for i, c in enumerate(rings) if i != shell])
+            )
+        geometry = shapely.MultiPolygon(parts)
+    if not shapely.is_valid(geometry):  # vertices touching after rounding: rare
+        geometry = shapely.make_valid(geometry, method="structure", keep_collapsed=False)
+    return geometry
+
+
+def _signed_area(ring: np.ndarray) -> float:
+    """Shoelace area of a ring (m²): positive when counter-clockwise."""
+    x, y = ring[:, 0], ring[:, 1]
+    return 0.5 * float(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y))
 
 
 def _culled_union(ends: Ends, quad_segs: int, cells: int = DEFAULT_CELLS) -> shapely.Geometry:
-    """``union_all`` of the pieces with these `ends`, exactly, without unioning the pieces
-    deep inside it.
+    """The union of the pieces with these `ends`, exactly, without drawing the pieces deep
+    inside it.
 
-    A staircase polygon ``F`` inside the union is built from a grid (:func:`_filler`);
-    every piece inside ``F`` is dropped (it adds nothing: ``F`` is part of the union) — first,
-    without drawing it, when its bounding box only meets covered cells, then by an exact
-    containment test; the others are unioned, and ``F`` fills the holes this leaves. The
-    result is the same point set as the union of every piece (tested), with far fewer
-    pieces in the GEOS union.
+    A grid of cells known to lie in the union is built from the start disks
+    (:func:`_cover`); a piece whose bounding box meets only such cells adds nothing and is
+    not drawn (summed-area table of the other cells). The remaining pieces and the covered
+    cells (as disjoint boxes) are unioned by Clipper2 (:func:`_union_rings`). The result is
+    the same point set as the GEOS union of every piece (:func:`band_geometry`, tested).
     """
     x0, y0, r0, x1, y1, r1 = ends
-    if len(x0) < MIN_PIECES_TO_CULL:
-        return shapely.union_all(_hull_pieces(*ends, quad_segs))
-    filled = _filler(x0, y0, r0, quad_segs, cells)
-    if filled is None:
-        return shapely.union_all(_hull_pieces(*ends, quad_segs))
-    filler, covered, (xmin, ymin, h, nx, ny) = filled
-    # Bounding boxes made only of covered cells: inside F (summed-area table of the others).
-    col_lo = np.floor((np.minimum(x0 - r0, x1 - r1) - xmin) / h).astype(np.int64)
-    col_hi = np.floor((np.maximum(x0 + r0, x1 + r1) - xmin) / h).astype(np.int64)
-    row_lo = np.floor((np.minimum(y0 - r0, y1 - r1) - ymin) / h).astype(np.int64)
-    row_hi = np.floor((np.maximum(y0 + r0, y1 + r1) - ymin) / h).astype(np.int64)
-    on_grid = (col_lo >= 0) & (row_lo >= 0) & (col_hi < nx) & (row_hi < ny)
-    table = np.zeros((ny + 1, nx + 1), dtype=np.int64)
-    table[1:, 1:] = np.cumsum(np.cumsum(~covered, axis=0), axis=1)
-    c0, c1 = np.clip(col_lo, 0, nx - 1), np.clip(col_hi, 0, nx - 1) + 1
-    r_0, r_1 = np.clip(row_lo, 0, ny - 1), np.clip(row_hi, 0, ny - 1) + 1
-    uncovered = table[r_1, c1] - table[r_0, c1] - table[r_1, c0] + table[r_0, c0]
-    drawn = ~(on_grid & (uncovered == 0))
-    pieces = _hull_pieces(
-        x0[drawn], y0[drawn], r0[drawn], x1[drawn], y1[drawn], r1[drawn], quad_segs
+    segs = _band_segments(ends, quad_segs)
+    drawn = np.ones(len(x0), dtype=bool)
+    boxes: list[np.ndarray] = []
+    cover = _cover(x0, y0, r0, segs, cells) if len(x0) >= MIN_PIECES_TO_CULL else None
+    if cover is not None:
+        covered, (xmin, ymin, h, nx, ny) = cover
+        col_lo = np.floor((np.minimum(x0 - r0, x1 - r1) - xmin) / h).astype(np.int64)
+        col_hi = np.floor((np.maximum(x0 + r0, x1 + r1) - xmin) / h).astype(np.int64)
+        row_lo = np.floor((np.minimum(y0 - r0, y1 - r1) - ymin) / h).astype(np.int64)
+        row_hi = np.floor((np.maximum(y0 + r0, y1 + r1) - ymin) / h).astype(np.int64)
+        on_grid = (col_lo >= 0) & (row_lo >= 0) & (col_hi < nx) & (row_hi < ny)
+        table = np.zeros((ny + 1, nx + 1), dtype=np.int64)
+        table[1:, 1:] = np.cumsum(np.cumsum(~covered, axis=0), axis=1)
+        c0, c1 = np.clip(col_lo, 0, nx - 1), np.clip(col_hi, 0, nx - 1) + 1
+        r_0, r_1 = np.clip(row_lo, 0, ny - 1), np.clip(row_hi, 0, ny - 1) + 1
+        uncovered = table[r_1, c1] - table[r_0, c1] - table[r_1, c0] + table[r_0, c0]
+        drawn = ~(on_grid & (uncovered == 0))
+        bx0, by0, bx1, by1 = _covered_boxes(covered, (xmin, ymin, h, nx, ny))
+        corners = np.stack([bx0, by0, bx1, by0, bx1, by1, bx0, by1], axis=1)
+        boxes = list(corners.reshape(-1, 4, 2))
+        box_cx, box_cy = 0.5 * (bx0 + bx1), 0.5 * (by0 + by1)
+    else:
+        box_cx = box_cy = np.zeros(0)
+    rings, index = _piece_rings(
+        (x0[drawn], y0[drawn], r0[drawn], x1[drawn], y1[drawn], r1[drawn]), segs[drawn]
     )
-    shapely.prepare(filler)
-    kept = pieces[~shapely.contains(filler, pieces)]
-    union = shapely.union_all(kept) if len(kept) else shapely.Polygon()
-    if shapely.is_empty(union):
-        return filler
-    return _union_with_filler(union, filler)
-
-
-def _union_with_filler(union: shapely.Geometry, filler: shapely.Geometry) -> shapely.Geometry:
-    """``union ∪ filler`` when `filler` lies inside `union`'s outer rings (fills holes only).
-
-    A hole inside `filler` disappears, a hole disjoint from it stays, a hole partly in it is
-    replaced by its part outside `filler`. Falls back to a plain union otherwise.
-    """
-    parts = shapely.get_parts(union)
-    shells = np.asarray(shapely.polygons(shapely.get_exterior_ring(parts)), dtype=object)
-    outline = shapely.union_all(shells) if len(shells) > 1 else shells[0]
-    if not shapely.contains(outline, filler):
-        return shapely.union_all(np.array([union, filler], dtype=object))
-    out = []
-    for part in parts:
-        n_holes = int(shapely.get_num_interior_rings(part))
-        if n_holes == 0:
-            out.append(part)
-            continue
-        holes = shapely.polygons(shapely.get_interior_ring(part, np.arange(n_holes)))
-        inside = shapely.contains(filler, holes)
-        apart = shapely.disjoint(filler, holes)
-        mixed = ~inside & ~apart
-        kept = [shapely.get_coordinates(h) for h in holes[apart]]
-        polygon: shapely.Geometry = shapely.Polygon(shapely.get_coordinates(part.exterior), kept)
-        if mixed.any():
-            rest = shapely.difference(holes[mixed], filler)
-            polygon = shapely.difference(polygon, shapely.union_all(rest))
-        out.append(polygon)
-    return shapely.union_all(np.array(out, dtype=object)) if len(out) > 1 else out[0]
+    rings += boxes
+    cx = np.concatenate([(0.5 * (x0 + x1))[drawn][index], box_cx])
+    cy = np.concatenate([(0.5 * (y0 + y1))[drawn][index], box_cy])
+    return _polygon_from_cross_section(_union_rings(rings, _morton_order(cx, cy)))
 
 
 def band_geometries(
@@ -404,7 +558,7 @@ def band_geometry(
     if budget_s <= 0:
         raise InvalidParameterError("range", f"a time budget must be > 0 s, got {budget_s}")
     ends = _band_ends(_Pieces(net, reach, budget_s), reach, budget_s)
-    return shapely.union_all(_hull_pieces(*ends, quad_segs))
+    return shapely.union_all(_drawn_pieces(ends, quad_segs))
 
 
 def isochrone_bands(

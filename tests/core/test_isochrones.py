@@ -14,6 +14,7 @@ from geoservice.core.isochrones import (
     DEFAULT_QUAD_SEGS,
     PopulationIndex,
     _band_ends,
+    _culled_union,
     _filler,
     _hull_pieces,
     _Pieces,
@@ -287,3 +288,24 @@ def test_filler_lies_inside_the_drawn_disks() -> None:
         )
         assert filler.difference(disks).area < 1e-6
         assert filler.area > 0.5 * disks.area
+
+
+def test_union_of_parts_with_holes_equals_the_reference() -> None:
+    """Two separate rings of pieces (each enclosing a hole), far apart: the Clipper2 union
+    gives two polygons with one hole each, the same point set as a GEOS union."""
+    angles = np.linspace(0.0, 2 * np.pi, 24, endpoint=False)
+    x0, y0, x1, y1 = [], [], [], []
+    for cx in (0.0, 50_000.0):
+        x0 += list(cx + 5000 * np.cos(angles))
+        y0 += list(5000 * np.sin(angles))
+        x1 += list(cx + 5000 * np.cos(angles + 2 * np.pi / 24))
+        y1 += list(5000 * np.sin(angles + 2 * np.pi / 24))
+    r = np.full(len(x0), 400.0)
+    ends = (np.array(x0), np.array(y0), r, np.array(x1), np.array(y1), r * 0.9)
+    fast = _culled_union(ends, DEFAULT_QUAD_SEGS)
+    reference = shapely.union_all(_hull_pieces(*ends, DEFAULT_QUAD_SEGS))
+    assert fast.is_valid
+    assert fast.geom_type == "MultiPolygon"
+    assert len(fast.geoms) == 2
+    assert [len(p.interiors) for p in fast.geoms] == [1, 1]
+    assert fast.symmetric_difference(reference).area <= 1e-9 * reference.area
