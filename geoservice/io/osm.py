@@ -17,7 +17,7 @@ becomes Overpass-style response JSON (``{"elements": [{"type": "node", ...}, ...
 and osmnx's graph builder (``_create_graph``, then the largest weakly connected component
 and ``simplify_graph``, the steps of ``osmnx.graph_from_xml``) turns it into a graph.
 Local files are filtered by the same way filters osmnx sends to Overpass for the requested
-``network_type`` (see :data:`NETWORK_TYPES` and ``docs/networks.md``), so a file and a
+``network_type`` (see :data:`NETWORK_TYPES` and ``docs/osm-networks.md``), so a file and a
 download of the same area give the same graph. Finally :func:`_normalise_graph` enforces
 the convention (single ``highway`` string, ``ref`` string, upper-case ``crs``).
 
