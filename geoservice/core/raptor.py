@@ -310,7 +310,7 @@ def _run_raptor_reference(
         if not marked:
             break
         queue: dict[int, int] = {}
-        for s in marked:
+        for s in sorted(marked):  # a fixed order: it decides ties (see the kernel)
             for p_idx, pos in stop_patterns[s]:
                 if pos < queue.get(p_idx, 1 << 30):
                     queue[p_idx] = pos
@@ -351,7 +351,7 @@ def _run_raptor_reference(
         marked = set()
         wl: dict[int, tuple[int, int]] = {}
         walk_labels.append(wl)
-        for s in improved:
+        for s in sorted(improved):
             a = best_ride[s]
             if a < best[s]:
                 best[s] = a

@@ -2,11 +2,10 @@
 
 The kernel is a line-by-line translation of the pure-Python reference
 (:func:`geoservice.core.raptor._run_raptor_reference`) and gives *identical* results, labels
-included: where the reference iterates a Python ``set`` of stop indices (the marked stops, the
-stops improved in a round), the order decides which of two equally early labels is kept, so
-the kernel reproduces CPython's set iteration order for small non-negative ints
-(:func:`set_order`, checked against real sets in the tests); dicts keep insertion order, which
-the kernel keeps in plain arrays.
+included: both take the marked stops and the stops improved in a round in ascending stop
+index (the order decides which of two equally early labels is kept, so it is fixed, not left to
+a hash table's layout; :func:`ascending_order`); dicts keep insertion order, which the kernel
+keeps in plain arrays.
 
 Layout (:class:`FlatTimetable`): pattern *p* has ``L`` stops; its stops, pickup and drop-off
 flags are at ``pat_stop_start[p] + i``. Stop → (pattern, position) pairs and footpaths are
@@ -46,10 +45,6 @@ KIND_NONE, KIND_ACCESS, KIND_RIDE, KIND_WALK = 0, 1, 2, 3
 LABEL_HEAD = 2
 LABEL_ROWS_PER_ROUND = 8
 
-_LINEAR_PROBES = 9  # CPython Objects/setobject.c
-_PERTURB_SHIFT = 5
-_SET_MINSIZE = 8
-
 
 @dataclass(frozen=True)
 class FlatTimetable:
@@ -57,7 +52,6 @@ class FlatTimetable:
 
     n_stops: int
     n_patterns: int
-    set_capacity: int
     pat_stop_start: np.ndarray
     pat_stops: np.ndarray
     pat_pick: np.ndarray  # uint8
@@ -83,9 +77,7 @@ class FlatTimetable:
 
     def __post_init__(self) -> None:
         blob = _pack([getattr(self, name) for name in _SECTIONS])
-        object.__setattr__(
-            self, "kernel_args", (self.n_stops, self.n_patterns, self.set_capacity, blob)
-        )
+        object.__setattr__(self, "kernel_args", (self.n_stops, self.n_patterns, blob))
 
 
 def _pack(parts: list[np.ndarray]) -> np.ndarray:
@@ -143,13 +135,9 @@ def flat_timetable(tt: Timetable) -> FlatTimetable:
     sp = [pair for pairs in tt.stop_patterns for pair in pairs]
     fp = [pair for pairs in tt.footpaths for pair in pairs]
     n = tt.n_stops
-    cap = _SET_MINSIZE
-    while cap <= 4 * n:  # the largest table a set of n ints can grow to
-        cap <<= 1
     flat = FlatTimetable(
         n_stops=n,
         n_patterns=n_pat,
-        set_capacity=cap,
         pat_stop_start=pat_stop_start,
         pat_stops=np.array([s for p in pats for s in p.stops], dtype=np.int32),
         pat_pick=np.array([b for p in pats for b in p.pickup], dtype=np.uint8),
@@ -225,85 +213,25 @@ def day_arrays(tt: Timetable, flat: FlatTimetable, day: date) -> np.ndarray:
 
 
 @njit(cache=True)
-def _set_insert_clean(table: np.ndarray, mask: int, key: int) -> None:
-    perturb = key
-    i = key & mask
-    while True:
-        if table[i] < 0:
-            table[i] = key
-            return
-        if i + _LINEAR_PROBES <= mask:
-            for j in range(1, _LINEAR_PROBES + 1):
-                if table[i + j] < 0:
-                    table[i + j] = key
-                    return
-        perturb >>= _PERTURB_SHIFT
-        i = (i * 5 + 1 + perturb) & mask
+def ascending_order(seq: np.ndarray, n_seq: int, out: np.ndarray) -> int:
+    """The ints ``seq[:n_seq]`` in ascending order, written to `out`; returns ``n_seq``.
 
-
-@njit(cache=True)
-def set_order(
-    seq: np.ndarray, n_seq: int, table: np.ndarray, tmp: np.ndarray, out: np.ndarray
-) -> int:
-    """Iteration order of a CPython 3.11 ``set`` of the distinct ints ``seq[:n_seq]``.
-
-    The ints (>= 0, their own hash) are added in that order to an empty set, as
-    ``set.add`` does (linear probing, then perturbation; growth to 4 × used when 3/5 full),
-    and the table is read in slot order into `out`. `table` and `tmp` are scratch arrays of
-    at least the largest table size (any content; the slots used are -1 on exit). Returns
-    ``n_seq``.
+    Insertion sort: the sequences are a few stops long.
     """
-    mask = _SET_MINSIZE - 1
-    table[:_SET_MINSIZE] = -1
     for q in range(n_seq):
         key = seq[q]
-        perturb = key
-        i = key & mask
-        slot = -1
-        while slot < 0:
-            probes = _LINEAR_PROBES if i + _LINEAR_PROBES <= mask else 0
-            e = i
-            while True:
-                if table[e] < 0:
-                    slot = e
-                    break
-                if probes == 0:
-                    break
-                probes -= 1
-                e += 1
-            if slot < 0:
-                perturb >>= _PERTURB_SHIFT
-                i = (i * 5 + 1 + perturb) & mask
-        table[slot] = key
-        fill = q + 1  # keys are distinct: each one fills a slot
-        if fill * 5 >= mask * 3:
-            newsize = _SET_MINSIZE
-            while newsize <= fill * 4:
-                newsize <<= 1
-            m = 0
-            for e in range(mask + 1):
-                if table[e] >= 0:
-                    tmp[m] = table[e]
-                    m += 1
-                    table[e] = -1
-            mask = newsize - 1
-            table[:newsize] = -1
-            for e in range(m):
-                _set_insert_clean(table, mask, tmp[e])
-    m = 0
-    for e in range(mask + 1):
-        if table[e] >= 0:
-            out[m] = table[e]
-            m += 1
-            table[e] = -1
-    return m
+        j = q
+        while j > 0 and out[j - 1] > key:
+            out[j] = out[j - 1]
+            j -= 1
+        out[j] = key
+    return n_seq
 
 
 @njit(cache=True)
 def raptor_kernel(
     n: int,
     n_patterns: int,
-    set_capacity: int,
     blob: np.ndarray,
     day: np.ndarray,
     acc: np.ndarray,
@@ -350,7 +278,7 @@ def raptor_kernel(
     labels[1, :] = KIND_NONE
     labels[LABEL_HEAD, :] = -1  # round 0: no ride label
     labels[LABEL_HEAD + 6, :] = -1  # round 0: no walk label
-    ws = np.empty(9 * n + 2 * set_capacity + 2 * n_patterns, dtype=np.int32)
+    ws = np.empty(9 * n + 2 * n_patterns, dtype=np.int32)
     ready_k = ws[0:n]
     ready_kind = ws[n : 2 * n]
     ready_kind[:] = KIND_NONE
@@ -359,14 +287,10 @@ def raptor_kernel(
     order = ws[3 * n : 4 * n]
     improved_seq = ws[4 * n : 5 * n]
     walk_seq = ws[5 * n : 6 * n]
-    table = ws[6 * n : 6 * n + set_capacity]
-    tmp = ws[6 * n + set_capacity : 6 * n + 2 * set_capacity]
-    queue = ws[6 * n + 2 * set_capacity : 6 * n + 2 * set_capacity + n_patterns]
-    queue_pos = ws[
-        6 * n + 2 * set_capacity + n_patterns : 6 * n + 2 * set_capacity + 2 * n_patterns
-    ]
+    queue = ws[6 * n : 6 * n + n_patterns]
+    queue_pos = ws[6 * n + n_patterns : 6 * n + 2 * n_patterns]
     queue_pos[:] = -1
-    member = ws[6 * n + 2 * set_capacity + 2 * n_patterns :]
+    member = ws[6 * n + 2 * n_patterns :]
     member[:] = 0
     in_marked = member[:n]
     in_improved = member[n : 2 * n]
@@ -401,8 +325,8 @@ def raptor_kernel(
         walk_t = labels[base + 7]
         ride_pat[:] = -1
         walk_from[:] = -1
-        # Queue the patterns through the marked stops, in the reference's dict order.
-        n_order = set_order(marked_seq, n_marked, table, tmp, order)
+        # Queue the patterns through the marked stops, by ascending stop (the reference's order).
+        n_order = ascending_order(marked_seq, n_marked, order)
         n_queue = 0
         for q in range(n_order):
             s = order[q]
@@ -472,8 +396,8 @@ def raptor_kernel(
                             else:
                                 board_k = ready_k[s]
                                 board_kind = ready_kind[s]
-        # Stops improved by a vehicle, in the reference's set order; then their footpaths.
-        n_order = set_order(improved_seq, n_improved, table, tmp, order)
+        # Stops improved by a vehicle, by ascending stop; then their footpaths.
+        n_order = ascending_order(improved_seq, n_improved, order)
         n_walk = 0
         for q in range(n_order):
             s = order[q]
