@@ -283,4 +283,9 @@ def _load_transit(settings: Settings) -> Timetable | None:
     folder = settings.data_dir / str(settings.get("transit.out_subdir", "transit"))
     if not (folder / "stop_times.txt").is_file():
         return None
-    return timetable_from_tables(read_gtfs_dir(folder), transit_params_from_settings(settings))
+    tt = timetable_from_tables(read_gtfs_dir(folder), transit_params_from_settings(settings))
+    # Load the compiled RAPTOR kernel now (from numba's cache), not in the first request.
+    from geoservice.core.raptor import warm_kernel
+
+    logger.info("transit: search kernel ready in %.0f ms", warm_kernel(tt) * 1000)
+    return tt
