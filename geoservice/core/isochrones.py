@@ -369,18 +369,6 @@ def _covered_boxes(
     )
 
 
-def _filler(
-    x0: np.ndarray, y0: np.ndarray, r0: np.ndarray, quad_segs: int | np.ndarray, cells: int
-) -> tuple[shapely.Geometry, np.ndarray, Grid] | None:
-    """The staircase polygon ``F`` of the cells of :func:`_cover` (inside the union of the
-    drawn pieces), its cells and the grid; None when empty."""
-    cover = _cover(x0, y0, r0, quad_segs, cells)
-    if cover is None:
-        return None
-    covered, grid = cover
-    return shapely.union_all(shapely.box(*_covered_boxes(covered, grid))), covered, grid
-
-
 def _morton_order(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Indices sorting the points along a Z-order (Morton) curve: neighbours stay close."""
     codes = np.zeros(len(x), dtype=np.uint64)
