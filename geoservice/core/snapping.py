@@ -9,6 +9,7 @@ distance.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -103,6 +104,10 @@ class NodeIndex:
             (i, (x, y, x, y), None) for i, (x, y) in enumerate(zip(self.x_m, self.y_m, strict=True))
         )
         self._tree = rtree_index.Index(stream)
+        # Free the libspatialindex tree when this index goes, or at exit while the interpreter
+        # is whole: left to rtree's __del__ during interpreter finalization, its destructor
+        # crashed the process now and then (SIGSEGV in RTree::~RTree, seen in a core dump).
+        weakref.finalize(self, self._tree.close)
         #: The covered area: hull of the nodes grown by the snap distance (EPSG:2154).
         hull = shapely.convex_hull(shapely.multipoints(np.column_stack([x_m, y_m])))
         self.coverage: shapely.Geometry = shapely.Polygon(shapely.buffer(hull, self.max_snap_m))
