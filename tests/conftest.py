@@ -7,7 +7,6 @@ import shlex
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -25,31 +24,6 @@ from geoservice.web import create_app
 
 TESTS_DIR = Path(__file__).parent
 TEST_DATA = TESTS_DIR / "data"
-
-
-# --- leaving the interpreter ------------------------------------------------------------------
-# Once in nine full runs after the compiled RAPTOR kernel (numba) joined the Clipper2 union
-# (manifold3d), the pytest process died with SIGSEGV *after* every test had passed and the
-# summary was printed: in interpreter finalization, where extension modules' destructors run.
-# It did not recur in 40 runs of a script loading the runtime and calling both, so its origin
-# is not identified. The session's outcome is known by then, so the process ends with it
-# directly (os._exit), skipping finalization; a crash during the tests still fails the run.
-
-_EXIT_STATUS = pytest.StashKey[int]()
-
-
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    session.config.stash[_EXIT_STATUS] = int(exitstatus)
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_unconfigure(config: pytest.Config) -> None:
-    status = config.stash.get(_EXIT_STATUS, None)
-    if status is None or os.environ.get("GEOSERVICE_TESTS_FINALIZE") == "1":
-        return  # not a full session (e.g. collection aborted), or finalization asked for
-    for stream in (sys.stdout, sys.stderr):
-        stream.flush()
-    os._exit(status)
 
 
 @pytest.fixture(scope="session")
