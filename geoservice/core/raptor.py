@@ -458,7 +458,7 @@ def earliest_arrival(
     """
     access = _check_access(tt, access_s)
     service, kernel_args, day_arrays = _kernel_day(tt, day)
-    rounds = tt.params.max_rides if max_rides is None else _rounds(tt, max_rides)
+    rounds = _rounds(tt, max_rides)
     acc = np.array([*access, *access.values()], dtype=np.int64)
     times, labels, n_rounds = _raptor_kernel(
         *kernel_args, day_arrays, acc, int(departure_s), rounds
