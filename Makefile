@@ -49,8 +49,9 @@ fmt: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
+# PYTHONFAULTHANDLER: a crash, even during interpreter exit, prints the Python stacks.
 test: $(STAMP) $(NODE_STAMP) lint typecheck
-	$(PY) -m pytest
+	PYTHONFAULTHANDLER=1 $(PY) -m pytest
 
 bench: data
 	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

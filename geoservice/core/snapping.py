@@ -9,6 +9,7 @@ distance.
 
 from __future__ import annotations
 
+import threading
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -104,9 +105,13 @@ class NodeIndex:
             (i, (x, y, x, y), None) for i, (x, y) in enumerate(zip(self.x_m, self.y_m, strict=True))
         )
         self._tree = rtree_index.Index(stream)
-        # Free the libspatialindex tree when this index goes, or at exit while the interpreter
-        # is whole: left to rtree's __del__ during interpreter finalization, its destructor
-        # crashed the process now and then (SIGSEGV in RTree::~RTree, seen in a core dump).
+        # libspatialindex is not safe for concurrent queries on one tree, and rtree's ctypes
+        # calls release the GIL: two threads querying at once (a threaded server) corrupt the
+        # heap ("double free or corruption", or later a SIGSEGV in RTree::~RTree). Every
+        # query holds this lock; it costs well under a microsecond uncontended.
+        self._lock = threading.Lock()
+        # Free the tree when this index goes, or at exit while the interpreter is whole,
+        # rather than in rtree's __del__ during interpreter finalization.
         weakref.finalize(self, self._tree.close)
         #: The covered area: hull of the nodes grown by the snap distance (EPSG:2154).
         hull = shapely.convex_hull(shapely.multipoints(np.column_stack([x_m, y_m])))
@@ -115,7 +120,8 @@ class NodeIndex:
 
     def nearest(self, x_m: float, y_m: float, k: int = 1) -> Snap:
         """The `k` nodes nearest to (`x_m`, `y_m`), EPSG:2154, without any distance check."""
-        found = np.fromiter(self._tree.nearest((x_m, y_m, x_m, y_m), k), dtype=np.int64)
+        with self._lock:  # nearest() is a generator: consume it under the lock
+            found = np.fromiter(self._tree.nearest((x_m, y_m, x_m, y_m), k), dtype=np.int64)
         dist = np.hypot(self.x_m[found] - x_m, self.y_m[found] - y_m)
         order = np.lexsort((found, dist))[:k]
         return Snap(positions=found[order], distances_m=dist[order])

@@ -48,3 +48,42 @@ def test_an_index_alive_at_exit_is_closed_before_finalization() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert out.stdout.strip() == "closed"
+
+
+_CONCURRENT_QUERIES = """
+import sys, threading
+import numpy as np
+from geoservice.core.snapping import NodeIndex
+
+rng = np.random.default_rng(0)
+x, y = rng.uniform(0, 1e5, 5000), rng.uniform(0, 1e5, 5000)
+index = NodeIndex(x, y, max_snap_m=1e4)
+points = rng.uniform(0, 1e5, (1500, 2))
+expected = [index.nearest(px, py, 3).positions.tolist() for px, py in points]
+wrong = []
+
+def work() -> None:
+    for _ in range(4):
+        for (px, py), want in zip(points, expected):
+            if index.nearest(px, py, 3).positions.tolist() != want:
+                wrong.append((px, py))
+
+threads = [threading.Thread(target=work) for _ in range(8)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+print(len(wrong))
+"""
+
+
+def test_concurrent_queries_from_threads() -> None:
+    """Eight threads querying one index at once (as a threaded server does) get the serial
+    answers and do not corrupt memory. Without the index's lock this aborted with "double free
+    or corruption": libspatialindex is not thread-safe and rtree releases the GIL. It runs in
+    a subprocess so that a regression fails this test instead of killing the test run."""
+    out = subprocess.run(
+        [sys.executable, "-c", _CONCURRENT_QUERIES], capture_output=True, text=True, timeout=300
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "0"

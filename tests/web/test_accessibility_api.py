@@ -186,9 +186,11 @@ def test_transit_mode_in_every_endpoint(client: FlaskClient) -> None:
     walk = client.get("/api/v1/underserved?category=library&mode=walk&threshold_minutes=30")
     transit = client.get("/api/v1/underserved?category=library&mode=transit&threshold_minutes=30")
     assert transit.get_json()["population_beyond"] <= walk.get_json()["population_beyond"]
-    steps = client.get(
+    response = client.get(
         "/api/v1/suggestions?category=cinema&mode=transit&threshold_minutes=45&k=2"
-    ).get_json()["steps"]
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    steps = response.get_json()["steps"]
     assert steps
     assert steps[0]["gain_population"] > 0
     response = client.post(
