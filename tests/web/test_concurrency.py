@@ -27,6 +27,14 @@ def _urls() -> list[str]:
             )
         urls.append(f"/api/v1/isochrones?lon={lon}&lat={lat}&minutes=10,20&mode=drive")
         urls.append(f"/api/v1/transit/earliest?lon={lon}&lat={lat}&departure=2025-02-04T08:00")
+    lon, lat = POINTS[0]
+    urls += [
+        f"/api/v1/isochrones?lon={lon}&lat={lat}&minutes=30&mode=transit"
+        "&departure=2025-02-04T08:00",
+        "/api/v1/suggestions?category=cinema&mode=transit&threshold_minutes=45&k=2",
+        "/api/v1/accessibility?theme=books&mode=bike&level=epci",
+        "/api/v1/offers?category=cinema&limit=20",
+    ]
     return urls
 
 
