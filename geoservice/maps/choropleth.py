@@ -464,10 +464,16 @@ def choropleth_frame_to_geojson(
     cf: ChoroplethFrame,
     *,
     title: str | None = None,
+    subtitle: str | None = None,
+    note: str | None = None,
     attribution: str = DEFAULT_ATTRIBUTION,
     legend_title: str = DEFAULT_LEGEND_TITLE,
 ) -> dict[str, Any]:
-    """The GeoJSON of an already classified frame (see :func:`choropleth_to_geojson`)."""
+    """The GeoJSON of an already classified frame (see :func:`choropleth_to_geojson`).
+
+    `subtitle` and `note` (what the PNG prints under the title and at the bottom: the origin
+    points, the network's limits) are stored under those keys when given.
+    """
     frame = cf.frame.copy()
     frame["value_minutes"] = frame["value_minutes"].round(2)
     # to_json turns NaN into null and numpy scalars into JSON numbers.
@@ -476,8 +482,9 @@ def choropleth_frame_to_geojson(
         props = feature["properties"]
         feature["properties"] = {key: _jsonable(v) for key, v in props.items()}
     collection.pop("bbox", None)
-    if title is not None:
-        collection["title"] = title
+    for key, text in (("title", title), ("subtitle", subtitle), ("note", note)):
+        if text is not None:
+            collection[key] = text
     collection["legend"] = {
         "title": legend_title,
         "unit": "min",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -105,6 +106,7 @@ def render_choropleth(
     subtitle: str | None = None,
     note: str | None = None,
     legend_title: str = DEFAULT_LEGEND_TITLE,
+    metadata: Mapping[str, Any] | None = None,
     **classify_overrides: Any,
 ) -> RenderedMap:
     """Classify `gdf` and render it as PNG, HTML or GeoJSON.
@@ -118,7 +120,10 @@ def render_choropleth(
     config
         Map defaults (``config/maps.toml``); default :class:`MapConfig` defaults.
     title, subtitle, note, legend_title
-        Texts of the map.
+        Texts of the map (the GeoJSON keeps them too).
+    metadata
+        Stored as the GeoJSON's ``metadata`` (e.g. the API's data limits); other formats
+        print the `note` instead.
     **classify_overrides
         ``scheme``, ``k``, ``bins_minutes``, ``threshold_minutes``... replacing the config's;
         None values are ignored.
@@ -136,8 +141,15 @@ def render_choropleth(
     content: bytes
     if fmt == "geojson":
         collection = choropleth_frame_to_geojson(
-            cf, title=title, attribution=config.attribution, legend_title=legend_title
+            cf,
+            title=title,
+            subtitle=subtitle,
+            note=note,
+            attribution=config.attribution,
+            legend_title=legend_title,
         )
+        if metadata is not None:
+            collection["metadata"] = dict(metadata)
         content = json.dumps(collection, ensure_ascii=False).encode("utf-8")
     elif fmt == "png":
         content = choropleth_frame_to_png(cf, **texts, **config.render_options())
@@ -162,6 +174,7 @@ def render_accessibility_map(
     network_limits: str = "",
     config: MapConfig | None = None,
     title: str | None = None,
+    metadata: Mapping[str, Any] | None = None,
     **classify_overrides: Any,
 ) -> RenderedMap:
     """The time-to-nearest choropleth of one target and mode (used by the CLI and the API).
@@ -179,6 +192,8 @@ def render_accessibility_map(
         What the texts of the map say (see :func:`accessibility_texts`).
     title
         Replaces the default title.
+    metadata
+        As :func:`render_choropleth`.
     **classify_overrides
         As :func:`render_choropleth`.
     """
@@ -191,5 +206,6 @@ def render_accessibility_map(
         title=title or texts["title"],
         subtitle=texts["subtitle"],
         note=texts["note"],
+        metadata=metadata,
         **classify_overrides,
     )

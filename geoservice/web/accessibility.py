@@ -61,7 +61,9 @@ def _model() -> AccessibilityModel:
     return model
 
 
-def _metadata(model: AccessibilityModel) -> dict[str, Any]:
+def planning_metadata(model: AccessibilityModel) -> dict[str, Any]:
+    """The ``metadata`` block of the planning answers and of the map GeoJSON: the network and
+    its limits, the origin points, the modes, the transit data's limits, the tables."""
     return {
         "network": {
             "name": model.network.name,
@@ -253,9 +255,9 @@ class Accessibility(MethodView):
             collection = feature_collection_from_frame(frame, id_column="code")
             for feature, record in zip(collection["features"], _records(table), strict=True):
                 feature["properties"] = record
-            collection.update(head, metadata=_metadata(model))
+            collection.update(head, metadata=planning_metadata(model))
             return collection
-        return {**head, "metadata": _metadata(model), "items": _records(table)}
+        return {**head, "metadata": planning_metadata(model), "items": _records(table)}
 
 
 @blp.route("/underserved")
@@ -282,7 +284,7 @@ class Underserved(MethodView):
             "population_beyond": ranking.population_beyond,
             "population_total": ranking.population_total,
             "share_beyond": round(ranking.population_beyond / ranking.population_total, 6),
-            "metadata": _metadata(model),
+            "metadata": planning_metadata(model),
             "items": _records(ranking.communes),
         }
 
@@ -333,7 +335,7 @@ class Scenarios(MethodView):
             "removed": list(body["remove"]),
             "thresholds": _records(result.thresholds),
             "communes_changed": int(changed.sum()),
-            "metadata": _metadata(model),
+            "metadata": planning_metadata(model),
             "communes": _records(result.communes),
         }
 
@@ -371,7 +373,7 @@ class Suggestions(MethodView):
             "k": k,
             "population_uncovered_before": int(figures["population"][uncovered].sum()),
             "method": "greedy maximal coverage over the communes' representative points",
-            "metadata": _metadata(model),
+            "metadata": planning_metadata(model),
             "steps": [
                 {
                     "rank": s.rank,

@@ -17,7 +17,7 @@ from geoservice.errors import DataError
 from geoservice.maps.config import MapConfig
 from geoservice.maps.isochrones import isochrones_to_png
 from geoservice.maps.render import MEDIA_TYPES, render_accessibility_map
-from geoservice.web.accessibility import CATEGORY_DOC, MODE_DOC
+from geoservice.web.accessibility import CATEGORY_DOC, MODE_DOC, planning_metadata
 from geoservice.web.blueprint import Blueprint
 from geoservice.web.context import get_runtime
 from geoservice.web.isochrones import IsochroneQuerySchema, isochrones_from_query
@@ -55,7 +55,9 @@ class AccessibilityMap(MethodView):
     @blp.response(
         200,
         content_type="image/png",
-        description="PNG, HTML page or GeoJSON (each feature with class, class_label, color).",
+        description="PNG, HTML page or GeoJSON (each feature with class, class_label, color; "
+        "the collection with title, subtitle, note, legend, attribution and metadata: the "
+        "network's and the transit data's limits, as in GET /api/v1/accessibility).",
     )
     @blp.doc(responses={"200": {"content": ACCESSIBILITY_MAP_CONTENT}})
     def get(self, args: dict[str, Any], fmt: str) -> Response:
@@ -77,6 +79,7 @@ class AccessibilityMap(MethodView):
             scheme=args.get("scheme"),
             k=args.get("k"),
             threshold_minutes=args.get("threshold_minutes"),
+            metadata=planning_metadata(model) if fmt == "geojson" else None,
         )
         return _binary(rendered.content, rendered.media_type)
 

@@ -304,7 +304,25 @@ ACCESSIBILITY_MAP_CONTENT: dict[str, Any] = {
         "schema": FEATURE_COLLECTION,
         "example": {
             "type": "FeatureCollection",
-            "title": "cinema: drive time to the nearest offer",
+            "title": "Temps jusqu'à l'offre la plus proche : Cinéma, audiovisuel",
+            "subtitle": "Depuis chaque commune, en voiture",
+            "note": "Départ : point représentatif de chaque commune. Réseau : main roads only "
+            "(A, N, D); no urban streets, no communal roads; edges are straight chords between "
+            "junctions lengthened by a detour factor.",
+            "metadata": {
+                "network": {
+                    "name": "Travel Mapping main roads of the Nièvre (A, N, D)",
+                    "limits": "main roads only (A, N, D); no urban streets, no communal roads; "
+                    "edges are straight chords between junctions lengthened by a detour factor",
+                    "main_roads_only": True,
+                },
+                "origins": "each commune's representative point (inside its polygon; no "
+                "town-hall coordinates in the data)",
+                "modes": ["bike", "drive", "transit", "walk"],
+                "transit": "transit: walk + TER trains and coaches + walk; median door-to-door "
+                "time over departures every minute from 08:00 for 120 min on 2025-02-04",
+                "tables": {"fingerprint": "4a5083432543f180…", "source": "file"},
+            },
             "features": [
                 {
                     "type": "Feature",

@@ -93,6 +93,7 @@ def test_map_accessibility_command_writes_the_geojson_of_a_theme_and_mode(
         assert props["time_s"] == pytest.approx(time_s)
         assert props["underserved"] is bool(np.isnan(time_s) or time_s / 60 > threshold)
     assert collection["title"].endswith("Cinéma, audiovisuel")
+    assert "main roads only" in collection["note"]  # the network's limits, as on the PNG
 
 
 def test_map_accessibility_command_png_and_bad_arguments(

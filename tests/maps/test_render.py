@@ -28,6 +28,27 @@ def test_geojson_rendering_uses_the_config_and_its_overrides(
     flagged = sum(f["properties"]["underserved"] for f in collection["features"])
     assert rendered.n_underserved == flagged
     assert (rendered.n_zones, rendered.n_unreachable) == (309, 3)
+    assert "subtitle" not in collection
+    assert "note" not in collection
+    assert "metadata" not in collection
+
+
+def test_geojson_keeps_the_texts_and_the_metadata(
+    test_times: gpd.GeoDataFrame, test_col: str
+) -> None:
+    rendered = render_choropleth(
+        test_times,
+        test_col,
+        "geojson",
+        title="T",
+        subtitle="S",
+        note="Réseau : routes principales seulement.",
+        metadata={"network": {"main_roads_only": True}},
+    )
+    collection = json.loads(rendered.content)
+    assert (collection["title"], collection["subtitle"]) == ("T", "S")
+    assert collection["note"] == "Réseau : routes principales seulement."
+    assert collection["metadata"] == {"network": {"main_roads_only": True}}
 
 
 def test_html_and_png_renderings_have_their_media_types(

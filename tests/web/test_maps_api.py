@@ -35,6 +35,19 @@ def test_accessibility_geojson_classes_match_mapclassify(
     assert all(p["color"].startswith("#") for p in by_code.values())
 
 
+def test_accessibility_geojson_says_what_the_data_leave_out(client: FlaskClient) -> None:
+    """The GeoJSON map carries the texts of the PNG and the planning answers' metadata: the
+    network is main roads only, and the transit figures' window and date."""
+    body = client.get("/api/v1/maps/accessibility.geojson?theme=books&mode=transit").get_json()
+    assert body["subtitle"]
+    assert "main roads only" in body["note"]
+    assert body["metadata"]["network"]["main_roads_only"] is True
+    assert "main roads only" in body["metadata"]["network"]["limits"]
+    assert "2025-02-04" in body["metadata"]["transit"]
+    table = client.get("/api/v1/accessibility?theme=books&mode=transit").get_json()
+    assert body["metadata"] == table["metadata"]
+
+
 @pytest.mark.parametrize("fmt", ["png", "html"])
 def test_accessibility_map_renders(client: FlaskClient, fmt: str) -> None:
     response = client.get(f"/api/v1/maps/accessibility.{fmt}?theme=books&mode=walk")
