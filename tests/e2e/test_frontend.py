@@ -124,6 +124,9 @@ def test_planner_view_draws_the_choropleth(
         page.wait_for_selector("#underserved-body tr")
         summary = page.locator("#underserved-summary").inner_text()
         assert "habitants à plus de 20 min" in summary
+        # The map's metadata reach the page: it says the times rest on main roads only.
+        note = page.locator("#choropleth-note").inner_text()
+        assert "Réseau routier principal uniquement" in note
     else:
         assert "/api/v1/accessibility" in page.locator("#error").inner_text()
         assert page.locator(".choropleth-zone").count() == 0
