@@ -131,7 +131,7 @@ def main() -> int:
         acc = np.array([origin, 0], dtype=np.int64)
         t = time.perf_counter()
         times, _labels, _rounds = raptor_kernel.raptor_kernel(
-            *flat.kernel_args, day_arrays, acc, t0, 8
+            *flat.kernel_args, day_arrays, acc, t0, tt.params.max_rides
         )
         kernel_only_s.append(time.perf_counter() - t)
         if not np.array_equal(ref.arrival_s, times[0]):

@@ -185,21 +185,6 @@ def _drawn_pieces(ends: Ends, quad_segs: int) -> np.ndarray:
     return polygons
 
 
-def _hull_pieces(
-    x0: np.ndarray,
-    y0: np.ndarray,
-    r0: np.ndarray,
-    x1: np.ndarray,
-    y1: np.ndarray,
-    r1: np.ndarray,
-    quad_segs: int,
-) -> np.ndarray:
-    """The pieces of :func:`_hull_rings` as shapely polygons (an object array)."""
-    coords, counts = _hull_rings(x0, y0, r0, x1, y1, r1, quad_segs)
-    rings = shapely.linearrings(coords, indices=np.repeat(np.arange(len(x0)), counts))
-    return np.asarray(shapely.polygons(rings), dtype=object)
-
-
 class _Pieces:
     """The live directed edges of a reach, with what each band needs."""
 
@@ -457,7 +442,8 @@ def _culled_union(ends: Ends, quad_segs: int, cells: int = DEFAULT_CELLS) -> sha
     boxes: list[np.ndarray] = []
     cover = _cover(x0, y0, r0, segs, cells) if len(x0) >= MIN_PIECES_TO_CULL else None
     if cover is not None:
-        covered, (xmin, ymin, h, nx, ny) = cover
+        covered, grid = cover
+        xmin, ymin, h, nx, ny = grid
         col_lo = np.floor((np.minimum(x0 - r0, x1 - r1) - xmin) / h).astype(np.int64)
         col_hi = np.floor((np.maximum(x0 + r0, x1 + r1) - xmin) / h).astype(np.int64)
         row_lo = np.floor((np.minimum(y0 - r0, y1 - r1) - ymin) / h).astype(np.int64)
@@ -469,7 +455,7 @@ def _culled_union(ends: Ends, quad_segs: int, cells: int = DEFAULT_CELLS) -> sha
         r_0, r_1 = np.clip(row_lo, 0, ny - 1), np.clip(row_hi, 0, ny - 1) + 1
         uncovered = table[r_1, c1] - table[r_0, c1] - table[r_1, c0] + table[r_0, c0]
         drawn = ~(on_grid & (uncovered == 0))
-        bx0, by0, bx1, by1 = _covered_boxes(covered, (xmin, ymin, h, nx, ny))
+        bx0, by0, bx1, by1 = _covered_boxes(covered, grid)
         corners = np.stack([bx0, by0, bx1, by0, bx1, by1, bx0, by1], axis=1)
         boxes = list(corners.reshape(-1, 4, 2))
         box_cx, box_cy = 0.5 * (bx0 + bx1), 0.5 * (by0 + by1)

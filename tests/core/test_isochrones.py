@@ -17,7 +17,7 @@ from geoservice.core.isochrones import (
     _cover,
     _covered_boxes,
     _culled_union,
-    _hull_pieces,
+    _hull_rings,
     _Pieces,
     band_geometries,
     band_geometry,
@@ -235,6 +235,21 @@ def test_culled_construction_equals_the_reference_union(network: RoadNetwork, mo
         filler = _filler(*ends[:3], DEFAULT_QUAD_SEGS, DEFAULT_CELLS)
         culled_some = bool(shapely.contains(filler, polygons).sum() > len(polygons) // 4)
         assert culled_some
+
+
+def _hull_pieces(
+    x0: np.ndarray,
+    y0: np.ndarray,
+    r0: np.ndarray,
+    x1: np.ndarray,
+    y1: np.ndarray,
+    r1: np.ndarray,
+    quad_segs: int,
+) -> np.ndarray:
+    """The pieces of ``_hull_rings`` (all with `quad_segs`) as shapely polygons."""
+    coords, counts = _hull_rings(x0, y0, r0, x1, y1, r1, quad_segs)
+    rings = shapely.linearrings(coords, indices=np.repeat(np.arange(len(x0)), counts))
+    return np.asarray(shapely.polygons(rings), dtype=object)
 
 
 def _filler(
