@@ -1,9 +1,7 @@
 """Accessibility of every commune to the cultural offers, per theme, category and mode.
 
-Origin of a commune: the representative point of its polygon (``shapely``
-``point_on_surface``, computed in EPSG:2154), always inside the commune. The raw data holds no
-town-hall (mairie) or chef-lieu coordinates, so no better point is available; for large
-communes whose town lies off-centre this point can be a few km from where people live.
+Origin of a commune: :func:`geoservice.core.commune_origins.commune_origins_m`, its town
+hall, or a point inside its polygon where the town-hall point lies outside the commune.
 
 For each mode, a :class:`~geoservice.analytics.traveltimes.TravelTimeSource` gives the matrix
 communes × offers of travel times (s). From it, for each *target* (a theme of the vocabulary
@@ -50,6 +48,7 @@ from geoservice.analytics.executors import (
 )
 from geoservice.analytics.transit_times import TransitTimeSource, TransitWindow
 from geoservice.analytics.traveltimes import RoadTimeSource, TravelTimeSource
+from geoservice.core.commune_origins import commune_origins_m
 from geoservice.core.network import RoadNetwork
 from geoservice.core.offers import CATEGORIES
 from geoservice.core.routing import FloatArray
@@ -235,17 +234,6 @@ def target_from_args(theme: str | None, category: str | None, vocabulary: Sequen
             "category", f"unknown category {category!r}", allowed=CATEGORIES
         )
     return Target("category", str(category))
-
-
-def commune_origins_m(communes: gpd.GeoDataFrame) -> tuple[FloatArray, FloatArray]:
-    """Representative point of each commune polygon, EPSG:2154 (x, y in metres)."""
-    if communes.crs is None:
-        raise DataError("the commune frame has no CRS: refusing to guess")
-    points = communes.to_crs(METRIC_CRS).geometry.representative_point()
-    return (
-        np.asarray(points.x.to_numpy(), dtype=np.float64),
-        np.asarray(points.y.to_numpy(), dtype=np.float64),
-    )
 
 
 def points_m(frame: gpd.GeoDataFrame) -> tuple[FloatArray, FloatArray]:

@@ -16,9 +16,9 @@ import pandas as pd
 from geoservice.analytics.accessibility import (
     AccessibilityModel,
     Target,
-    commune_origins_m,
     nearest_figures,
 )
+from geoservice.core.commune_origins import commune_origins_m
 from geoservice.core.routing import FloatArray
 from geoservice.core.snapping import lambert93_from_wgs84
 from geoservice.errors import InvalidParameterError, LimitExceededError
@@ -37,7 +37,8 @@ class NewVenue:
     lon, lat
         Location, EPSG:4326 (when `commune` is None).
     commune
-        INSEE code: the venue stands at the commune's representative point.
+        INSEE code: the venue stands at the commune's origin (its town hall, see
+        :mod:`geoservice.core.commune_origins`).
     name
         Label shown in the results.
     """

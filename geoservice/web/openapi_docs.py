@@ -178,7 +178,7 @@ _ROWS = {"type": "array", "items": {"type": "object"}}
 _PLANNER_EXAMPLE_HEAD: dict[str, Any] = {
     "target": {"type": "category", "value": "cinema"},
     "mode": "drive",
-    "metadata": {"origins": "each commune's representative point"},
+    "metadata": {"origins": "each commune's town hall"},
 }
 
 #: ``GET /api/v1/accessibility`` (``format=json``; ``geojson`` adds ``type`` and ``features``).
@@ -231,7 +231,7 @@ SUGGESTIONS_EXAMPLE = {
     "threshold_minutes": 30.0,
     "k": 1,
     "population_uncovered_before": 2262,
-    "method": "greedy maximal coverage over the communes' representative points",
+    "method": "greedy maximal coverage over the communes' origins (town halls)",
     "steps": [{"commune": "58086", "population_gained": 657}],
 }
 #: ``POST /api/v1/scenarios``.
@@ -316,8 +316,8 @@ ACCESSIBILITY_MAP_CONTENT: dict[str, Any] = {
                     "edges are straight chords between junctions lengthened by a detour factor",
                     "main_roads_only": True,
                 },
-                "origins": "each commune's representative point (inside its polygon; no "
-                "town-hall coordinates in the data)",
+                "origins": "each commune's town hall (a point inside the commune where its "
+                "published town-hall point lies outside it; see GET /api/v1/communes, origin)",
                 "modes": ["bike", "drive", "transit", "walk"],
                 "transit": "transit: walk + TER trains and coaches + walk; median door-to-door "
                 "time over departures every minute from 08:00 for 120 min on 2025-02-04",

@@ -95,6 +95,7 @@ EXAMPLES: dict[str, Any] = {
                     "canton": "58002",
                     "epci": "200067882",
                     "arrondissement": "581",
+                    "origin": {"lon": 3.679777, "lat": 47.124508, "source": "town_hall"},
                 },
                 "geometry": {
                     "type": "Polygon",

@@ -1,9 +1,8 @@
 """``GET /api/v1/reachable`` and ``GET /api/v1/reachable/nearest``: what can I reach, how fast.
 
 The origin is a point (``lon``, ``lat``) or a commune (``commune``, INSEE code). A commune
-stands for its *representative point*: a point guaranteed inside its polygon, computed in
-Lambert-93 (EPSG:2154) like the fallback location of offers without a published point. The
-raw data hold no town-hall (chef-lieu) coordinates, so no better point is available.
+stands for its origin (:mod:`geoservice.core.commune_origins`): its town hall, or a point
+inside it where the published town-hall point lies outside the commune.
 """
 
 from __future__ import annotations
@@ -155,7 +154,7 @@ class ReachableQuerySchema(Schema):
     lon = fields.Float(validate=validate.Range(-180, 180), metadata={"description": "degrees"})
     lat = fields.Float(validate=validate.Range(-90, 90), metadata={"description": "degrees"})
     commune = fields.String(
-        metadata={"description": "INSEE code; the origin is its representative point"}
+        metadata={"description": "INSEE code; the origin is its town hall (GET /communes, origin)"}
     )
     mode = fields.String(metadata={"description": "drive, bike, walk or transit (needs departure)"})
     max_minutes = fields.Float(
@@ -264,6 +263,7 @@ class OriginSchema(Schema):
     lat = fields.Float()
     commune = fields.String(allow_none=True, metadata={"description": "INSEE code, if given"})
     point = fields.String(metadata={"description": "which point of the commune is used"})
+    source = fields.String(metadata={"description": "town_hall, representative_point, given_point"})
 
 
 class NetworkInfoSchema(Schema):

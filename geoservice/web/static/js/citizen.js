@@ -13,7 +13,7 @@ import {
   formatInteger,
   safeLink,
 } from "./format.js";
-import { communeAt, findCommune, pointInGeometry, pointOnSurface } from "./geo.js";
+import { communeAt, communeOrigin, findCommune, pointInGeometry } from "./geo.js";
 
 /** Band colours, shortest time first (viridis, colour-blind safe). */
 const BAND_COLORS = ["#21918c", "#5ec962", "#fde725", "#fde725", "#fde725", "#fde725"];
@@ -464,7 +464,7 @@ export function createCitizenView(ctx) {
         search.focus();
         return;
       }
-      const [lon, lat] = pointOnSurface(commune.geometry);
+      const [lon, lat] = communeOrigin(commune);
       setOrigin(lon, lat, communeLabel(commune));
       search.value = communeLabel(commune);
     }

@@ -3,7 +3,7 @@
 
 import { api } from "./api.js";
 import { MODE_LABELS, el, formatDuration, formatInteger, formatMinutes } from "./format.js";
-import { communeAt, findCommune, pointOnSurface } from "./geo.js";
+import { communeAt, communeOrigin, findCommune } from "./geo.js";
 
 /** Client-side classes when the API gives times but no colours (viridis, reversed). */
 const FALLBACK_CLASSES = [
@@ -363,7 +363,7 @@ export function createPlannerView(ctx) {
       venueCommune.focus();
       return;
     }
-    const [lon, lat] = pointOnSurface(commune.geometry);
+    const [lon, lat] = communeOrigin(commune);
     venues.push({ commune: commune.properties.code, lon, lat, label: commune.properties.name });
     venueCommune.value = "";
     renderVenues();
