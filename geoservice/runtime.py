@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from geoservice.analytics.accessibility import AccessibilityModel
     from geoservice.core.network import RoadNetwork
     from geoservice.core.offers import OfferIndex
+    from geoservice.core.population import CensusGridPopulation
     from geoservice.core.reachable import ReachableOffers
 
 logger = logging.getLogger(__name__)
@@ -65,6 +66,9 @@ class Runtime:
         the inputs changed since they were written).
     transit
         The public-transport timetable (``data/transit/``), or None when not built.
+    population_grid
+        The Census 2021 1 km grid inside the département (``data/population/``), for the
+        population of isochrone bands; None when not built.
     """
 
     settings: Settings
@@ -78,6 +82,7 @@ class Runtime:
     offer_index: OfferIndex | None = None
     accessibility: AccessibilityModel | None = None
     transit: Timetable | None = None
+    population_grid: CensusGridPopulation | None = None
 
     def describe(self) -> dict[str, Any]:
         """The ``/health`` document."""
@@ -176,6 +181,7 @@ def load_runtime(settings: Settings) -> Runtime:
     """Load every derived file the service needs from ``settings.data_dir``."""
     from geoservice.core.offers import CATEGORIES, OfferIndex
     from geoservice.core.reachable import ReachableOffers
+    from geoservice.io.census_grid import load_census_population
     from geoservice.io.network import load_road_network
     from geoservice.io.offers import load_offers
     from geoservice.io.territory import load_communes, load_zones
@@ -187,12 +193,13 @@ def load_runtime(settings: Settings) -> Runtime:
     offers = load_offers(data_dir)
     network = load_road_network(settings)
     transit = _load_transit(settings)
+    zones = load_zones(data_dir)
     return Runtime(
         settings=settings,
         manifest=manifest,
         built_at=built_at,
         communes=communes,
-        zones=load_zones(data_dir),
+        zones=zones,
         offers=offers,
         network=network,
         reachable=ReachableOffers(
@@ -204,6 +211,7 @@ def load_runtime(settings: Settings) -> Runtime:
         offer_index=OfferIndex(offers, dict(zip(communes["code"], communes["name"], strict=True))),
         transit=transit,
         accessibility=load_accessibility(settings, communes, offers, network, transit),
+        population_grid=load_census_population(data_dir, zones["departement"]),
     )
 
 

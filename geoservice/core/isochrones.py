@@ -38,6 +38,7 @@ from manifold3d import CrossSection, FillRule, OpType
 
 from geoservice.core.deadline import Deadline
 from geoservice.core.network import ModeNetwork, Reach, RoadNetwork
+from geoservice.core.population import PopulationCounter, count_population
 from geoservice.core.snapping import METRIC_CRS, geometry_to_wgs84, lambert93_from_wgs84
 from geoservice.errors import DataError, InvalidParameterError, MissingColumnError
 
@@ -627,7 +628,9 @@ class IsochroneFeature:
     area_km2
         Its area (computed in EPSG:2154), km².
     population
-        Inhabitants inside (commune area share), or None without commune data.
+        Inhabitants inside (census grid, area share), or None without population data.
+    population_by_age
+        The same by age band (``under_15``, ``15_64``, ``65_plus``), or None.
     """
 
     group_index: int
@@ -637,6 +640,7 @@ class IsochroneFeature:
     geometry: shapely.Geometry
     area_km2: float
     population: float | None
+    population_by_age: dict[str, float] | None = None
 
 
 def compute_isochrones(
@@ -645,7 +649,7 @@ def compute_isochrones(
     budgets_s: Sequence[float],
     mode: str,
     *,
-    population: PopulationIndex | None = None,
+    population: PopulationCounter | None = None,
     quad_segs: int = DEFAULT_QUAD_SEGS,
     deadline: Deadline | None = None,
 ) -> list[IsochroneFeature]:
@@ -669,6 +673,7 @@ def compute_isochrones(
             deadline=deadline,
         )
         for band in bands:
+            count = count_population(population, band.geometry)
             features.append(
                 IsochroneFeature(
                     group_index=i,
@@ -677,11 +682,8 @@ def compute_isochrones(
                     center=(float(lon), float(lat)),
                     geometry=geometry_to_wgs84(band.geometry),
                     area_km2=band.area_km2,
-                    population=(
-                        population.population_within(band.geometry)
-                        if population is not None
-                        else None
-                    ),
+                    population=None if count is None else count.total,
+                    population_by_age=None if count is None else count.by_age(),
                 )
             )
     return features

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from pyproj import Transformer
 
+from geoservice.core.service_calendar import holiday_service_date, public_holiday_name
 from geoservice.errors import DataError, InvalidParameterError
 
 DAY_S = 86_400
@@ -529,11 +530,13 @@ def _validity(
 
 @dataclass(frozen=True)
 class ServiceDate:
-    """The timetable day used for a request, and why."""
+    """The timetable day used for a request, and why (`holiday`: the French public holiday
+    the requested day is, if any)."""
 
     requested: date
     used: date
     reason: str
+    holiday: str | None = None
 
 
 def service_date_for(requested: date, validity: tuple[date, date]) -> ServiceDate:
@@ -544,16 +547,24 @@ def service_date_for(requested: date, validity: tuple[date, date]) -> ServiceDat
     valid 2025-01-22 → 2025-04-22: the week of Monday 2025-01-27), so that every date maps to
     an ordinary week, the same one whatever the request, rather than to the thin edges of the
     feed. If the validity holds no full week, the first date inside it with that weekday is
-    used (or the first date of the validity if there is none).
+    used (or the first date of the validity if there is none). A French public holiday outside
+    the validity uses a public holiday of the feed instead
+    (:func:`~geoservice.core.service_calendar.holiday_service_date`).
     """
     first, last = validity
+    holiday = public_holiday_name(requested)
     if first <= requested <= last:
         return ServiceDate(
             requested,
             requested,
             f"{requested.isoformat()} is inside the timetable validity "
-            f"{first.isoformat()} → {last.isoformat()}",
+            f"{first.isoformat()} → {last.isoformat()}"
+            + (f" (a public holiday: {holiday}, as the feed runs it)" if holiday else ""),
+            holiday,
         )
+    on_holiday = holiday_service_date(requested, validity)  # core/service_calendar.py
+    if on_holiday is not None:
+        return ServiceDate(requested, on_holiday[0], on_holiday[2], on_holiday[1])
     monday = first + timedelta(days=(7 - first.weekday()) % 7)
     if monday + timedelta(days=6) <= last:
         used = monday + timedelta(days=requested.weekday())

@@ -72,6 +72,7 @@ def sha256_file(path: Path) -> str:
 
 def default_steps() -> list[tuple[str, BuildStep]]:
     """The build steps, in order."""
+    from geoservice.io.census_grid import build_population
     from geoservice.io.gtfs import build_transit  # gtfs imports this module
     from geoservice.io.offers import build_offers
     from geoservice.io.territory import build_territory
@@ -82,6 +83,7 @@ def default_steps() -> list[tuple[str, BuildStep]]:
         ("offers", build_offers),
         ("roads", build_roads),
         ("transit", build_transit),
+        ("population", build_population),
     ]
 
 

@@ -23,6 +23,7 @@ from geoservice import __version__
 from geoservice.core.deadline import Deadline
 from geoservice.core.isochrones import IsochroneFeature, compute_isochrones
 from geoservice.core.network import MODES, RoadNetwork
+from geoservice.core.population import POPULATION_METHOD, rounded_by_age
 from geoservice.errors import InvalidParameterError, LimitExceededError
 from geoservice.settings import Settings
 from geoservice.web.blueprint import Blueprint
@@ -275,6 +276,11 @@ def _feature_collection(
             "mode": f.mode,
             "area_km2": round(f.area_km2, 3),
             "population": None if f.population is None else round(f.population),
+            "population_by_age": (
+                None
+                if f.population is None or f.population_by_age is None
+                else rounded_by_age(f.population_by_age, round(f.population))
+            ),
         }
         if "area" in attributes:
             props["area"] = round(f.area_km2 * 1e6 * AREA_FACTOR_FROM_M2[area_units], 4)
@@ -300,7 +306,7 @@ def _feature_collection(
             if network.main_roads_only
             else ""
         ),
-        "population_method": "commune population × share of the commune's area covered",
+        "population_method": POPULATION_METHOD,
     }
     metadata = {
         "attribution": str(network.G.graph.get("attribution", "")),

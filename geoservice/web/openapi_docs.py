@@ -36,7 +36,21 @@ _BAND_PROPERTIES: dict[str, Any] = {
         "center": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
         "mode": {"type": "string"},
         "area_km2": {"type": "number", "minimum": 0},
-        "population": {"type": ["integer", "number", "null"], "minimum": 0},
+        "population": {
+            "type": ["integer", "number", "null"],
+            "minimum": 0,
+            "description": "inhabitants inside the band and inside the département (Eurostat "
+            "Census 2021 1 km grid, cells weighted by their area share)",
+        },
+        "population_by_age": {
+            "type": ["object", "null"],
+            "description": "the same by age band; the bands add up to `population`",
+            "properties": {
+                "under_15": {"type": "integer", "minimum": 0},
+                "15_64": {"type": "integer", "minimum": 0},
+                "65_plus": {"type": "integer", "minimum": 0},
+            },
+        },
         "area": {"type": "number", "minimum": 0},
         "total_pop": {"type": ["integer", "number", "null"], "minimum": 0},
         "minutes": {"type": "number", "exclusiveMinimum": 0},
@@ -85,7 +99,8 @@ ISOCHRONE_EXAMPLE: dict[str, Any] = {
                 "center": [3.1586, 46.991],
                 "mode": "walk",
                 "area_km2": 0.25,
-                "population": 477,
+                "population": 779,
+                "population_by_age": {"under_15": 91, "15_64": 475, "65_plus": 213},
             },
             "geometry": {
                 "type": "Polygon",

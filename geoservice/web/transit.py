@@ -22,7 +22,7 @@ from flask.views import MethodView
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from pyproj import Transformer
 
-from geoservice.core.isochrones import PopulationIndex
+from geoservice.core.population import CensusGridPopulation, rounded_by_age
 from geoservice.core.raptor import (
     UNREACHED,
     EarliestArrival,
@@ -100,6 +100,10 @@ class ServiceDateSchema(Schema):
     requested = fields.Date()
     used = fields.Date()
     reason = fields.String()
+    holiday = fields.String(
+        allow_none=True,
+        metadata={"description": "the French public holiday the requested day is, if any"},
+    )
 
 
 class LegSchema(Schema):
@@ -234,7 +238,7 @@ def leg_document(
 
 
 def service_date_document(sd: ServiceDate) -> dict[str, Any]:
-    return {"requested": sd.requested, "used": sd.used, "reason": sd.reason}
+    return {"requested": sd.requested, "used": sd.used, "reason": sd.reason, "holiday": sd.holiday}
 
 
 def _access(tt: Timetable, args: Mapping[str, Any], field: str = "from_stop") -> dict[str, float]:
@@ -395,14 +399,12 @@ class TransitIsochroneArgs(Schema):
 _POPULATION_KEY = "geoservice.transit.population"
 
 
-def population_index() -> PopulationIndex | None:
-    """The commune population index of the current app (None without populations), cached."""
+def population_index() -> CensusGridPopulation | None:
+    """The census-grid population of the current app (None without the grid), cached."""
     cache = current_app.extensions
     if _POPULATION_KEY not in cache:
-        communes = getattr(get_runtime(), "communes", None)
-        usable = communes is not None and len(communes) > 0 and "population" in communes
-        cache[_POPULATION_KEY] = PopulationIndex(communes) if usable else None
-    index: PopulationIndex | None = cache[_POPULATION_KEY]
+        cache[_POPULATION_KEY] = getattr(get_runtime(), "population_grid", None)
+    index: CensusGridPopulation | None = cache[_POPULATION_KEY]
     return index
 
 
@@ -415,7 +417,8 @@ class TransitIsochrones(MethodView):
         """Areas reached within each budget by the access mode, trains / coaches and walking.
 
         A GeoJSON FeatureCollection, one feature per budget (smallest first) with `value`
-        (seconds), `area_km2` and `population` (areal share of communes); `service_date` says
+        (seconds), `area_km2`, `population` and `population_by_age` (Census 2021 1 km grid, inside
+        the département, cells weighted by their area share); `service_date` says
         which timetable day was used and why. With `window_minutes`, each stop counts with
         its best or median travel time over the departure minutes (`statistic`).
         """
@@ -512,6 +515,8 @@ def transit_isochrone_document(
     population = population_index()
     features = []
     for band in bands:
+        count = None if population is None else population.count_within(band.geometry)
+        ages = None if count is None else count.by_age()
         geom = geometry_to_wgs84(band.geometry)
         geom = shapely.transform(geom, lambda xy: np.round(xy, 6))
         features.append(
@@ -523,10 +528,11 @@ def transit_isochrone_document(
                     "mode": "transit",
                     "access_mode": mode,
                     "area_km2": round(band.area_km2, 3),
-                    "population": (
-                        round(population.population_within(band.geometry))
-                        if population is not None
-                        else None
+                    "population": None if count is None else round(count.total),
+                    "population_by_age": (
+                        None
+                        if count is None or ages is None
+                        else rounded_by_age(ages, round(count.total))
                     ),
                 },
                 "geometry": json.loads(shapely.to_geojson(geom)),
@@ -539,6 +545,7 @@ def transit_isochrone_document(
             "requested": service.requested.isoformat(),
             "used": service.used.isoformat(),
             "reason": service.reason,
+            "holiday": service.holiday,
         },
         "departure": departure.isoformat(),
         "window_minutes": window,

@@ -408,7 +408,11 @@ export function createCitizenView(ctx) {
         );
       }
       const service = iso.value.service_date;
-      if (service && service.used && service.used !== service.requested) {
+      if (service && service.used && service.used !== service.requested && service.holiday) {
+        notes.push(
+          `Horaires : la date demandée (${formatDate(service.requested)}) est un jour férié hors de la période des horaires ; ceux du ${formatDate(service.used)}, jour férié ou dimanche de cette période, sont utilisés.`,
+        );
+      } else if (service && service.used && service.used !== service.requested) {
         notes.push(
           `Horaires : la date demandée (${formatDate(service.requested)}) est hors de la période des horaires ; ceux du ${formatDate(service.used)}, même jour de la semaine, sont utilisés.`,
         );
