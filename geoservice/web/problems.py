@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from http import HTTPStatus
 from typing import Any
 
@@ -166,6 +167,22 @@ def handle_http_exception(error: HTTPException) -> Response:
     if status == 405 and error.get_response().headers.get("Allow"):
         headers["Allow"] = error.get_response().headers["Allow"]
     return problem_response(status, str(detail), extra=extra, headers=headers)
+
+
+@contextmanager
+def naming_parameter(name: str) -> Iterator[None]:
+    """Name the request parameter `name` in the domain errors about a point raised inside.
+
+    ``core`` speaks of points, not of query parameters: an
+    :class:`~geoservice.errors.OutsideCoverageError` raised by a search gets the parameter
+    the view read the point from (``lon``, ``near``, ``commune``...) here, so that the problem
+    document's ``invalid_params`` names it.
+    """
+    try:
+        yield
+    except OutsideCoverageError as e:
+        e.field = name
+        raise
 
 
 def handle_geoservice_error(error: GeoserviceError) -> Response:
