@@ -38,7 +38,8 @@ from geoservice.core.raptor import (
     earliest_arrival,
     latest_departure,
 )
-from geoservice.core.reachable import OfferTimes, ReachableOffers, offer_travel_times
+from geoservice.core.reachable import OfferTimes, offer_travel_times
+from geoservice.core.reachable_offers import ReachableOffers
 from geoservice.core.routing import FloatArray, IntArray
 from geoservice.core.timetable import ServiceDate, Timetable
 from geoservice.core.transit_access import road_access_s
@@ -230,9 +231,7 @@ def transit_offer_times(
     network = reachable.network
     access_net = network.mode(access_mode, field="access_mode")
     chosen = np.arange(len(reachable.offers)) if rows is None else np.asarray(rows, dtype=int)
-    direct = offer_travel_times(
-        reachable, access_mode, x_m, y_m, limit_s=limit_s, rows=chosen, field=field
-    )
+    direct = offer_travel_times(reachable, access_mode, x_m, y_m, limit_s=limit_s, rows=chosen)
     access = road_access_s(
         tt, access_net, x_m, y_m, limit_s=min(limit_s, float(tt.params.max_access_s))
     )
@@ -392,7 +391,7 @@ def latest_returns(
     stop, via = _best_stop_per_row(board[:, None] - walk, latest=True)
     limit = float(arrive_by_s) if arrive_by_s > 0 else 0.0
     direct = offer_travel_times(
-        reachable, access_mode, home_x_m, home_y_m, limit_s=limit, rows=chosen, field=field
+        reachable, access_mode, home_x_m, home_y_m, limit_s=limit, rows=chosen
     )
     direct_dep = arrive_by_s - direct.travel_time_s
     use_direct = direct_dep >= via

@@ -17,7 +17,7 @@ from marshmallow import fields, validate
 
 from geoservice.core.network import MODES
 from geoservice.core.raptor import Leg
-from geoservice.core.reachable import ReachableOffers
+from geoservice.core.reachable_offers import ReachableOffers
 from geoservice.core.timetable import ServiceDate, Timetable
 from geoservice.core.transit_reachable import TransitOfferTimes, transit_offer_times
 from geoservice.errors import InvalidParameterError
@@ -78,7 +78,11 @@ def transit_times(
     limit_s: float,
     rows: npt.ArrayLike | None = None,
 ) -> TransitOfferTimes:
-    """Transit door-to-door times from `origin` to the offers (or `rows`)."""
+    """Transit door-to-door times from `origin` to the offers (or `rows`) of the catalogue.
+
+    A call raising :class:`~geoservice.errors.OutsideCoverageError` names ``location``:
+    callers wrap it in :func:`~geoservice.web.problems.naming_parameter`.
+    """
     return transit_offer_times(
         timetable_or_error(),
         reachable,
@@ -89,7 +93,6 @@ def transit_times(
         query.day,
         limit_s=limit_s,
         rows=rows,
-        field=origin.field,
     )
 
 

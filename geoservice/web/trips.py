@@ -21,6 +21,7 @@ from geoservice.errors import InvalidParameterError, NotFoundError
 from geoservice.web.blueprint import Blueprint
 from geoservice.web.context import get_runtime
 from geoservice.web.openapi_examples import EXAMPLES
+from geoservice.web.problems import naming_parameter
 from geoservice.web.transit import LegSchema, local_moment, timetable_or_error
 from geoservice.web.transit_offers import clock, itinerary_document
 
@@ -105,17 +106,18 @@ class Return(MethodView):
         x, y = lambert93_from_wgs84(args["to_lon"], args["to_lat"])
         trips = ReturnParams.from_section(runtime.settings.section("trips"))
         deadline_s = trips.return_arrive_by_s
-        returns = latest_returns(
-            tt,
-            reachable,
-            args["access_mode"],
-            float(x),
-            float(y),
-            deadline_s,
-            day,
-            rows=[row],
-            field="to_lon",
-        )
+        with naming_parameter("to_lon"):
+            returns = latest_returns(
+                tt,
+                reachable,
+                args["access_mode"],
+                float(x),
+                float(y),
+                deadline_s,
+                day,
+                rows=[row],
+                field="to_lon",
+            )
         point = offers.geometry.iloc[row]
         name = str(offers["name"].iloc[row])
         leave = float(returns.departure_s[0])

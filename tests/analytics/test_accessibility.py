@@ -9,14 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geoservice.analytics.accessibility import (
-    AccessibilityModel,
-    AccessibilityParams,
-    Target,
-    commune_origins_m,
-    points_m,
-)
+from geoservice.analytics.accessibility import AccessibilityModel
+from geoservice.analytics.accessibility_params import AccessibilityParams
+from geoservice.analytics.accessibility_tables import commune_origins_m, points_m
 from geoservice.analytics.batch import compute_accessibility
+from geoservice.analytics.targets import Target
 from geoservice.analytics.traveltimes import RoadTimeSource
 from geoservice.core.network import MODES
 from geoservice.io.accessibility import read_accessibility_tables, write_accessibility_tables

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from geoservice.analytics.accessibility import commune_origins_m, points_m
+from geoservice.analytics.accessibility_tables import commune_origins_m, points_m
 from geoservice.analytics.executors import (
     DaskExecutor,
     ProcessExecutor,

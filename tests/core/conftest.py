@@ -6,7 +6,7 @@ import geopandas as gpd
 import pytest
 
 from geoservice.core.network import RoadNetwork
-from geoservice.core.reachable import ReachableOffers
+from geoservice.core.reachable_offers import ReachableOffers
 from geoservice.core.timetable import Timetable, timetable_from_tables, transit_params_from_settings
 from geoservice.io.gtfs import read_gtfs_dir
 from geoservice.runtime import Runtime
