@@ -17,6 +17,7 @@ from geoservice.core.egress import OfferEgress
 from geoservice.core.network import ModeNetwork
 from geoservice.core.offer_selection import BoolArray
 from geoservice.core.routing import FloatArray, IntArray
+from geoservice.errors import OutsideCoverageError
 
 
 @dataclass(frozen=True)
@@ -116,3 +117,33 @@ def merge_nearest_tables(
     if time_s is None or offer is None:
         raise ValueError("merge_nearest_tables needs at least one part")
     return NearestTable(members=members, time_s=time_s, offer=offer)
+
+
+def travel_times_from_points(
+    net: ModeNetwork, egress: OfferEgress, x_m: FloatArray, y_m: FloatArray, *, limit_s: float
+) -> FloatArray:
+    """``(points, offers)`` door-to-door seconds from points of EPSG:2154 to each offer.
+
+    The travel model of the ranking (access leg to the point's snap nodes, network, egress
+    leg; or the direct leg), computed from one reverse search per offer (a
+    :class:`NearestTable` with one kind per offer) instead of one forward search per point.
+    ``inf`` beyond `limit_s` and from points outside the network's coverage.
+    """
+    count = len(egress.offer_ids)
+    to_offer = nearest_table_from_egress(net, egress, np.eye(count, dtype=bool)).time_s
+    out = np.full((len(x_m), count), np.inf)
+    for i, (x, y) in enumerate(
+        zip(np.asarray(x_m).tolist(), np.asarray(y_m).tolist(), strict=True)
+    ):
+        try:
+            snap = net.index.snap(x, y, net.snap_candidates)
+        except OutsideCoverageError:
+            continue  # walks nowhere
+        access = np.asarray(net.access_time_s(snap.distances_m), dtype=float)
+        via = (to_offer[:, snap.positions] + access[None, :]).min(axis=1) if count else np.zeros(0)
+        direct = np.asarray(
+            net.access_time_s(np.hypot(egress.x_m - x, egress.y_m - y)), dtype=float
+        )
+        best = np.minimum(via, direct)
+        out[i] = np.where(best <= limit_s, best, np.inf)
+    return out

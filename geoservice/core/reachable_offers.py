@@ -9,7 +9,7 @@ and the result is one catalogue that every ranking (road, transit, nearest) read
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from functools import cached_property
 from typing import Any
 
@@ -29,6 +29,7 @@ from geoservice.core.nearest_offers import (
     NearestTable,
     merge_nearest_tables,
     nearest_table_from_egress,
+    travel_times_from_points,
 )
 from geoservice.core.network import RoadNetwork
 from geoservice.core.offer_selection import BoolArray, kind_members
@@ -53,6 +54,9 @@ class ReachableOffers:
     themes, categories
         The kinds of :func:`geoservice.core.reachable.nearest_offer_per_kind` whose tables are
         built with `eager`.
+    edges_from
+        A catalogue on the same network whose edge tables to share (they depend on the
+        network only).
     """
 
     def __init__(
@@ -63,8 +67,10 @@ class ReachableOffers:
         eager: bool = True,
         themes: Sequence[str] = (),
         categories: Sequence[str] = (),
+        edges_from: ReachableOffers | None = None,
     ) -> None:
         self.network = network
+        self.edges_from = edges_from
         self.offers = offers.sort_values("offer_id", kind="stable", ignore_index=True)
         #: Catalogues this one is the union of, with their offers' positions here (empty for
         #: a catalogue built from a frame).
@@ -72,10 +78,8 @@ class ReachableOffers:
         self._egress: dict[str, OfferEgress] = {}
         self._edges: dict[str, EdgeTable] = {}
         self._nearest: dict[NearestKey, NearestTable] = {}
+        self._per_offer: dict[Hashable, FloatArray] = {}
         self._lock = threading.Lock()
-        #: Per-offer tables other modules derive from these offers (the transit walk table,
-        #: stops × offers seconds), built once and kept with the catalogue.
-        self.derived: dict[str, FloatArray] = {}
         if eager:
             for mode in network.modes:
                 self.tables(mode)
@@ -90,7 +94,7 @@ class ReachableOffers:
         """
         if extra.empty:
             return self
-        part = ReachableOffers(self.network, extra, eager=False)
+        part = ReachableOffers(self.network, extra, eager=False, edges_from=self)
         both = pd.concat(
             [self.offers.assign(_part=0), part.offers.assign(_part=1)], ignore_index=True
         )
@@ -100,7 +104,7 @@ class ReachableOffers:
         frame = gpd.GeoDataFrame(
             both.iloc[order].drop(columns="_part"), geometry="geometry", crs=self.offers.crs
         )
-        union = ReachableOffers(self.network, frame, eager=False)
+        union = ReachableOffers(self.network, frame, eager=False, edges_from=self)
         n = len(self.offers)
         union.parts = ((self, position[:n]), (part, position[n:]))
         return union
@@ -108,18 +112,63 @@ class ReachableOffers:
     def tables(self, mode: str) -> tuple[OfferEgress, EdgeTable]:
         """Egress and edge tables of `mode` (built once, thread-safe)."""
         net = self.network.mode(mode)
+        edges = self.edge_table(mode)
         if self.parts:
-            tables = [(p.tables(mode), position) for p, position in self.parts]
+            parts = [(p.tables(mode)[0], position) for p, position in self.parts]
         with self._lock:
             if mode not in self._egress:
                 if self.parts:
-                    parts = [(egress, position) for (egress, _), position in tables]
                     self._egress[mode] = concat_egress(parts, len(self.offers))
-                    self._edges[mode] = tables[0][0][1]
                 else:
                     self._egress[mode] = offer_egress_from_frame(net, self.offers)
-                    self._edges[mode] = edge_table_from_network(net)
-            return self._egress[mode], self._edges[mode]
+            return self._egress[mode], edges
+
+    def edge_table(self, mode: str) -> EdgeTable:
+        """Length and ref of the router edges of `mode` (built once, shared with `edges_from`)."""
+        if self.edges_from is not None:
+            return self.edges_from.edge_table(mode)
+        net = self.network.mode(mode)
+        with self._lock:
+            if mode not in self._edges:
+                self._edges[mode] = edge_table_from_network(net)
+            return self._edges[mode]
+
+    def per_offer_table(
+        self, key: Hashable, build: Callable[[ReachableOffers], FloatArray]
+    ) -> FloatArray:
+        """A read-only ``(rows, offers)`` table derived from these offers, built once.
+
+        Other modules keep what they derive from the offers here (the transit ranking's
+        stop → offer walks), under a `key` of theirs. A union with posted offers builds it
+        from its parts' tables: the open-data part's is built once, the posted part's (a few
+        columns) per request.
+        """
+        with self._lock:
+            cached = self._per_offer.get(key)
+        if cached is not None:
+            return cached
+        if self.parts:
+            tables = [(p.per_offer_table(key, build), position) for p, position in self.parts]
+            table = np.full((tables[0][0].shape[0], len(self.offers)), np.inf)
+            for part_table, position in tables:
+                table[:, position] = part_table
+        else:
+            table = np.asarray(build(self), dtype=float)
+        table.setflags(write=False)
+        with self._lock:
+            return self._per_offer.setdefault(key, table)
+
+    def times_from_points(
+        self, mode: str, x_m: FloatArray, y_m: FloatArray, *, limit_s: float
+    ) -> FloatArray:
+        """``(points, offers)`` door-to-door seconds by `mode` from points of EPSG:2154.
+
+        The ranking's travel model (:func:`geoservice.core.reachable.offer_travel_times`),
+        computed by one reverse search per offer: cheap for a few offers and many points.
+        ``inf`` beyond `limit_s` and from points outside the network's coverage.
+        """
+        egress, _ = self.tables(mode)
+        return travel_times_from_points(self.network.mode(mode), egress, x_m, y_m, limit_s=limit_s)
 
     def members(self, themes: Sequence[str], categories: Sequence[str]) -> BoolArray:
         """``(kinds, offers)``: which offers have each theme, then each category."""

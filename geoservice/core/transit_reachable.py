@@ -43,7 +43,7 @@ from geoservice.core.reachable_offers import ReachableOffers
 from geoservice.core.routing import FloatArray, IntArray
 from geoservice.core.timetable import ServiceDate, Timetable
 from geoservice.core.transit_access import road_access_s
-from geoservice.errors import InvalidParameterError, OutsideCoverageError
+from geoservice.errors import InvalidParameterError
 
 #: The walk from the last stop to an offer (or from an offer to the first stop home).
 EGRESS_MODE = "walk"
@@ -92,26 +92,14 @@ def stop_offer_walk_s(tt: Timetable, reachable: ReachableOffers) -> FloatArray:
     The walk ranking's door-to-door time (:func:`offer_travel_times`, mode ``walk``) from the
     stop, limited to ``tt.params.max_access_s``. Stops outside the road network's coverage
     walk nowhere. Built once per (timetable, offers) and kept with the offers
-    (``reachable.derived``), so that a short-lived :class:`ReachableOffers` takes its table
-    with it.
+    (:meth:`ReachableOffers.per_offer_table`): a catalogue joined with posted offers reuses the
+    open-data columns and computes the posted ones.
     """
-    key = f"stop_offer_walk_s:{id(tt)}"
-    cached = reachable.derived.get(key)
-    if isinstance(cached, np.ndarray):
-        return cached
-    table = np.full((tt.n_stops, len(reachable.offers)), np.inf)
     limit = float(tt.params.max_access_s)
-    for i in range(tt.n_stops):
-        try:
-            times = offer_travel_times(
-                reachable, EGRESS_MODE, float(tt.stop_x[i]), float(tt.stop_y[i]), limit_s=limit
-            )
-        except OutsideCoverageError:
-            continue
-        table[i, times.rows] = times.travel_time_s
-    table.setflags(write=False)
-    reachable.derived[key] = table
-    return table
+    return reachable.per_offer_table(
+        ("stop_offer_walk_s", id(tt)),
+        lambda part: part.times_from_points(EGRESS_MODE, tt.stop_x, tt.stop_y, limit_s=limit),
+    )
 
 
 @dataclass(frozen=True)
