@@ -46,11 +46,11 @@ def transit_ranking(
     `catalogue` is the request's (open data and published posted offers); `mask` selects
     its rows.
     """
-    runtime, origin, reachable = request.runtime, request.origin, catalogue
+    runtime, origin = request.runtime, request.origin
     query = transit_query_from_args(args.get("departure"), args.get("access_mode"))
     rows = np.flatnonzero(mask)
     with naming_parameter(origin.field):
-        times = transit_times(reachable, origin, query, limit_s=minutes * 60.0, rows=rows)
+        times = transit_times(catalogue, origin, query, limit_s=minutes * 60.0, rows=rows)
     tt = times.search.timetable
     keep = None
     returns = None
@@ -62,7 +62,7 @@ def transit_ranking(
         with naming_parameter(origin.field):
             returns = latest_returns(
                 tt,
-                reachable,
+                catalogue,
                 query.access_mode,
                 origin.x_m,
                 origin.y_m,
@@ -75,8 +75,8 @@ def transit_ranking(
     elif args.get("stay_minutes") is not None:
         raise InvalidParameterError("stay_minutes", "stay_minutes goes with return=true")
     ranked = rank_transit_offers(times, times.direct.egress.offer_ids, keep=keep, limit=limit)
-    base = reachable.features
-    names = reachable.offers["name"].to_numpy()
+    base = catalogue.features
+    names = catalogue.offers["name"].to_numpy()
     features = []
     for i in ranked.order.tolist():
         row = int(times.rows[i])
@@ -122,20 +122,15 @@ def transit_nearest(
     themes: ThemeConfig,
 ) -> dict[str, Any]:
     """``/reachable/nearest?mode=transit``: the first offer of each kind by transit."""
-    runtime, origin, limits, reachable = (
-        request.runtime,
-        request.origin,
-        request.limits,
-        catalogue,
-    )
+    runtime, origin, limits = request.runtime, request.origin, request.limits
     query = transit_query_from_args(args.get("departure"), args.get("access_mode"))
     with naming_parameter(origin.field):
-        times = transit_times(reachable, origin, query, limit_s=limits.max_minutes * 60.0)
-    offers = reachable.offers
+        times = transit_times(catalogue, origin, query, limit_s=limits.max_minutes * 60.0)
+    offers = catalogue.offers
     names = offers["name"].to_numpy()
     communes = offers["commune_code"].to_numpy()
     ids = times.direct.egress.offer_ids
-    members = reachable.members(themes.vocabulary, CATEGORIES)
+    members = catalogue.members(themes.vocabulary, CATEGORIES)
     kinds = [("theme", t) for t in themes.vocabulary] + [("category", c) for c in CATEGORIES]
     tt = times.search.timetable
     items = []
