@@ -34,16 +34,14 @@ from geoservice.core.reachable import (
     rank_reachable_offers,
     theme_mask,
 )
-from geoservice.core.transit_reachable import (
-    ReturnParams,
-    latest_returns,
-    rank_transit_offers,
-)
+from geoservice.core.transit_reachable import rank_transit_offers
+from geoservice.core.way_home import ReturnParams, ways_home_after_stay
 from geoservice.errors import InvalidParameterError
 from geoservice.runtime import Runtime
 from geoservice.web.blueprint import Blueprint
 from geoservice.web.context import get_runtime, road_network_or_error
 from geoservice.web.contributions import posted_offers_frame
+from geoservice.web.itineraries import LegSchema
 from geoservice.web.offers import OfferPropertiesSchema
 from geoservice.web.openapi_examples import EXAMPLES
 from geoservice.web.origins import (
@@ -56,7 +54,7 @@ from geoservice.web.origins import (
     origin_document,
     origin_from_args,
 )
-from geoservice.web.transit import LegSchema
+from geoservice.web.problems import request_fields
 from geoservice.web.transit_offers import (
     ACCESS_MODE_FIELD,
     DEPARTURE_FIELD,
@@ -474,21 +472,18 @@ def _transit_ranking(
     stay_min: int | None = None
     trips = ReturnParams.from_section(runtime.settings.section("trips"))
     if args.get("return_trip"):
-        stay = args.get("stay_minutes")
-        stay_min = int(trips.default_stay_minutes if stay is None else stay)
-        returns = latest_returns(
-            tt,
-            reachable,
-            query.access_mode,
-            origin.x_m,
-            origin.y_m,
-            trips.return_arrive_by_s,
-            query.day,
-            rows=times.rows,
-            field=origin.field,
-        )
-        arrival = query.start_s + times.travel_time_s
-        keep = returns.departure_s >= arrival + stay_min * 60
+        with request_fields(location=origin.field):
+            home = ways_home_after_stay(
+                tt,
+                reachable,
+                times,
+                origin.x_m,
+                origin.y_m,
+                query.day,
+                trips,
+                stay_minutes=args.get("stay_minutes"),
+            )
+        returns, stay_min, keep = home.returns, home.stay_minutes, home.keep
     elif args.get("stay_minutes") is not None:
         raise InvalidParameterError("stay_minutes", "stay_minutes goes with return=true")
     ranked = rank_transit_offers(times, times.direct.egress.offer_ids, keep=keep, limit=limit)

@@ -9,22 +9,19 @@ import numpy as np
 import pytest
 import shapely
 
-from geoservice.core.isochrones import (
+from geoservice.core.band_pieces import DEFAULT_QUAD_SEGS, BandPieces, band_ends, hull_rings
+from geoservice.core.band_polygons import (
     DEFAULT_CELLS,
-    DEFAULT_QUAD_SEGS,
-    PopulationIndex,
-    _band_ends,
-    _cover,
-    _covered_boxes,
-    _culled_union,
-    _hull_rings,
-    _Pieces,
     band_geometries,
     band_geometry,
-    compute_isochrones,
+    covered_boxes,
+    culled_union,
+    grid_cover,
     isochrone_bands,
 )
+from geoservice.core.isochrones import compute_isochrones
 from geoservice.core.network import ModeNetwork, Reach, RoadNetwork
+from geoservice.core.population import PopulationIndex
 from geoservice.core.snapping import lambert93_from_wgs84
 
 BUDGETS_S = (900.0, 1800.0, 2700.0)
@@ -229,8 +226,8 @@ def test_culled_construction_equals_the_reference_union(network: RoadNetwork, mo
             )
     # The check is not vacuous: on the drive network the culling does drop pieces.
     if mode == "drive":
-        pieces = _Pieces(net, reach, budgets[-1])
-        ends = _band_ends(pieces, reach, budgets[-1])
+        pieces = BandPieces(net, reach, budgets[-1])
+        ends = band_ends(pieces, reach, budgets[-1])
         polygons = _hull_pieces(*ends, DEFAULT_QUAD_SEGS)
         filler = _filler(*ends[:3], DEFAULT_QUAD_SEGS, DEFAULT_CELLS)
         culled_some = bool(shapely.contains(filler, polygons).sum() > len(polygons) // 4)
@@ -246,8 +243,8 @@ def _hull_pieces(
     r1: np.ndarray,
     quad_segs: int,
 ) -> np.ndarray:
-    """The pieces of ``_hull_rings`` (all with `quad_segs`) as shapely polygons."""
-    coords, counts = _hull_rings(x0, y0, r0, x1, y1, r1, quad_segs)
+    """The pieces of ``hull_rings`` (all with `quad_segs`) as shapely polygons."""
+    coords, counts = hull_rings(x0, y0, r0, x1, y1, r1, quad_segs)
     rings = shapely.linearrings(coords, indices=np.repeat(np.arange(len(x0)), counts))
     return np.asarray(shapely.polygons(rings), dtype=object)
 
@@ -256,9 +253,9 @@ def _filler(
     x: np.ndarray, y: np.ndarray, r: np.ndarray, quad_segs: int, cells: int
 ) -> shapely.Geometry:
     """The covered cells of the culling grid as one polygon."""
-    cover = _cover(x, y, r, quad_segs, cells)
+    cover = grid_cover(x, y, r, quad_segs, cells)
     assert cover is not None
-    return shapely.union_all(shapely.box(*_covered_boxes(*cover)))
+    return shapely.union_all(shapely.box(*covered_boxes(*cover)))
 
 
 def test_pieces_are_the_hulls_of_the_drawn_disks() -> None:
@@ -324,7 +321,7 @@ def test_union_of_parts_with_holes_equals_the_reference() -> None:
         y1 += list(5000 * np.sin(angles + 2 * np.pi / 24))
     r = np.full(len(x0), 400.0)
     ends = (np.array(x0), np.array(y0), r, np.array(x1), np.array(y1), r * 0.9)
-    fast = _culled_union(ends, DEFAULT_QUAD_SEGS)
+    fast = culled_union(ends, DEFAULT_QUAD_SEGS)
     reference = shapely.union_all(_hull_pieces(*ends, DEFAULT_QUAD_SEGS))
     assert fast.is_valid
     assert fast.geom_type == "MultiPolygon"

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 import shapely
 
-from geoservice.core.isochrones import MIN_RADIUS_M, compute_isochrones
+from geoservice.core.band_pieces import MIN_RADIUS_M
+from geoservice.core.isochrones import compute_isochrones
 from geoservice.core.network import MODES, RoadNetwork
 from geoservice.core.reachable import (
     ReachableOffers,
