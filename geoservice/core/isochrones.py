@@ -45,7 +45,7 @@ TRANSIT = "transit"
 
 @dataclass(frozen=True)
 class IsochroneLimits:
-    """Request limits of the isochrones (``[isochrones]`` of ``config/limits.toml``).
+    """Limits of the isochrones (``config/limits.toml``: ``[isochrones]`` and ``[limits]``).
 
     Attributes
     ----------
@@ -57,28 +57,39 @@ class IsochroneLimits:
         Largest budget, minutes.
     default_mode
         Mode when a request names none.
+    compute_timeout_s
+        Longest computation of one request, seconds (``[limits]``); None for no limit.
     """
 
     max_locations: int
     max_bands: int
     max_minutes: float
     default_mode: str
+    compute_timeout_s: float | None
 
     @classmethod
-    def from_section(cls, section: Mapping[str, Any]) -> IsochroneLimits:
-        """Parse the ``[isochrones]`` table; every key is required (no value is guessed)."""
+    def from_sections(
+        cls, isochrones: Mapping[str, Any], limits: Mapping[str, Any]
+    ) -> IsochroneLimits:
+        """Parse the ``[isochrones]`` and ``[limits]`` tables; every key is required (no value
+        is guessed)."""
         try:
+            timeout = limits["compute_timeout_s"]
             return cls(
-                max_locations=int(section["max_locations"]),
-                max_bands=int(section["max_bands"]),
-                max_minutes=float(section["max_minutes"]),
-                default_mode=str(section["default_mode"]),
+                max_locations=int(isochrones["max_locations"]),
+                max_bands=int(isochrones["max_bands"]),
+                max_minutes=float(isochrones["max_minutes"]),
+                default_mode=str(isochrones["default_mode"]),
+                compute_timeout_s=None if timeout is None else float(timeout),
             )
         except KeyError as e:
-            msg = f"[isochrones] of config/limits.toml has no {e.args[0]!r}"
-            raise DataError(msg) from e
+            raise DataError(f"config/limits.toml has no {e.args[0]!r}") from e
         except (TypeError, ValueError) as e:
-            raise DataError(f"[isochrones] of config/limits.toml: {e}") from e
+            raise DataError(f"config/limits.toml: {e}") from e
+
+    def deadline(self) -> Deadline:
+        """A deadline of :attr:`compute_timeout_s` from now (one per request)."""
+        return Deadline(self.compute_timeout_s)
 
     def check(self, n_locations: int, budgets_s: Sequence[float]) -> None:
         """Refuse too many origins or bands, or a budget too long (before any work).

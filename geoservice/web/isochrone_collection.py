@@ -18,7 +18,6 @@ import shapely
 from flask import current_app
 
 from geoservice import __version__
-from geoservice.core.deadline import Deadline
 from geoservice.core.isochrones import (
     TRANSIT,
     IsochroneFeature,
@@ -39,14 +38,9 @@ _POPULATION_KEY = "geoservice.isochrones.population"
 
 
 def isochrone_limits(runtime: Runtime) -> IsochroneLimits:
-    """``[isochrones]`` of ``config/limits.toml`` (every key required)."""
-    return IsochroneLimits.from_section(runtime.settings.section("isochrones"))
-
-
-def compute_deadline(runtime: Runtime) -> Deadline:
-    """A deadline of ``[limits] compute_timeout_s`` seconds (``config/limits.toml``) from now."""
-    limit = runtime.settings.section("limits")["compute_timeout_s"]
-    return Deadline(float(limit) if limit is not None else None)
+    """``[isochrones]`` and ``[limits]`` of ``config/limits.toml`` (every key required)."""
+    settings = runtime.settings
+    return IsochroneLimits.from_sections(settings.section("isochrones"), settings.section("limits"))
 
 
 def population_estimate() -> PopulationEstimate | None:
@@ -155,7 +149,7 @@ def isochrone_collection(
             transit=transit,
             limits=limits,
             population=population,
-            deadline=compute_deadline(runtime),
+            deadline=limits.deadline(),
         )
     document = _collection(features, network, attributes, area_units, query, population)
     if transit is not None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import tomllib
+from datetime import date
 
 import geopandas as gpd
 import numpy as np
@@ -19,10 +21,14 @@ from geoservice.core.band_polygons import (
     grid_cover,
     isochrone_bands,
 )
-from geoservice.core.isochrones import compute_isochrones
+from geoservice.core.isochrones import IsochroneFeature, IsochroneLimits, compute_isochrones
 from geoservice.core.network import ModeNetwork, Reach, RoadNetwork
 from geoservice.core.population import PopulationIndex
 from geoservice.core.snapping import lambert93_from_wgs84
+from geoservice.core.timetable import Timetable
+from geoservice.core.transit_isochrones import TransitDeparture
+from geoservice.errors import DataError, InvalidParameterError, LimitExceededError
+from geoservice.settings import Settings
 
 BUDGETS_S = (900.0, 1800.0, 2700.0)
 
@@ -328,3 +334,65 @@ def test_union_of_parts_with_holes_equals_the_reference() -> None:
     assert len(fast.geoms) == 2
     assert [len(p.interiors) for p in fast.geoms] == [1, 1]
     assert fast.symmetric_difference(reference).area <= 1e-9 * reference.area
+
+
+def test_limits_are_read_from_config_limits_toml_only(settings: Settings) -> None:
+    raw = tomllib.loads((settings.root / "config" / "limits.toml").read_text(encoding="utf-8"))
+    limits = IsochroneLimits.from_sections(
+        settings.section("isochrones"), settings.section("limits")
+    )
+    assert limits.max_locations == raw["isochrones"]["max_locations"]
+    assert limits.max_bands == raw["isochrones"]["max_bands"]
+    assert limits.max_minutes == raw["isochrones"]["max_minutes"]
+    assert limits.compute_timeout_s == raw["limits"]["compute_timeout_s"]
+    # No value is guessed when a key is missing.
+    partial = {k: v for k, v in raw["isochrones"].items() if k != "max_bands"}
+    with pytest.raises(DataError, match="max_bands"):
+        IsochroneLimits.from_sections(partial, raw["limits"])
+    with pytest.raises(DataError, match="compute_timeout_s"):
+        IsochroneLimits.from_sections(raw["isochrones"], {})
+
+
+def test_one_limit_check_for_every_mode(network: RoadNetwork) -> None:
+    limits = IsochroneLimits(
+        max_locations=1, max_bands=2, max_minutes=30, default_mode="drive", compute_timeout_s=None
+    )
+    nevers = (3.1597, 46.9896)
+    for locations, budgets, field in (
+        ([nevers, nevers], [600.0], "locations"),
+        ([nevers], [300.0, 600.0, 900.0], "budgets_s"),
+        ([nevers], [3600.0], "budgets_s"),
+    ):
+        with pytest.raises(LimitExceededError) as e:
+            compute_isochrones(network, locations, budgets, "walk", limits=limits)
+        assert e.value.field == field
+
+
+def test_transit_and_road_bands_are_the_same_feature(
+    network: RoadNetwork, timetable: Timetable, communes_with_population: gpd.GeoDataFrame
+) -> None:
+    """mode transit goes through the same builder: same feature type, population step."""
+    i = timetable.stops_of_station("ter:StopArea:OCE87696005")[0]  # Nevers station
+    origin = (float(timetable.stop_lon[i]), float(timetable.stop_lat[i]))
+    population = PopulationIndex(communes_with_population)
+    departure = TransitDeparture(timetable, date(2025, 2, 4), 8 * 3600)
+    transit = compute_isochrones(
+        network, [origin], [3600.0], "transit", transit=departure, population=population
+    )
+    walk = compute_isochrones(network, [origin], [3600.0], "walk", population=population)
+    assert [type(f) for f in transit] == [IsochroneFeature] == [type(f) for f in walk]
+    t, w = transit[0], walk[0]
+    assert (t.mode, t.access_mode, w.access_mode) == ("transit", "walk", None)
+    assert t.population is not None
+    assert w.population is not None
+    # The train to La Charité (24 min) carries the walker further than walking alone.
+    assert t.area_km2 > w.area_km2 + 5
+    assert t.population > w.population
+    with pytest.raises(InvalidParameterError, match="departure"):
+        compute_isochrones(network, [origin], [3600.0], "transit")
+    with pytest.raises(InvalidParameterError, match="departure"):
+        compute_isochrones(network, [origin], [3600.0], "walk", transit=departure)
+    with pytest.raises(InvalidParameterError, match="statistic"):
+        TransitDeparture(timetable, date(2025, 2, 4), 8 * 3600, statistic="mean")
+    with pytest.raises(LimitExceededError, match="window_minutes"):
+        TransitDeparture(timetable, date(2025, 2, 4), 8 * 3600, window_minutes=10_000)
