@@ -223,7 +223,8 @@ def compute_isochrones(
     Raises
     ------
     InvalidParameterError
-        Unknown mode, budgets not > 0, transit without a departure (``transit``).
+        Unknown mode (``mode``, or ``access_mode`` of `transit`), budgets not > 0
+        (``budgets_s``), transit without a departure (``transit``).
     LimitExceededError
         Above `limits`.
     OutsideCoverageError

@@ -138,7 +138,6 @@ def isochrone_collection(
     fields = {"budgets_s": budgets_field}
     if mode == TRANSIT:
         transit = transit_departure(args)
-        fields["mode"] = "access_mode"
     population = population_estimate()
     with request_fields(**fields):
         features = compute_isochrones(
