@@ -32,19 +32,11 @@ from geoservice.web.openapi_docs import (
     json_response_doc,
 )
 
-__all__ = [
-    "IsochroneQuerySchema",
-    "blp",
-    "isochrones_from_body",
-    "isochrones_from_query",
-    "ors_blp",
-]
-
 blp = Blueprint(
     "isochrones",
     __name__,
     url_prefix="/isochrones",
-    description="Areas reachable within given travel times (drive, bike, walk).",
+    description="Areas reachable within given travel times (drive, bike, walk, transit).",
 )
 ors_blp = Blueprint(
     "ors",
