@@ -243,7 +243,8 @@ def load_accessibility(
 
 def _load_transit(settings: Settings) -> Timetable | None:
     """The timetable of ``data/transit/``, or None if that build step has not run."""
-    from geoservice.core.timetable import timetable_from_tables, transit_params_from_settings
+    from geoservice.core.timetable import transit_params_from_settings
+    from geoservice.core.timetable_build import timetable_from_tables
     from geoservice.io.gtfs import read_gtfs_dir
 
     folder = settings.data_dir / str(settings.get("transit.out_subdir", "transit"))

@@ -53,7 +53,7 @@ from geoservice.web.origins import (
     network_info,
     origin_from_args,
 )
-from geoservice.web.problems import naming_parameter
+from geoservice.web.problems import request_fields
 from geoservice.web.transit_offers import transit_document, transit_query_from_args, transit_times
 
 blp = Blueprint("offers", __name__, url_prefix="/offers", description="Cultural offers")
@@ -309,7 +309,7 @@ def _travel_times(
             msg = f"unknown access_mode {access_mode!r}"
             raise InvalidParameterError("access_mode", msg, allowed=MODES)
         query = transit_query_from_args(transit_args.get("departure"), access_mode)
-        with naming_parameter(origin.field):
+        with request_fields(location=origin.field):
             t_times = transit_times(reachable, origin, query, limit_s=budget * 60.0)
         ids = t_times.direct.egress.offer_ids[t_times.rows]
         ok = np.isfinite(t_times.travel_time_s)
@@ -319,7 +319,7 @@ def _travel_times(
         if any(v is not None for v in transit_args.values()):
             field = next(k for k, v in transit_args.items() if v is not None)
             raise InvalidParameterError(field, f"{field} goes with mode=transit")
-        with naming_parameter(origin.field):
+        with request_fields(location=origin.field):
             times = offer_travel_times(
                 reachable, chosen_mode, origin.x_m, origin.y_m, limit_s=budget * 60.0
             )

@@ -170,18 +170,18 @@ def handle_http_exception(error: HTTPException) -> Response:
 
 
 @contextmanager
-def naming_parameter(name: str) -> Iterator[None]:
-    """Name the request parameter `name` in the domain errors about a point raised inside.
+def request_fields(**field_by_name: str) -> Iterator[None]:
+    """Name request parameters in the domain errors raised inside the block.
 
-    ``core`` speaks of points, not of query parameters: an
-    :class:`~geoservice.errors.OutsideCoverageError` raised by a search gets the parameter
-    the view read the point from (``lon``, ``near``, ``commune``...) here, so that the problem
-    document's ``invalid_params`` names it.
+    ``core`` names what it checked by its own argument (``mode``, ``location``,
+    ``budgets_s``…); a view says which request field that was, e.g.
+    ``with request_fields(mode="access_mode", location="lon"):``. Names without a
+    translation are kept.
     """
     try:
         yield
-    except OutsideCoverageError as e:
-        e.field = name
+    except (InvalidParameterError, OutsideCoverageError) as error:
+        error.field = field_by_name.get(error.field, error.field)
         raise
 
 

@@ -31,7 +31,7 @@ from geoservice.web.origins import (
     network_info,
     origin_document,
 )
-from geoservice.web.problems import naming_parameter
+from geoservice.web.problems import request_fields
 from geoservice.web.reachable_request import origin_request, ranked_collection, selection_from_args
 from geoservice.web.reachable_schemas import (
     NearestCollectionSchema,
@@ -75,7 +75,7 @@ class Reachable(MethodView):
         if args.get("return_trip"):
             msg = "return=true needs mode=transit (a way home by public transport)"
             raise InvalidParameterError("return", msg)
-        with naming_parameter(origin.field):
+        with request_fields(location=origin.field):
             ranked = rank_reachable_offers(
                 catalogue,
                 mode,
@@ -132,7 +132,7 @@ class Nearest(MethodView):
         catalogue = request_catalogue(runtime, OfferSelection())
         if mode == TRANSIT:
             return transit_nearest(request, catalogue, args, themes)
-        with naming_parameter(origin.field):
+        with request_fields(location=origin.field):
             nearest = nearest_offer_per_kind(
                 catalogue,
                 mode,

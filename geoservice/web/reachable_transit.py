@@ -14,15 +14,12 @@ import numpy as np
 from geoservice.core.offer_selection import BoolArray
 from geoservice.core.offers import CATEGORIES, ThemeConfig
 from geoservice.core.reachable_offers import ReachableOffers
-from geoservice.core.transit_reachable import (
-    ReturnParams,
-    latest_returns,
-    rank_transit_offers,
-)
+from geoservice.core.transit_reachable import rank_transit_offers
+from geoservice.core.way_home import ReturnParams, ways_home_after_stay
 from geoservice.errors import InvalidParameterError
 from geoservice.web.context import road_network_or_error
 from geoservice.web.origins import TRANSIT, network_info, origin_document
-from geoservice.web.problems import naming_parameter
+from geoservice.web.problems import request_fields
 from geoservice.web.reachable_request import OriginRequest, ranked_collection
 from geoservice.web.transit_offers import (
     clock,
@@ -49,7 +46,7 @@ def transit_ranking(
     runtime, origin = request.runtime, request.origin
     query = transit_query_from_args(args.get("departure"), args.get("access_mode"))
     rows = np.flatnonzero(mask)
-    with naming_parameter(origin.field):
+    with request_fields(location=origin.field):
         times = transit_times(catalogue, origin, query, limit_s=minutes * 60.0, rows=rows)
     tt = times.search.timetable
     keep = None
@@ -57,21 +54,18 @@ def transit_ranking(
     stay_min: int | None = None
     trips = ReturnParams.from_section(runtime.settings.section("trips"))
     if args.get("return_trip"):
-        stay = args.get("stay_minutes")
-        stay_min = int(trips.default_stay_minutes if stay is None else stay)
-        with naming_parameter(origin.field):
-            returns = latest_returns(
+        with request_fields(location=origin.field):
+            home = ways_home_after_stay(
                 tt,
                 catalogue,
-                query.access_mode,
+                times,
                 origin.x_m,
                 origin.y_m,
-                trips.return_arrive_by_s,
                 query.day,
-                rows=times.rows,
+                trips,
+                stay_minutes=args.get("stay_minutes"),
             )
-        arrival = query.start_s + times.travel_time_s
-        keep = returns.departure_s >= arrival + stay_min * 60
+        returns, stay_min, keep = home.returns, home.stay_minutes, home.keep
     elif args.get("stay_minutes") is not None:
         raise InvalidParameterError("stay_minutes", "stay_minutes goes with return=true")
     ranked = rank_transit_offers(times, times.direct.egress.offer_ids, keep=keep, limit=limit)
@@ -124,7 +118,7 @@ def transit_nearest(
     """``/reachable/nearest?mode=transit``: the first offer of each kind by transit."""
     runtime, origin, limits = request.runtime, request.origin, request.limits
     query = transit_query_from_args(args.get("departure"), args.get("access_mode"))
-    with naming_parameter(origin.field):
+    with request_fields(location=origin.field):
         times = transit_times(catalogue, origin, query, limit_s=limits.max_minutes * 60.0)
     offers = catalogue.offers
     names = offers["name"].to_numpy()

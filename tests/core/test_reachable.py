@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 import shapely
 
+from geoservice.core.band_pieces import MIN_RADIUS_M
 from geoservice.core.egress import egress_costs_s
-from geoservice.core.isochrones import MIN_RADIUS_M, compute_isochrones
+from geoservice.core.isochrones import compute_isochrones
 from geoservice.core.network import MODES, RoadNetwork
 from geoservice.core.offer_selection import OfferSelection, select_offers
 from geoservice.core.reachable import (

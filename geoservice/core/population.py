@@ -1,0 +1,83 @@
+"""The population step of the isochrones: inhabitants inside a polygon.
+
+Every isochrone feature, road or transit, gets its population from one
+:class:`PopulationEstimate`: the builder of :mod:`geoservice.core.isochrones` calls
+:meth:`~PopulationEstimate.population_within` on each band and serves
+:attr:`~PopulationEstimate.method` with it. :class:`PopulationIndex` (communes, areal
+weighting) is today's; a census-grid estimate replaces it by implementing the same protocol.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from geoservice.core.snapping import METRIC_CRS
+from geoservice.errors import DataError, MissingColumnError
+
+
+class PopulationEstimate(Protocol):
+    """Inhabitants inside a polygon of EPSG:2154, and how they are counted."""
+
+    @property
+    def method(self) -> str:
+        """How the figure is obtained (served with every answer)."""
+        ...
+
+    def population_within(self, polygon: shapely.Geometry) -> float:
+        """Inhabitants inside `polygon` (EPSG:2154)."""
+        ...
+
+
+class PopulationIndex:
+    """Commune polygons in EPSG:2154 with their population, for areal weighting.
+
+    The population inside a polygon is the sum over communes of
+    ``population × area(commune ∩ polygon) / area(commune)``: inhabitants are assumed evenly
+    spread within each commune (documented in ``docs/isochrones.md``).
+
+    Parameters
+    ----------
+    communes
+        Polygons with a CRS and a ``population`` column (e.g. ``Runtime.communes``).
+    """
+
+    def __init__(self, communes: gpd.GeoDataFrame) -> None:
+        if communes.crs is None:
+            raise DataError("the commune frame has no CRS: refusing to guess")
+        if "population" not in communes.columns:
+            raise MissingColumnError("the commune frame has no 'population' column")
+        projected = communes.to_crs(METRIC_CRS)
+        self.geometries = np.asarray(projected.geometry.values, dtype=object)
+        self.population = projected["population"].to_numpy(dtype=float)
+        self.areas_m2 = shapely.area(self.geometries)
+        self.tree = shapely.STRtree(self.geometries)
+        shapely.prepare(self.geometries)
+
+    @property
+    def method(self) -> str:
+        """How the figure is obtained."""
+        return "commune population × share of the commune's area covered"
+
+    @property
+    def total(self) -> float:
+        """Total population of the communes."""
+        return float(self.population.sum())
+
+    def population_within(self, polygon: shapely.Geometry) -> float:
+        """Inhabitants inside `polygon` (EPSG:2154), by commune area share."""
+        if shapely.is_empty(polygon):
+            return 0.0
+        hits = self.tree.query(polygon, predicate="intersects")
+        if len(hits) == 0:
+            return 0.0
+        inside = shapely.contains(polygon, self.geometries[hits])
+        share = np.ones(len(hits))
+        partial = ~inside
+        if partial.any():
+            cut = shapely.intersection(self.geometries[hits[partial]], polygon)
+            share[partial] = shapely.area(cut) / self.areas_m2[hits[partial]]
+        return float(np.sum(self.population[hits] * np.clip(share, 0.0, 1.0)))
