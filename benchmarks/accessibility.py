@@ -24,15 +24,11 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
-from geoservice.analytics.accessibility import (
-    AccessibilityParams,
-    commune_origins_m,
-    compute_tables,
-    points_m,
-    travel_time_sources,
-)
+from geoservice.analytics.accessibility_params import AccessibilityParams
+from geoservice.analytics.accessibility_tables import commune_origins_m, compute_tables, points_m
 from geoservice.analytics.batch import compute_accessibility
 from geoservice.analytics.executors import SerialExecutor
+from geoservice.analytics.mode_sources import travel_time_sources
 from geoservice.analytics.traveltimes import snap_points, times_from_node_times
 from geoservice.core.offers import ThemeConfig
 from geoservice.runtime import load_runtime

@@ -34,11 +34,8 @@ import shapely
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from geoservice.core.isochrones import (  # noqa: E402
-    band_geometries,
-    band_geometry,
-    compute_isochrones,
-)
+from geoservice.core.band_polygons import band_geometries, band_geometry  # noqa: E402
+from geoservice.core.isochrones import compute_isochrones  # noqa: E402
 from geoservice.core.network import (  # noqa: E402
     ModeNetwork,
     NetworkParams,

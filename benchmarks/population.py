@@ -3,9 +3,9 @@
 Run: ``.venv/bin/python benchmarks/population.py`` (or ``make bench``). Writes its section of
 ``docs/benchmarks.md`` (between the ``population`` markers).
 
-- *grid*: :meth:`geoservice.core.population.CensusGridPopulation.count_within` — the Census
-  2021 1 km cells inside the département, area-weighted, with the age split;
-- *communes* (the baseline, same bands, same run): :class:`geoservice.core.isochrones.
+- *grid*: :meth:`geoservice.core.census_population.CensusGridPopulation.count_within` — the
+  Census 2021 1 km cells inside the département, area-weighted, with the age split;
+- *communes* (the baseline, same bands, same run): :class:`geoservice.core.population.
   PopulationIndex`, each commune's legal population × the share of its area in the band.
 """
 
@@ -20,7 +20,8 @@ from pathlib import Path
 
 import shapely
 
-from geoservice.core.isochrones import PopulationIndex, isochrone_bands
+from geoservice.core.band_polygons import isochrone_bands
+from geoservice.core.population import PopulationIndex
 from geoservice.core.snapping import lambert93_from_wgs84
 from geoservice.runtime import load_runtime
 from geoservice.settings import load_settings

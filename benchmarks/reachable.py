@@ -25,13 +25,13 @@ import networkx as nx
 import numpy as np
 import shapely
 
+from geoservice.core.nearest_offers import nearest_table_from_egress
 from geoservice.core.reachable import (
-    ReachableOffers,
     nearest_offer_per_kind,
-    nearest_table_from_egress,
     offer_travel_times,
     rank_reachable_offers,
 )
+from geoservice.core.reachable_offers import ReachableOffers
 from geoservice.core.snapping import wgs84_from_lambert93
 from geoservice.runtime import load_runtime
 from geoservice.settings import load_settings

@@ -18,19 +18,16 @@ from pathlib import Path
 import numpy as np
 
 from geoservice.core import raptor_kernel
-from geoservice.core.raptor import (
-    earliest_arrival,
-    earliest_arrival_reference,
-    earliest_arrival_window,
-    warm_kernel,
-)
+from geoservice.core.raptor import earliest_arrival, earliest_arrival_window, warm_kernel
+from geoservice.core.raptor_reference import earliest_arrival_reference
 from geoservice.core.reachable import offer_travel_times
 from geoservice.core.timeexpanded import (
     earliest_arrival_dijkstra,
     offer_travel_times_dijkstra,
     time_expanded_graph,
 )
-from geoservice.core.timetable import timetable_from_tables, transit_params_from_settings
+from geoservice.core.timetable import transit_params_from_settings
+from geoservice.core.timetable_build import timetable_from_tables
 from geoservice.core.transit_access import road_access_s
 from geoservice.core.transit_reachable import (
     rank_transit_offers,
@@ -121,7 +118,7 @@ def main() -> int:
     # Python-level overhead.
     reference_s: list[float] = []
     kernel_only_s: list[float] = []
-    flat = raptor_kernel.flat_timetable(tt)
+    flat = tt.flat
     day_arrays = raptor_kernel.day_arrays(tt, flat, DAY)
     for origin, t0 in queries:
         access = {tt.stop_ids[origin]: 0}

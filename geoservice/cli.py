@@ -336,7 +336,8 @@ def _cmd_accessibility_compute(args: argparse.Namespace) -> int:
     network = load_road_network(settings)
     transit = None
     if "transit" in params.modes:
-        from geoservice.core.timetable import timetable_from_tables, transit_params_from_settings
+        from geoservice.core.timetable import transit_params_from_settings
+        from geoservice.core.timetable_build import timetable_from_tables
         from geoservice.io.gtfs import read_gtfs_dir
 
         folder = settings.data_dir / str(settings.get("transit.out_subdir", "transit"))

@@ -20,10 +20,10 @@ from geoservice.settings import Settings
 
 if TYPE_CHECKING:
     from geoservice.analytics.accessibility import AccessibilityModel
+    from geoservice.core.census_population import CensusGridPopulation
     from geoservice.core.network import RoadNetwork
     from geoservice.core.offers import OfferIndex
-    from geoservice.core.population import CensusGridPopulation
-    from geoservice.core.reachable import ReachableOffers
+    from geoservice.core.reachable_offers import ReachableOffers
 
 logger = logging.getLogger(__name__)
 
@@ -180,7 +180,7 @@ def verify_outputs(data_dir: Path, manifest: Mapping[str, Any]) -> None:
 def load_runtime(settings: Settings) -> Runtime:
     """Load every derived file the service needs from ``settings.data_dir``."""
     from geoservice.core.offers import CATEGORIES, OfferIndex
-    from geoservice.core.reachable import ReachableOffers
+    from geoservice.core.reachable_offers import ReachableOffers
     from geoservice.io.census_grid import load_census_population
     from geoservice.io.network import load_road_network
     from geoservice.io.offers import load_offers
@@ -210,8 +210,8 @@ def load_runtime(settings: Settings) -> Runtime:
         ),
         offer_index=OfferIndex(offers, dict(zip(communes["code"], communes["name"], strict=True))),
         transit=transit,
-        accessibility=load_accessibility(settings, communes, offers, network, transit),
         population_grid=load_census_population(data_dir, zones["departement"]),
+        accessibility=load_accessibility(settings, communes, offers, network, transit),
     )
 
 
@@ -222,15 +222,11 @@ def load_accessibility(
     network: RoadNetwork,
     transit: Timetable | None = None,
 ) -> AccessibilityModel:
-    """The stored accessibility tables, or tables recomputed in memory (with a warning in the
-    log) when ``data/accessibility/`` is missing or was computed from other inputs."""
-    from geoservice.analytics.accessibility import (
-        TABLE_VERSION,
-        AccessibilityModel,
-        AccessibilityParams,
-        AccessibilityTables,
-    )
-    from geoservice.analytics.batch import compute_accessibility
+    """The accessibility model of the service: ``data/accessibility/`` as read by ``io``, and
+    the decision between the stored and recomputed tables made by
+    :func:`geoservice.analytics.accessibility.accessibility_model`."""
+    from geoservice.analytics.accessibility import TABLE_VERSION, accessibility_model
+    from geoservice.analytics.accessibility_params import AccessibilityParams
     from geoservice.core.offers import ThemeConfig
     from geoservice.io.accessibility import (
         ACCESSIBILITY_DIR,
@@ -238,54 +234,25 @@ def load_accessibility(
         read_accessibility_tables,
     )
 
-    params = AccessibilityParams.from_section(settings.section("accessibility"))
-    vocabulary = tuple(ThemeConfig.from_section(settings.section("themes")).vocabulary)
     fingerprint, _ = inputs_fingerprint(settings, TABLE_VERSION)
     folder = settings.data_dir / ACCESSIBILITY_DIR
-    stored = read_accessibility_tables(folder)
-    if stored is not None and stored[1] == fingerprint:
-        frames = stored[0]
-        tables = AccessibilityTables(
-            communes=frames["communes"],
-            zones=frames["zones"],
-            fingerprint=fingerprint,
-            indicators=frames["indicators"],
-        )
-        origin = "file"
-    else:
-        why = "missing" if stored is None else "computed from other inputs"
-        logger.warning(
-            "accessibility tables in %s are %s: recomputing them in memory; run "
-            "`geoservice accessibility compute` to store them",
-            folder,
-            why,
-        )
-        result = compute_accessibility(
-            network, communes, offers, vocabulary, params, fingerprint=fingerprint, transit=transit
-        )
-        tables = AccessibilityTables(
-            communes=result.tables.communes,
-            zones=result.tables.zones,
-            fingerprint=fingerprint,
-            indicators=result.indicators,
-        )
-        origin = "recomputed"
-    return AccessibilityModel(
-        communes=communes,
-        offers=offers,
-        network=network,
-        vocabulary=vocabulary,
-        params=params,
-        tables=tables,
-        network_limits=network.limits,
-        tables_origin=origin,
+    return accessibility_model(
+        communes,
+        offers,
+        network,
+        vocabulary=tuple(ThemeConfig.from_section(settings.section("themes")).vocabulary),
+        params=AccessibilityParams.from_section(settings.section("accessibility")),
+        fingerprint=fingerprint,
+        stored=read_accessibility_tables(folder),
+        stored_in=str(folder),
         transit=transit,
     )
 
 
 def _load_transit(settings: Settings) -> Timetable | None:
     """The timetable of ``data/transit/``, or None if that build step has not run."""
-    from geoservice.core.timetable import timetable_from_tables, transit_params_from_settings
+    from geoservice.core.timetable import transit_params_from_settings
+    from geoservice.core.timetable_build import timetable_from_tables
     from geoservice.io.gtfs import read_gtfs_dir
 
     folder = settings.data_dir / str(settings.get("transit.out_subdir", "transit"))

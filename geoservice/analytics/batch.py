@@ -12,15 +12,11 @@ from dataclasses import dataclass
 import geopandas as gpd
 import pandas as pd
 
-from geoservice.analytics.accessibility import (
-    AccessibilityParams,
-    AccessibilityTables,
-    compute_offer_times,
-    compute_tables,
-    travel_time_sources,
-)
+from geoservice.analytics.accessibility_params import AccessibilityParams
+from geoservice.analytics.accessibility_tables import AccessibilityTables, compute_tables
 from geoservice.analytics.executors import OriginExecutor, ProgressCallback
 from geoservice.analytics.indicators import territory_indicators
+from geoservice.analytics.mode_sources import compute_offer_times, travel_time_sources
 from geoservice.analytics.traveltimes import TravelTimeSource
 from geoservice.core.network import RoadNetwork
 from geoservice.core.routing import FloatArray

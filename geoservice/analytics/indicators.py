@@ -13,7 +13,8 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from geoservice.analytics.accessibility import AccessibilityParams, _zone_codes
+from geoservice.analytics.accessibility_params import AccessibilityParams
+from geoservice.analytics.accessibility_tables import zone_codes_of
 
 #: Levels of the indicator table.
 INDICATOR_LEVELS = ("canton", "epci")
@@ -70,7 +71,7 @@ def territory_indicators(
     rows_out = []
     for level in levels:
         zone_codes, zone_index = np.unique(
-            _zone_codes(communes, level).to_numpy(), return_inverse=True
+            zone_codes_of(communes, level).to_numpy(), return_inverse=True
         )
         k = len(zone_codes)
         zone_pop = np.bincount(zone_index, weights=pop, minlength=k)

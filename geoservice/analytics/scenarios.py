@@ -13,11 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from geoservice.analytics.accessibility import (
-    AccessibilityModel,
-    Target,
-    nearest_figures,
-)
+from geoservice.analytics.accessibility import AccessibilityModel
+from geoservice.analytics.accessibility_tables import nearest_figures
+from geoservice.analytics.targets import Target
 from geoservice.core.commune_origins import commune_origins_m
 from geoservice.core.routing import FloatArray
 from geoservice.core.snapping import lambert93_from_wgs84

@@ -56,10 +56,16 @@ class TransitWindow:
 
     @classmethod
     def from_section(cls, t: Mapping[str, Any]) -> TransitWindow:
-        """Parse ``[accessibility.transit]`` (``date``, ``start``, ``window_minutes``...)."""
+        """Parse ``[accessibility.transit]``: ``date``, ``start`` and ``window_minutes`` are
+        required (they live in ``config/accessibility.toml``, not in code); ``statistic``
+        defaults to the median."""
+        missing = [k for k in ("date", "start", "window_minutes") if k not in t]
+        if missing:
+            msg = f"[accessibility.transit] lacks {', '.join(missing)} (config/accessibility.toml)"
+            raise InvalidParameterError("accessibility.transit", msg)
         try:
-            day = date.fromisoformat(str(t.get("date", "2025-02-04")))
-            hh, mm = str(t.get("start", "08:00")).split(":")
+            day = date.fromisoformat(str(t["date"]))
+            hh, mm = str(t["start"]).split(":")
             start_s = int(hh) * 3600 + int(mm) * 60
         except ValueError as e:
             msg = f"date must be YYYY-MM-DD and start HH:MM ({e})"
@@ -67,7 +73,7 @@ class TransitWindow:
         window = cls(
             day=day,
             start_s=start_s,
-            window_minutes=int(str(t.get("window_minutes", 120))),
+            window_minutes=int(str(t["window_minutes"])),
             statistic=str(t.get("statistic", "median")),
         )
         if window.statistic not in {"median", "best"} or window.window_minutes < 1:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from geoservice.analytics.accessibility import Target
+from geoservice.analytics.targets import Target
 
 
 @dataclass(frozen=True)

@@ -213,38 +213,39 @@ class ModeNetwork:
             np.asarray(distance_m, dtype=float) * self.access_detour_factor / self.access_speed_mps
         )
 
-    def reach_from_xy(
-        self, x_m: float, y_m: float, *, limit_s: float = np.inf, field: str = "location"
-    ) -> Reach:
-        """Travel times from a point in EPSG:2154 to every node within `limit_s` seconds."""
-        snap = self.index.snap(x_m, y_m, self.snap_candidates, field=field)
+    def reach_from_xy(self, x_m: float, y_m: float, *, limit_s: float = np.inf) -> Reach:
+        """Travel times from a point in EPSG:2154 to every node within `limit_s` seconds.
+
+        Raises
+        ------
+        OutsideCoverageError
+            The point is outside the network's coverage (``field`` ``location``).
+        """
+        snap = self.index.snap(x_m, y_m, self.snap_candidates)
         times = self.router.travel_times(
             snap.positions, self.access_time_s(snap.distances_m), limit_s=limit_s
         )
         return Reach(times_s=times, origin_m=(x_m, y_m), snap=snap)
 
-    def travel_time_to_xy(
-        self, reach: Reach, x_m: float, y_m: float, *, field: str = "destination"
-    ) -> float:
+    def travel_time_to_xy(self, reach: Reach, x_m: float, y_m: float) -> float:
         """Travel time (s) from the origin of `reach` to a point of EPSG:2154.
 
         The destination joins the network at its nearest nodes like an origin (access leg at
         the access speed); the direct off-network leg from the origin is also considered.
-        ``inf`` when not reached within the reach's search limit.
+        ``inf`` when not reached within the reach's search limit. A destination outside the
+        coverage raises :class:`OutsideCoverageError` naming ``destination``.
         """
-        snap = self.index.snap(x_m, y_m, self.snap_candidates, field=field)
+        snap = self.index.snap(x_m, y_m, self.snap_candidates, field="destination")
         via_network = reach.times_s[snap.positions] + self.access_time_s(snap.distances_m)
         direct = self.access_time_s(
             float(np.hypot(x_m - reach.origin_m[0], y_m - reach.origin_m[1]))
         )
         return float(min(float(via_network.min()), float(direct)))
 
-    def reach_from_lonlat(
-        self, lon: float, lat: float, *, limit_s: float = np.inf, field: str = "location"
-    ) -> Reach:
+    def reach_from_lonlat(self, lon: float, lat: float, *, limit_s: float = np.inf) -> Reach:
         """Travel times from a point in EPSG:4326 to every node within `limit_s` seconds."""
         x, y = lambert93_from_wgs84(lon, lat)
-        return self.reach_from_xy(float(x), float(y), limit_s=limit_s, field=field)
+        return self.reach_from_xy(float(x), float(y), limit_s=limit_s)
 
 
 def _reverse_weights(router: Router) -> FloatArray:
@@ -290,10 +291,11 @@ class RoadNetwork:
         }
         self._description = self._describe()
 
-    def mode(self, name: str, *, field: str = "mode") -> ModeNetwork:
-        """The network of mode `name`; unknown modes are an :class:`InvalidParameterError`."""
+    def mode(self, name: str) -> ModeNetwork:
+        """The network of mode `name`; unknown modes are an :class:`InvalidParameterError`
+        naming ``mode``."""
         if name not in self.modes:
-            raise InvalidParameterError(field, f"unknown mode {name!r}", allowed=self.modes)
+            raise InvalidParameterError("mode", f"unknown mode {name!r}", allowed=self.modes)
         return self.modes[name]
 
     @property

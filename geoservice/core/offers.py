@@ -20,6 +20,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from geoservice.core.geojson import feature_collection_from_frame
+from geoservice.core.offer_selection import OfferSelection, select_offers
 from geoservice.errors import DataError, InvalidParameterError
 
 OFFER_COLUMNS = (
@@ -304,12 +306,8 @@ def search_offers(
     """
     if offers.crs is None or offers.crs.to_epsg() != 4326:
         raise DataError(f"offers must be in EPSG:4326, not {offers.crs}")
-    keep = pd.Series(True, index=offers.index)
-    if query.categories:
-        keep &= offers["category"].isin(query.categories)
-    if query.themes:
-        wanted = set(query.themes)
-        keep &= offers["themes"].map(lambda ts: bool(wanted.intersection(ts or ())))
+    selection = OfferSelection(themes=query.themes, categories=query.categories)
+    keep = pd.Series(select_offers(offers, selection), index=offers.index)
     if query.commune is not None:
         keep &= offers["commune_code"] == query.commune
     if query.bbox is not None:
@@ -362,19 +360,12 @@ class OfferIndex:
     """
 
     def __init__(self, offers: gpd.GeoDataFrame, commune_names: Mapping[str, str]) -> None:
-        from geoservice.core.geojson import feature_collection_from_frame
-
         if offers.crs is None or offers.crs.to_epsg() != 4326:
             raise DataError(f"offers must be in EPSG:4326, not {offers.crs}")
         ordered = offers.sort_values("offer_id", kind="stable")
         #: The offers sorted by ``offer_id``: row ``i`` of every array below.
         self.frame: gpd.GeoDataFrame = ordered
         self.commune_names: Mapping[str, str] = dict(commune_names)
-        self.category_masks: dict[str, npt.NDArray[np.bool_]] = {}
-        for i, category in enumerate(ordered["category"]):
-            if isinstance(category, str):
-                mask = self.category_masks.setdefault(category, np.zeros(len(ordered), bool))
-                mask[i] = True
         self.commune_code = np.array(
             [c if isinstance(c, str) else None for c in ordered["commune_code"]], dtype=object
         )
@@ -384,11 +375,6 @@ class OfferIndex:
         communes = [fold_text(self.commune_names.get(c, "")) for c in self.commune_code]
         #: Folded "name | commune name" of each offer, the haystack of a text search.
         self.text = [f"{n} | {c}" for n, c in zip(names, communes, strict=True)]
-        self.theme_masks: dict[str, npt.NDArray[np.bool_]] = {}
-        for i, themes in enumerate(ordered["themes"]):
-            for theme in themes if themes is not None else ():
-                mask = self.theme_masks.setdefault(theme, np.zeros(len(ordered), dtype=bool))
-                mask[i] = True
         self.features: list[dict[str, Any]] = feature_collection_from_frame(
             ordered, columns=OFFER_COLUMNS, id_column="offer_id"
         )["features"]
@@ -398,19 +384,8 @@ class OfferIndex:
 
     def matches(self, query: OfferQuery) -> npt.NDArray[np.bool_]:
         """Which offers (rows of :attr:`frame`) match `query`'s filters (paging ignored)."""
-        keep = np.ones(len(self), dtype=bool)
-        if query.categories:
-            any_category = np.zeros(len(self), dtype=bool)
-            for category in set(query.categories):
-                if category in self.category_masks:
-                    any_category |= self.category_masks[category]
-            keep &= any_category
-        if query.themes:
-            any_theme = np.zeros(len(self), dtype=bool)
-            for theme in set(query.themes):
-                if theme in self.theme_masks:
-                    any_theme |= self.theme_masks[theme]
-            keep &= any_theme
+        selection = OfferSelection(themes=query.themes, categories=query.categories)
+        keep = select_offers(self.frame, selection)
         if query.commune is not None:
             keep &= self.commune_code == query.commune
         if query.bbox is not None:

@@ -1,16 +1,15 @@
 """Compiled RAPTOR rounds (numba) over flat numpy arrays built once per :class:`Timetable`.
 
 The kernel is a line-by-line translation of the pure-Python reference
-(:func:`geoservice.core.raptor._run_raptor_reference`) and gives *identical* results, labels
+(:mod:`geoservice.core.raptor_reference`) and gives *identical* results, labels
 included: both take the marked stops and the stops improved in a round in ascending stop
 index (the order decides which of two equally early labels is kept, so it is fixed, not left to
 a hash table's layout; :func:`ascending_order`); dicts keep insertion order, which the kernel
 keeps in plain arrays.
 
-Layout (:class:`FlatTimetable`): pattern *p* has ``L`` stops; its stops, pickup and drop-off
-flags are at ``pat_stop_start[p] + i``. Stop → (pattern, position) pairs and footpaths are
-CSR arrays in the order of :attr:`Timetable.stop_patterns` and :attr:`Timetable.footpaths`.
-These go to the kernel packed in one int32 array. Times go per service day
+Layout (:mod:`geoservice.core.timetable_flat`): the patterns, stop → (pattern, position)
+pairs, footpaths and change times go to the kernel packed in one int32 array. Times go per
+service day
 (:func:`day_arrays`): of the ``R`` rows of *p*, only the trips running that day, their times
 at ``pat_time_start[p] + r * R + i`` (``dep``, ``arr``, row-major) and
 ``pat_time_start[p] + i * R + r`` (``dep_col``, column-major, for the binary search of the
@@ -26,14 +25,13 @@ Nothing is compiled at import: the first call compiles (or loads the on-disk cac
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
 
 import numpy as np
 from numba import njit
 
 from geoservice.core.timetable import Timetable
+from geoservice.core.timetable_flat import FlatTimetable, pack_int32
 
 UNREACHED = 10**9
 
@@ -44,125 +42,6 @@ KIND_NONE, KIND_ACCESS, KIND_RIDE, KIND_WALK = 0, 1, 2, 3
 #: (from stop, arrival time).
 LABEL_HEAD = 2
 LABEL_ROWS_PER_ROUND = 8
-
-
-@dataclass(frozen=True)
-class FlatTimetable:
-    """The arrays the kernel reads (int32 unless said), built once per timetable."""
-
-    n_stops: int
-    n_patterns: int
-    pat_stop_start: np.ndarray
-    pat_stops: np.ndarray
-    pat_pick: np.ndarray  # uint8
-    pat_drop: np.ndarray  # uint8
-    pat_row_start: np.ndarray
-    pat_time_start: np.ndarray  # int64
-    dep: np.ndarray
-    arr: np.ndarray
-    dep_col: np.ndarray
-    sp_start: np.ndarray
-    sp_pat: np.ndarray
-    sp_pos: np.ndarray
-    fp_start: np.ndarray
-    fp_to: np.ndarray
-    fp_dur: np.ndarray
-    change_s: np.ndarray
-    #: The arguments of :func:`raptor_kernel` that do not change between searches: the sizes,
-    #: and the arrays of :data:`_SECTIONS` packed into one int32 array (fewer arguments to
-    #: dispatch, one block of memory). Times go to the kernel per day (:func:`day_arrays`).
-    kernel_args: tuple[Any, ...] = field(init=False, repr=False, compare=False)
-    #: Per service day: the packed arrays of :func:`day_arrays`.
-    day_cache: dict[date, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        blob = _pack([getattr(self, name) for name in _SECTIONS])
-        object.__setattr__(self, "kernel_args", (self.n_stops, self.n_patterns, blob))
-
-
-def _pack(parts: list[np.ndarray]) -> np.ndarray:
-    """One int32 array: the start of each part (and the end of the last), then the parts."""
-    values = [np.asarray(a, dtype=np.int64) for a in parts]
-    starts = np.cumsum([len(values) + 1] + [len(a) for a in values])
-    packed = np.concatenate([starts, *values])
-    if packed.size and (packed.max() >= 2**31 or packed.min() < -(2**31)):
-        raise OverflowError("timetable too large for the int32 kernel arrays")
-    return packed.astype(np.int32)
-
-
-#: Arrays of :class:`FlatTimetable` packed for :func:`raptor_kernel`, in this order.
-_SECTIONS = (
-    "pat_stop_start",
-    "pat_stops",
-    "pat_pick",
-    "pat_drop",
-    "sp_start",
-    "sp_pat",
-    "sp_pos",
-    "fp_start",
-    "fp_to",
-    "fp_dur",
-    "change_s",
-)
-
-
-def flat_timetable(tt: Timetable) -> FlatTimetable:
-    """The flat arrays of `tt`, built on first use and kept in ``tt.derived``."""
-    cached = tt.derived.get("raptor_flat")
-    if isinstance(cached, FlatTimetable):
-        return cached
-    pats = tt.patterns
-    n_pat = len(pats)
-    lengths = np.array([len(p.stops) for p in pats], dtype=np.int64)
-    rows = np.array([len(p.trips) for p in pats], dtype=np.int64)
-    pat_stop_start = np.zeros(n_pat + 1, dtype=np.int32)
-    pat_stop_start[1:] = np.cumsum(lengths)
-    pat_row_start = np.zeros(n_pat + 1, dtype=np.int32)
-    pat_row_start[1:] = np.cumsum(rows)
-    pat_time_start = np.zeros(n_pat + 1, dtype=np.int64)
-    pat_time_start[1:] = np.cumsum(lengths * rows)
-    n_times = int(pat_time_start[-1])
-    dep = np.empty(n_times, dtype=np.int32)
-    arr = np.empty(n_times, dtype=np.int32)
-    dep_col = np.empty(n_times, dtype=np.int32)
-    for p_idx, p in enumerate(pats):
-        base, n = int(pat_time_start[p_idx]), len(p.stops) * len(p.trips)
-        d = np.asarray(p.dep_rows, dtype=np.int64).reshape(len(p.trips), len(p.stops))
-        a = np.asarray(p.arr_rows, dtype=np.int64).reshape(len(p.trips), len(p.stops))
-        dep[base : base + n] = d.ravel()
-        arr[base : base + n] = a.ravel()
-        dep_col[base : base + n] = np.asarray(p.dep_cols, dtype=np.int64).ravel()
-    sp = [pair for pairs in tt.stop_patterns for pair in pairs]
-    fp = [pair for pairs in tt.footpaths for pair in pairs]
-    n = tt.n_stops
-    flat = FlatTimetable(
-        n_stops=n,
-        n_patterns=n_pat,
-        pat_stop_start=pat_stop_start,
-        pat_stops=np.array([s for p in pats for s in p.stops], dtype=np.int32),
-        pat_pick=np.array([b for p in pats for b in p.pickup], dtype=np.uint8),
-        pat_drop=np.array([b for p in pats for b in p.dropoff], dtype=np.uint8),
-        pat_row_start=pat_row_start,
-        pat_time_start=pat_time_start,
-        dep=dep,
-        arr=arr,
-        dep_col=dep_col,
-        sp_start=_offsets([len(x) for x in tt.stop_patterns]),
-        sp_pat=np.array([p for p, _ in sp], dtype=np.int32),
-        sp_pos=np.array([pos for _, pos in sp], dtype=np.int32),
-        fp_start=_offsets([len(x) for x in tt.footpaths]),
-        fp_to=np.array([u for u, _ in fp], dtype=np.int32),
-        fp_dur=np.array([d for _, d in fp], dtype=np.int32),
-        change_s=np.asarray(tt.change_s, dtype=np.int32),
-    )
-    tt.derived["raptor_flat"] = flat
-    return flat
-
-
-def _offsets(counts: list[int]) -> np.ndarray:
-    out = np.zeros(len(counts) + 1, dtype=np.int32)
-    out[1:] = np.cumsum(counts)
-    return out
 
 
 def day_arrays(tt: Timetable, flat: FlatTimetable, day: date) -> np.ndarray:
@@ -203,7 +82,7 @@ def day_arrays(tt: Timetable, flat: FlatTimetable, day: date) -> np.ndarray:
         dep_col[a:b] = dep[a:b].reshape(kept_rows[p], lengths[p]).T.ravel()
     pattern_of_row = np.repeat(np.arange(flat.n_patterns), n_rows)
     row_index = np.arange(keep.size) - row_start[pattern_of_row]
-    packed = _pack(
+    packed = pack_int32(
         [kept_row_start, kept_time_start, dep, arr, dep_col, row_index[keep.astype(bool)]]
     )
     if len(flat.day_cache) > 16:

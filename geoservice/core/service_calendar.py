@@ -1,4 +1,4 @@
-"""Public holidays in the choice of a timetable day (``core.timetable.service_date_for``).
+"""Public holidays in the choice of a timetable day (``core.service_date.service_date_for``).
 
 Trains and coaches run a Sunday-like service on French public holidays, and a timetable
 encodes it for the holidays inside its validity (``calendar_dates``: the TER feed valid

@@ -79,16 +79,16 @@ def road_access_s(
         The point is outside the area the road network covers.
     """
     limit = float(tt.params.max_access_s if limit_s is None else limit_s)
-    reach = mode_net.reach_from_xy(x, y, limit_s=limit, field="location")
+    reach = mode_net.reach_from_xy(x, y, limit_s=limit)
     times = reach.times_s
-    key = f"stop_snaps:{id(mode_net)}:{stop_candidates}"
-    snaps = tt.derived.get(key)
+    key = (id(mode_net), stop_candidates)
+    snaps = tt.stop_snaps.get(key)
     if snaps is None:
         snaps = [
             mode_net.index.nearest(float(sx), float(sy), stop_candidates)
             for sx, sy in zip(tt.stop_x, tt.stop_y, strict=True)
         ]
-        tt.derived[key] = snaps
+        tt.stop_snaps[key] = snaps
     direct_m = np.hypot(tt.stop_x - x, tt.stop_y - y)
     out: dict[str, int] = {}
     for i, snap in enumerate(snaps):

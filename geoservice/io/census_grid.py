@@ -22,7 +22,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geoservice.core.population import CELL_SIZE_M, GRID_CRS, CensusCells, CensusGridPopulation
+from geoservice.core.census_population import (
+    CELL_SIZE_M,
+    GRID_CRS,
+    CensusCells,
+    CensusGridPopulation,
+)
 from geoservice.core.snapping import METRIC_CRS
 from geoservice.errors import DataError
 from geoservice.io.build import BuildContext, StepResult

@@ -19,9 +19,10 @@ from flask import Response
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
-from geoservice.analytics.accessibility import AccessibilityModel, Target
+from geoservice.analytics.accessibility import AccessibilityModel
 from geoservice.analytics.scenarios import NewVenue, run_scenario
 from geoservice.analytics.suggestions import suggest_sites
+from geoservice.analytics.targets import Target
 from geoservice.analytics.underserved import rank_underserved
 from geoservice.core.geojson import feature_collection_from_frame
 from geoservice.core.network import MODES
@@ -85,6 +86,8 @@ def _transit_note(model: AccessibilityModel) -> str:
     if "transit" not in model.modes:
         return "no transit timetable loaded: mode 'transit' is not in the tables"
     w = model.params.transit_window
+    if w is None:
+        return "no transit departure window configured: mode 'transit' is not in the tables"
     return (
         f"transit: walk + TER trains and coaches + walk; {w.statistic} door-to-door time over "
         f"departures every minute from {w.start_s // 3600:02d}:{w.start_s % 3600 // 60:02d} "

@@ -20,7 +20,8 @@ from geoservice.maps.render import MEDIA_TYPES, render_accessibility_map
 from geoservice.web.accessibility import CATEGORY_DOC, MODE_DOC, planning_metadata
 from geoservice.web.blueprint import Blueprint
 from geoservice.web.context import get_runtime
-from geoservice.web.isochrones import IsochroneQuerySchema, isochrones_from_query
+from geoservice.web.isochrone_schemas import IsochroneQuerySchema
+from geoservice.web.isochrones import isochrones_from_query
 from geoservice.web.openapi_docs import ACCESSIBILITY_MAP_CONTENT
 
 blp = Blueprint(

@@ -16,13 +16,13 @@ from urllib.parse import urlencode
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 from flask import request, url_for
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from geoservice.core.geojson import feature_collection_from_frame
 from geoservice.core.network import MODES
+from geoservice.core.offer_selection import OfferSelection, select_offers
 from geoservice.core.offers import (
     LOCATION_QUALITIES,
     OFFER_COLUMNS,
@@ -33,12 +33,8 @@ from geoservice.core.offers import (
     ThemeConfig,
     offer_query_from_args,
 )
-from geoservice.core.reachable import (
-    ReachableOffers,
-    offer_travel_times,
-    offers_open_between,
-    travel_times_by_offer,
-)
+from geoservice.core.reachable import offer_travel_times, travel_times_by_offer
+from geoservice.core.reachable_offers import ReachableOffers
 from geoservice.errors import InvalidParameterError, NotFoundError
 from geoservice.runtime import Runtime
 from geoservice.store.offers import WHEN_VALUES
@@ -46,6 +42,7 @@ from geoservice.web.blueprint import Blueprint
 from geoservice.web.context import get_runtime
 from geoservice.web.contribution_schemas import LOCAL_TIMEZONE
 from geoservice.web.contributions import posted_offers_frame
+from geoservice.web.offer_catalogue import open_data_catalogue
 from geoservice.web.openapi_examples import EXAMPLES
 from geoservice.web.origins import (
     TRANSIT,
@@ -56,6 +53,7 @@ from geoservice.web.origins import (
     network_info,
     origin_from_args,
 )
+from geoservice.web.problems import request_fields
 from geoservice.web.transit_offers import transit_document, transit_query_from_args, transit_times
 
 blp = Blueprint("offers", __name__, url_prefix="/offers", description="Cultural offers")
@@ -214,48 +212,28 @@ class Offers(MethodView):
             max_limit=int(settings.get("api.max_limit", 500)),
         )
         index = offer_index(runtime)
-        travel: dict[str, Any] | None = None
         rows = np.flatnonzero(index.matches(query))  # in offer_id order
         if date_from is not None or date_to is not None:
-            rows = rows[offers_open_between(index.frame.iloc[rows], date_from, date_to)]
+            dates = OfferSelection(date_from=date_from, date_to=date_to)
+            rows = rows[select_offers(index.frame.iloc[rows], dates)]
         if when == "current":
             today = datetime.now(LOCAL_TIMEZONE).date()
-            rows = rows[offers_open_between(index.frame.iloc[rows], today, today)]
+            rows = rows[
+                select_offers(
+                    index.frame.iloc[rows], OfferSelection(date_from=today, date_to=today)
+                )
+            ]
         elif when is not None:
             rows = rows[0:0]  # open-data offers have seasons, not dated timings
         posted = posted_offers_frame(query, when=when, date_from=date_from, date_to=date_to)
         if origin is None:
             return _search_collection(index, rows.tolist(), posted, query)
-        if posted.empty:
-            by_id, travel = _travel_times(runtime, origin, mode, within_minutes, transit_args)
-            return _ranked_collection(index, rows.tolist(), by_id, travel, query)
-        frame = index.frame.iloc[rows]
-        frame, travel = _within_minutes(runtime, frame, origin, mode, within_minutes, transit_args)
-        if not posted.empty and runtime.network is not None:
-            # Posted offers are not in the start-up tables: their egress is built now.
-            reach = ReachableOffers(runtime.network, posted, eager=False)
-            posted, _ = _within_minutes(
-                runtime, posted, origin, mode, within_minutes, transit_args, reachable=reach
-            )
-        both = [f for f in (frame, posted) if not f.empty]
-        ranked = (
-            pd.concat(both, ignore_index=True) if len(both) == 2 else both[0] if both else frame
+        # One catalogue: the open-data tables of start-up and the posted offers' built now.
+        catalogue = open_data_catalogue(runtime, "within_minutes").with_offers(posted)
+        by_id, travel = _travel_times(
+            runtime, catalogue, origin, mode, within_minutes, transit_args
         )
-        ranked = ranked.sort_values(["travel_time_s", "offer_id"], kind="stable")
-        page = OfferPage(
-            offers=ranked.iloc[query.offset : query.offset + query.limit],
-            total=len(ranked),
-            limit=query.limit,
-            offset=query.offset,
-        )
-        collection = feature_collection_from_frame(
-            page.offers, columns=[*OFFER_COLUMNS, "travel_time_s"], id_column="offer_id"
-        )
-        collection.update(
-            total=page.total, limit=page.limit, offset=page.offset, links=_links(page)
-        )
-        collection["travel"] = travel
-        return collection
+        return _ranked_collection(index, rows.tolist(), posted, by_id, travel, query)
 
 
 def offer_index(runtime: Runtime) -> OfferIndex:
@@ -310,42 +288,16 @@ def lonlat_from_text(text: str) -> tuple[float, float]:
     return lon, lat
 
 
-def _within_minutes(
-    runtime: Runtime,
-    frame: gpd.GeoDataFrame,
-    origin: Origin,
-    mode: str | None,
-    minutes: float,
-    transit_args: Mapping[str, Any],
-    *,
-    reachable: ReachableOffers | None = None,
-) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
-    """Offers of `frame` reached within `minutes`, with ``travel_time_s``, nearest first.
-
-    `reachable` holds the egress tables of `frame`'s offers (default: the open-data offers'
-    tables built at start-up).
-    """
-    by_id, travel = _travel_times(runtime, origin, mode, minutes, transit_args, reachable=reachable)
-    kept = frame[frame["offer_id"].isin(list(by_id))].copy()
-    kept["travel_time_s"] = [round(by_id[i], 1) for i in kept["offer_id"]]
-    kept = kept.sort_values(["travel_time_s", "offer_id"], kind="stable")
-    return kept, travel
-
-
 def _travel_times(
     runtime: Runtime,
+    reachable: ReachableOffers,
     origin: Origin,
     mode: str | None,
     minutes: float,
     transit_args: Mapping[str, Any],
-    *,
-    reachable: ReachableOffers | None = None,
 ) -> tuple[Mapping[str, float], dict[str, Any]]:
-    """Offer id → door-to-door seconds within `minutes` (offers of `reachable`, default the
-    open-data offers), and the ``travel`` document."""
-    reachable = reachable or runtime.reachable
-    if reachable is None or runtime.network is None:
-        raise InvalidParameterError("within_minutes", "no road network is loaded")
+    """Offer id → door-to-door seconds within `minutes` (offers of the catalogue
+    `reachable`), and the ``travel`` document."""
     limits = ReachableLimits.from_settings(runtime.settings)
     chosen_mode = mode_from_args(mode, limits.default_mode)
     budget = minutes_from_args(minutes, limits, "within_minutes")
@@ -357,7 +309,8 @@ def _travel_times(
             msg = f"unknown access_mode {access_mode!r}"
             raise InvalidParameterError("access_mode", msg, allowed=MODES)
         query = transit_query_from_args(transit_args.get("departure"), access_mode)
-        t_times = transit_times(reachable, origin, query, limit_s=budget * 60.0)
+        with request_fields(location=origin.field):
+            t_times = transit_times(reachable, origin, query, limit_s=budget * 60.0)
         ids = t_times.direct.egress.offer_ids[t_times.rows]
         ok = np.isfinite(t_times.travel_time_s)
         by_id = dict(zip(ids[ok].tolist(), t_times.travel_time_s[ok].tolist(), strict=True))
@@ -366,14 +319,10 @@ def _travel_times(
         if any(v is not None for v in transit_args.values()):
             field = next(k for k, v in transit_args.items() if v is not None)
             raise InvalidParameterError(field, f"{field} goes with mode=transit")
-        times = offer_travel_times(
-            reachable,
-            chosen_mode,
-            origin.x_m,
-            origin.y_m,
-            limit_s=budget * 60.0,
-            field=origin.field,
-        )
+        with request_fields(location=origin.field):
+            times = offer_travel_times(
+                reachable, chosen_mode, origin.x_m, origin.y_m, limit_s=budget * 60.0
+            )
         by_id = travel_times_by_offer(times)
     travel = {
         "origin": {
@@ -383,7 +332,7 @@ def _travel_times(
         },
         "mode": chosen_mode,
         "within_minutes": budget,
-        **network_info(runtime.network),
+        **network_info(reachable.network),
         **transit,
     }
     return by_id, travel
@@ -392,21 +341,28 @@ def _travel_times(
 def _ranked_collection(
     index: OfferIndex,
     rows: list[int],
+    posted: gpd.GeoDataFrame,
     by_id: Mapping[str, float],
     travel: dict[str, Any],
     query: OfferQuery,
 ) -> dict[str, Any]:
-    """The page of the open-data offers `rows` of `index` reached (in `by_id`), nearest
-    first (then by ``offer_id``), each with ``travel_time_s`` (s, one decimal)."""
-    ids = [index.features[i]["properties"]["offer_id"] for i in rows]
+    """The page of the offers reached (in `by_id`) among the open-data offers `rows` of
+    `index` and the posted offers `posted`, nearest first (then by ``offer_id``), each with
+    ``travel_time_s`` (s, one decimal)."""
+    candidates = [index.features[i] for i in rows]
+    if not posted.empty:
+        candidates += feature_collection_from_frame(
+            posted, columns=OFFER_COLUMNS, id_column="offer_id"
+        )["features"]
+    ids = [f["properties"]["offer_id"] for f in candidates]
     ranked = sorted(
         (round(by_id[offer_id], 1), offer_id, i)
-        for offer_id, i in zip(ids, rows, strict=True)
+        for i, offer_id in enumerate(ids)
         if offer_id in by_id
     )
     features = []
     for time_s, _, i in ranked[query.offset : query.offset + query.limit]:
-        base = index.features[i]
+        base = candidates[i]
         feature = dict(base)
         feature["properties"] = {**base["properties"], "travel_time_s": time_s}
         features.append(feature)

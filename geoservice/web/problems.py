@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from http import HTTPStatus
 from typing import Any
 
@@ -166,6 +167,22 @@ def handle_http_exception(error: HTTPException) -> Response:
     if status == 405 and error.get_response().headers.get("Allow"):
         headers["Allow"] = error.get_response().headers["Allow"]
     return problem_response(status, str(detail), extra=extra, headers=headers)
+
+
+@contextmanager
+def request_fields(**field_by_name: str) -> Iterator[None]:
+    """Name request parameters in the domain errors raised inside the block.
+
+    ``core`` names what it checked by its own argument (``mode``, ``location``,
+    ``budgets_s``…); a view says which request field that was, e.g.
+    ``with request_fields(mode="access_mode", location="lon"):``. Names without a
+    translation are kept.
+    """
+    try:
+        yield
+    except (InvalidParameterError, OutsideCoverageError) as error:
+        error.field = field_by_name.get(error.field, error.field)
+        raise
 
 
 def handle_geoservice_error(error: GeoserviceError) -> Response:

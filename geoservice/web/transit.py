@@ -1,52 +1,55 @@
 """Public transport queries.
 
 ``GET /api/v1/transit/earliest``: earliest arrival at every reached stop from a stop or point.
-``GET /api/v1/transit/isochrones``: areas reached within time budgets by access + transit + walk.
+``GET /api/v1/transit/isochrones``: an alias of ``GET /api/v1/isochrones?mode=transit``.
 ``GET /api/v1/transit/latest``: latest departure from every stop to arrive at a stop or point
 by a given time ("leave by when?").
 """
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Mapping
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
-import numpy as np
-import shapely
-from flask import current_app
 from flask.views import MethodView
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
-from pyproj import Transformer
+from marshmallow import Schema, fields, validate, validates_schema
 
-from geoservice.core.population import CensusGridPopulation, rounded_by_age
 from geoservice.core.raptor import (
     UNREACHED,
     EarliestArrival,
-    Leg,
     earliest_arrival,
     earliest_arrival_window,
-    latest_departure,
 )
-from geoservice.core.snapping import geometry_to_wgs84
-from geoservice.core.timetable import ServiceDate, Timetable
+from geoservice.core.raptor_reverse import latest_departure
+from geoservice.core.snapping import lambert93_from_wgs84
+from geoservice.core.timetable import Timetable
 from geoservice.core.transit_access import road_access_s, walk_access_s
-from geoservice.core.transit_isochrones import transit_isochrone_bands
-from geoservice.errors import InvalidParameterError, LimitExceededError, MissingDataError
+from geoservice.errors import InvalidParameterError, LimitExceededError
 from geoservice.web.blueprint import Blueprint
 from geoservice.web.context import get_runtime
+from geoservice.web.isochrone_schemas import TransitIsochroneQuerySchema
+from geoservice.web.isochrones import isochrones_from_query
+from geoservice.web.itineraries import (
+    LegSchema,
+    ServiceDateSchema,
+    clock_iso,
+    leg_document,
+    service_date_document,
+)
 from geoservice.web.openapi_docs import (
     ISOCHRONE_COLLECTION,
     ISOCHRONE_EXAMPLE,
     json_response_doc,
 )
 from geoservice.web.openapi_examples import EXAMPLES
-
-#: Local time of the timetables (every agency of the TER feed uses it).
-TIMEZONE = ZoneInfo("Europe/Paris")
+from geoservice.web.problems import request_fields
+from geoservice.web.transit_requests import (
+    LOCAL_DATETIME_FIELD,
+    check_stop_or_point,
+    local_moment,
+    timetable_or_error,
+)
 
 blp = Blueprint(
     "transit",
@@ -54,24 +57,6 @@ blp = Blueprint(
     url_prefix="/transit",
     description="Public transport (SNCF TER trains and coaches, GTFS) with walking access",
 )
-
-
-#: A required request time (``departure``, ``arrive_by``); naive means local time.
-LOCAL_DATETIME_FIELD = fields.DateTime(
-    required=True,
-    metadata={"description": "ISO 8601; without offset it is local time (Europe/Paris)"},
-)
-
-
-def check_stop_or_point(data: Mapping[str, Any], stop_field: str) -> None:
-    """Exactly one of `stop_field` or the point ``lon`` + ``lat`` (ValidationError otherwise)."""
-    has_point = "lon" in data or "lat" in data
-    if stop_field in data and has_point:
-        raise ValidationError(f"give {stop_field} or lon/lat, not both", stop_field)
-    if stop_field not in data and not has_point:
-        raise ValidationError(f"give {stop_field} or lon and lat", stop_field)
-    if has_point and ("lon" not in data or "lat" not in data):
-        raise ValidationError("lon and lat go together", "lat" if "lon" in data else "lon")
 
 
 class EarliestArgs(Schema):
@@ -94,34 +79,6 @@ class EarliestArgs(Schema):
     @validates_schema
     def _one_origin(self, data: Mapping[str, Any], **_: Any) -> None:
         check_stop_or_point(data, "from_stop")
-
-
-class ServiceDateSchema(Schema):
-    requested = fields.Date()
-    used = fields.Date()
-    reason = fields.String()
-    holiday = fields.String(
-        allow_none=True,
-        metadata={"description": "the French public holiday the requested day is, if any"},
-    )
-
-
-class LegSchema(Schema):
-    mode = fields.String(
-        metadata={"description": "ride, walk (transfer), or the access mode: walk, bike, drive"}
-    )
-    from_stop = fields.String(allow_none=True)
-    from_name = fields.String(allow_none=True)
-    to_stop = fields.String(allow_none=True)
-    to_name = fields.String(allow_none=True)
-    departure = fields.String()
-    arrival = fields.String()
-    distance_m = fields.Float(allow_none=True)
-    route_short_name = fields.String(allow_none=True)
-    route_long_name = fields.String(allow_none=True)
-    trip_id = fields.String(allow_none=True)
-    headsign = fields.String(allow_none=True)
-    stops = fields.List(fields.String())
 
 
 class StopArrivalSchema(Schema):
@@ -182,84 +139,25 @@ class LatestResponse(Schema):
     stops = fields.List(fields.Nested(StopDepartureSchema))
 
 
-#: Years accepted in request datetimes (answers are computed on the requested date).
-YEARS = (1900, 2200)
-
-
-def local_moment(moment: datetime, field: str) -> tuple[datetime, date, int]:
-    """`moment` in local time (naive = local), its date and seconds after midnight."""
-    if not YEARS[0] <= moment.year <= YEARS[1]:
-        msg = f"{field} year {moment.year} is outside {YEARS[0]}–{YEARS[1]}"
-        raise InvalidParameterError(field, msg)
-    moment = moment.astimezone(TIMEZONE) if moment.tzinfo else moment.replace(tzinfo=TIMEZONE)
-    return moment, moment.date(), moment.hour * 3600 + moment.minute * 60 + moment.second
-
-
-def timetable_or_error() -> Timetable:
-    tt = get_runtime().transit
-    if tt is None:
-        raise MissingDataError("no timetable loaded: run `geoservice data build`")
-    return tt
-
-
-def clock_iso(day: date, seconds: int) -> str:
-    """ISO datetime of `seconds` after midnight of `day`, local time."""
-    return (datetime.combine(day, time(0), TIMEZONE) + timedelta(seconds=seconds)).isoformat()
-
-
-def leg_document(
-    tt: Timetable, leg: Leg, day: date, access_mode: str | None = None
-) -> dict[str, Any]:
-    """One itinerary leg as JSON; times as ISO datetimes on `day` (local time).
-
-    With `access_mode`, access and egress legs (no stop at one end) are given that mode;
-    without, the leg's own mode is kept.
-    """
-
-    def name(stop: str | None) -> str | None:
-        return tt.stop_names[tt.stop_index[stop]] if stop is not None else None
-
-    open_end = None in (leg.from_stop, leg.to_stop)
-    return {
-        "mode": access_mode if access_mode is not None and open_end else leg.mode,
-        "from_stop": leg.from_stop,
-        "from_name": name(leg.from_stop),
-        "to_stop": leg.to_stop,
-        "to_name": name(leg.to_stop),
-        "departure": clock_iso(day, leg.departure_s),
-        "arrival": clock_iso(day, leg.arrival_s),
-        "distance_m": leg.distance_m,
-        "route_short_name": leg.route_short_name,
-        "route_long_name": leg.route_long_name,
-        "trip_id": leg.trip_id,
-        "headsign": leg.headsign,
-        "stops": list(leg.stop_ids),
-    }
-
-
-def service_date_document(sd: ServiceDate) -> dict[str, Any]:
-    return {"requested": sd.requested, "used": sd.used, "reason": sd.reason, "holiday": sd.holiday}
-
-
 def _access(tt: Timetable, args: Mapping[str, Any], field: str = "from_stop") -> dict[str, float]:
-    """Walk seconds between the request's stop / station or point and the stops in reach."""
+    """Seconds between the request's stop / station or point and the stops in reach."""
     if field in args:
         stops = tt.stops_of_station(args[field])
         if not stops:
             msg = f"unknown stop or station id {args[field]!r}"
             raise InvalidParameterError(field, msg)
         return {tt.stop_ids[i]: 0.0 for i in stops}
-    to_2154 = Transformer.from_crs("EPSG:4326", "EPSG:2154", always_xy=True)
-    x, y = to_2154.transform(args["lon"], args["lat"])
+    x, y = lambert93_from_wgs84(args["lon"], args["lat"])
     network = get_runtime().network
     mode = args.get("access_mode", "walk")
     if network is not None:
-        mode_net = network.mode(mode, field="access_mode")
-        return {k: float(v) for k, v in road_access_s(tt, mode_net, x, y).items()}
+        with request_fields(mode="access_mode"):
+            mode_net = network.mode(mode)
+        return {k: float(v) for k, v in road_access_s(tt, mode_net, float(x), float(y)).items()}
     if mode != "walk":
         msg = f"access_mode {mode!r} needs the road network, which is not loaded"
         raise InvalidParameterError("access_mode", msg, allowed=["walk"])
-    return {k: float(v) for k, v in walk_access_s(tt, x, y).items()}
+    return {k: float(v) for k, v in walk_access_s(tt, float(x), float(y)).items()}
 
 
 def _stop_entry(
@@ -374,180 +272,18 @@ class Latest(MethodView):
         }
 
 
-class TransitIsochroneArgs(Schema):
-    lon = fields.Float(required=True, validate=validate.Range(-180, 180))
-    lat = fields.Float(required=True, validate=validate.Range(-90, 90))
-    minutes = fields.String(
-        load_default="30,60", metadata={"description": "comma-separated budgets in minutes"}
-    )
-    departure = LOCAL_DATETIME_FIELD
-    window_minutes = fields.Integer(
-        validate=validate.Range(min=1),
-        metadata={"description": "Departure window; bands use `statistic` over its minutes"},
-    )
-    statistic = fields.String(
-        load_default="median",
-        validate=validate.OneOf(["best", "median"]),
-        metadata={"description": "With a window: best or median travel time per stop"},
-    )
-    access_mode = fields.String(
-        load_default="walk",
-        metadata={"description": "From the origin over the road network: walk, bike, drive"},
-    )
-
-
-_POPULATION_KEY = "geoservice.transit.population"
-
-
-def population_index() -> CensusGridPopulation | None:
-    """The census-grid population of the current app (None without the grid), cached."""
-    cache = current_app.extensions
-    if _POPULATION_KEY not in cache:
-        cache[_POPULATION_KEY] = getattr(get_runtime(), "population_grid", None)
-    index: CensusGridPopulation | None = cache[_POPULATION_KEY]
-    return index
-
-
 @blp.route("/isochrones")
 class TransitIsochrones(MethodView):
-    @blp.arguments(TransitIsochroneArgs, location="query")
+    @blp.arguments(TransitIsochroneQuerySchema, location="query")
     @blp.response(200)
     @blp.doc(**json_response_doc(ISOCHRONE_COLLECTION, ISOCHRONE_EXAMPLE))
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Areas reached within each budget by the access mode, trains / coaches and walking.
+        """Alias of ``GET /api/v1/isochrones?mode=transit`` (same answer; default budgets 30, 60).
 
-        A GeoJSON FeatureCollection, one feature per budget (smallest first) with `value`
-        (seconds), `area_km2`, `population` and `population_by_age` (Census 2021 1 km grid, inside
-        the département, cells weighted by their area share); `service_date` says
-        which timetable day was used and why. With `window_minutes`, each stop counts with
-        its best or median travel time over the departure minutes (`statistic`).
+        Areas reached within each budget by the access mode, trains / coaches and walking: a
+        GeoJSON FeatureCollection, one feature per budget (smallest first) with `value`
+        (seconds), `area_km2` and `population`; `service_date` says which timetable day was
+        used and why. With `window_minutes`, each stop counts with its best or median travel
+        time over the departure minutes (`statistic`).
         """
-        minutes = minutes_from_text(args["minutes"])
-        return transit_isochrone_document(
-            args["lon"],
-            args["lat"],
-            [m * 60 for m in minutes],
-            args["departure"],
-            window_minutes=args.get("window_minutes"),
-            statistic=args["statistic"],
-            access_mode=args["access_mode"],
-        )
-
-
-def minutes_from_text(text: str) -> list[float]:
-    """Comma-separated budgets in minutes, sorted (400 naming ``minutes`` otherwise)."""
-    try:
-        minutes = sorted({float(m) for m in str(text).split(",") if m.strip()})
-    except ValueError as e:
-        msg = f"minutes must be comma-separated numbers, got {text!r}"
-        raise InvalidParameterError("minutes", msg) from e
-    if not minutes or not all(math.isfinite(m) and m > 0 for m in minutes):
-        raise InvalidParameterError("minutes", f"no valid minutes in {text!r}")
-    return minutes
-
-
-def transit_isochrone_document(
-    lon: float,
-    lat: float,
-    budgets_s: list[float],
-    departure_at: datetime | None,
-    *,
-    window_minutes: int | None = None,
-    statistic: str = "median",
-    access_mode: str = "walk",
-    range_field: str = "minutes",
-) -> dict[str, Any]:
-    """Transit isochrone bands around a point as a GeoJSON FeatureCollection.
-
-    Shared by ``/transit/isochrones`` and ``/isochrones?mode=transit`` (GET and POST).
-
-    Raises
-    ------
-    InvalidParameterError
-        `departure_at` missing (400 naming ``departure``), bad statistic.
-    LimitExceededError
-        Too many or too long budgets, window above the limit (422).
-    """
-    runtime = get_runtime()
-    tt = timetable_or_error()
-    network = runtime.network
-    if network is None:
-        raise InvalidParameterError("lon", "transit isochrones need the road network")
-    if departure_at is None:
-        msg = "mode transit needs a departure (ISO 8601 datetime, e.g. 2025-02-04T08:00)"
-        raise InvalidParameterError("departure", msg)
-    if statistic not in ("best", "median"):
-        msg = f"unknown statistic {statistic!r}"
-        raise InvalidParameterError("statistic", msg, allowed=["best", "median"])
-    max_minutes = float(runtime.settings.get("isochrones.max_minutes", 120))
-    max_bands = int(runtime.settings.get("isochrones.max_bands", 6))
-    budgets = sorted(set(budgets_s))
-    if not budgets or not all(math.isfinite(b) and b > 0 for b in budgets):
-        raise InvalidParameterError(range_field, "time budgets must be > 0")
-    minutes = [b / 60 for b in budgets]
-    if len(minutes) > max_bands or minutes[-1] > max_minutes:
-        msg = f"at most {max_bands} budgets of at most {max_minutes:g} minutes"
-        raise LimitExceededError(range_field, msg)
-    window = window_minutes
-    if window is not None and not 1 <= window <= tt.params.max_window_minutes:
-        raise LimitExceededError(
-            "window_minutes",
-            f"window_minutes {window} must be between 1 and {tt.params.max_window_minutes}",
-        )
-    departure, day, start_s = local_moment(departure_at, "departure")
-    mode = access_mode
-    access_net = network.mode(mode, field="access_mode")
-    walk_net = network.mode("walk", field="access_mode")
-    to_2154 = Transformer.from_crs("EPSG:4326", "EPSG:2154", always_xy=True)
-    x, y = to_2154.transform(lon, lat)
-    limit_s = minutes[-1] * 60
-    access = road_access_s(tt, access_net, x, y, limit_s=min(limit_s, tt.params.max_access_s))
-    travel: np.ndarray
-    if window is None:
-        search = earliest_arrival(tt, access, start_s, day)
-        service = search.service_date
-        travel = search.arrival_s - start_s
-    else:
-        result = earliest_arrival_window(tt, access, start_s, window, day)
-        service = result.service_date
-        travel = result.best_travel_time_s if statistic == "best" else result.median_travel_time_s
-    bands = transit_isochrone_bands(tt, walk_net, access_net, x, y, budgets, travel)
-    population = population_index()
-    features = []
-    for band in bands:
-        count = None if population is None else population.count_within(band.geometry)
-        ages = None if count is None else count.by_age()
-        geom = geometry_to_wgs84(band.geometry)
-        geom = shapely.transform(geom, lambda xy: np.round(xy, 6))
-        features.append(
-            {
-                "type": "Feature",
-                "properties": {
-                    "value": band.value_s,
-                    "minutes": band.value_s / 60,
-                    "mode": "transit",
-                    "access_mode": mode,
-                    "area_km2": round(band.area_km2, 3),
-                    "population": None if count is None else round(count.total),
-                    "population_by_age": (
-                        None
-                        if count is None or ages is None
-                        else rounded_by_age(ages, round(count.total))
-                    ),
-                },
-                "geometry": json.loads(shapely.to_geojson(geom)),
-            }
-        )
-    return {
-        "type": "FeatureCollection",
-        "features": features,
-        "service_date": {
-            "requested": service.requested.isoformat(),
-            "used": service.used.isoformat(),
-            "reason": service.reason,
-            "holiday": service.holiday,
-        },
-        "departure": departure.isoformat(),
-        "window_minutes": window,
-        "statistic": statistic if window is not None else None,
-    }
+        return isochrones_from_query({**args, "mode": "transit"})

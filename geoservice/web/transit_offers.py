@@ -16,18 +16,16 @@ import numpy.typing as npt
 from marshmallow import fields, validate
 
 from geoservice.core.network import MODES
-from geoservice.core.raptor import Leg
-from geoservice.core.reachable import ReachableOffers
-from geoservice.core.timetable import ServiceDate, Timetable
+from geoservice.core.raptor_result import Leg
+from geoservice.core.reachable_offers import ReachableOffers
+from geoservice.core.service_date import ServiceDate
+from geoservice.core.timetable import Timetable
 from geoservice.core.transit_reachable import TransitOfferTimes, transit_offer_times
 from geoservice.errors import InvalidParameterError
+from geoservice.web.itineraries import clock_iso, leg_document
 from geoservice.web.origins import Origin
-from geoservice.web.transit import (
-    clock_iso,
-    leg_document,
-    local_moment,
-    timetable_or_error,
-)
+from geoservice.web.problems import request_fields
+from geoservice.web.transit_requests import local_moment, timetable_or_error
 
 #: Schema fields the transit mode adds to a query schema.
 DEPARTURE_FIELD = fields.DateTime(
@@ -79,18 +77,18 @@ def transit_times(
     rows: npt.ArrayLike | None = None,
 ) -> TransitOfferTimes:
     """Transit door-to-door times from `origin` to the offers (or `rows`)."""
-    return transit_offer_times(
-        timetable_or_error(),
-        reachable,
-        query.access_mode,
-        origin.x_m,
-        origin.y_m,
-        query.start_s,
-        query.day,
-        limit_s=limit_s,
-        rows=rows,
-        field=origin.field,
-    )
+    with request_fields(location=origin.field, mode="access_mode", limit_s="max_minutes"):
+        return transit_offer_times(
+            timetable_or_error(),
+            reachable,
+            query.access_mode,
+            origin.x_m,
+            origin.y_m,
+            query.start_s,
+            query.day,
+            limit_s=limit_s,
+            rows=rows,
+        )
 
 
 def itinerary_document(
@@ -116,6 +114,7 @@ def transit_document(
             "requested": service.requested.isoformat(),
             "used": service.used.isoformat(),
             "reason": service.reason,
+            "holiday": service.holiday,
         },
         "departure": query.departure.isoformat(),
         "access_mode": query.access_mode,

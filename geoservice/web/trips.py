@@ -16,13 +16,15 @@ from marshmallow import Schema, fields, validate
 
 from geoservice.core.network import MODES
 from geoservice.core.snapping import lambert93_from_wgs84
-from geoservice.core.transit_reachable import ReturnParams, latest_returns
+from geoservice.core.way_home import ReturnParams, can_get_home, latest_returns
 from geoservice.errors import InvalidParameterError, NotFoundError
 from geoservice.web.blueprint import Blueprint
 from geoservice.web.context import get_runtime
+from geoservice.web.itineraries import LegSchema
 from geoservice.web.openapi_examples import EXAMPLES
-from geoservice.web.transit import LegSchema, local_moment, timetable_or_error
+from geoservice.web.problems import request_fields
 from geoservice.web.transit_offers import clock, itinerary_document
+from geoservice.web.transit_requests import local_moment, timetable_or_error
 
 blp = Blueprint(
     "trips",
@@ -58,6 +60,7 @@ class TripServiceDateSchema(Schema):
     requested = fields.String()
     used = fields.String()
     reason = fields.String()
+    holiday = fields.String(allow_none=True)
 
 
 class ReturnResponseSchema(Schema):
@@ -105,21 +108,14 @@ class Return(MethodView):
         x, y = lambert93_from_wgs84(args["to_lon"], args["to_lat"])
         trips = ReturnParams.from_section(runtime.settings.section("trips"))
         deadline_s = trips.return_arrive_by_s
-        returns = latest_returns(
-            tt,
-            reachable,
-            args["access_mode"],
-            float(x),
-            float(y),
-            deadline_s,
-            day,
-            rows=[row],
-            field="to_lon",
-        )
+        with request_fields(location="to_lon", mode="access_mode"):
+            returns = latest_returns(
+                tt, reachable, args["access_mode"], float(x), float(y), deadline_s, day, rows=[row]
+            )
         point = offers.geometry.iloc[row]
         name = str(offers["name"].iloc[row])
         leave = float(returns.departure_s[0])
-        found = bool(np.isfinite(leave) and leave >= after_s)
+        found = bool(can_get_home(returns, after_s)[0])
         legs = returns.legs(0) if found else []
         document: dict[str, Any] = {
             "offer": {
@@ -137,6 +133,7 @@ class Return(MethodView):
                 "requested": returns.service_date.requested.isoformat(),
                 "used": returns.service_date.used.isoformat(),
                 "reason": returns.service_date.reason,
+                "holiday": returns.service_date.holiday,
             },
             "found": found,
             "departure": clock(day, leave) if found else None,

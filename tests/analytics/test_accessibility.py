@@ -9,16 +9,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geoservice.analytics.accessibility import (
-    AccessibilityModel,
-    AccessibilityParams,
-    Target,
-    commune_origins_m,
-    points_m,
-)
+from geoservice.analytics.accessibility import AccessibilityModel, accessibility_model
+from geoservice.analytics.accessibility_params import AccessibilityParams
+from geoservice.analytics.accessibility_tables import points_m
 from geoservice.analytics.batch import compute_accessibility
+from geoservice.analytics.targets import Target
 from geoservice.analytics.traveltimes import RoadTimeSource
+from geoservice.core.commune_origins import commune_origins_m
 from geoservice.core.network import MODES
+from geoservice.errors import InvalidParameterError
 from geoservice.io.accessibility import read_accessibility_tables, write_accessibility_tables
 from geoservice.runtime import Runtime, load_accessibility
 from geoservice.settings import Settings
@@ -155,7 +154,7 @@ def test_changed_inputs_are_recomputed_with_a_warning(
 ) -> None:
     changed = settings.with_overrides({"accessibility.decay.half_life_minutes": 10.0})
     assert runtime.network is not None
-    with caplog.at_level(logging.WARNING, logger="geoservice.runtime"):
+    with caplog.at_level(logging.WARNING, logger="geoservice.analytics.accessibility"):
         model = load_accessibility(
             changed, runtime.communes, runtime.offers, runtime.network, runtime.transit
         )
@@ -196,3 +195,38 @@ def test_vectorised_snapping_equals_node_index(runtime: Runtime, mode: str) -> N
         found = np.isfinite(snaps.access_s[i])
         assert np.array_equal(snaps.positions[i][found], ref.positions)
         assert np.allclose(snaps.access_s[i][found], net.access_time_s(ref.distances_m))
+
+
+def test_stored_tables_are_served_when_computed_from_the_same_inputs(
+    runtime: Runtime, model: AccessibilityModel
+) -> None:
+    tables = model.tables
+    stored = (
+        {"communes": tables.communes, "zones": tables.zones, "indicators": tables.indicators},
+        tables.fingerprint,
+    )
+    assert runtime.network is not None
+    served = accessibility_model(
+        runtime.communes,
+        runtime.offers,
+        runtime.network,
+        vocabulary=model.vocabulary,
+        params=model.params,
+        fingerprint=tables.fingerprint,
+        stored=stored,
+    )
+    assert served.tables_origin == "file"
+    assert served.tables.communes is tables.communes
+    assert served.tables.fingerprint == tables.fingerprint
+
+
+def test_the_transit_window_comes_from_the_configuration(settings: Settings) -> None:
+    section = dict(settings.section("accessibility"))
+    window = AccessibilityParams.from_section(section).transit_window
+    assert window is not None
+    assert window.day.isoformat() == settings.get("accessibility.transit.date")
+    without_date = {k: v for k, v in dict(section["transit"]).items() if k != "date"}
+    with pytest.raises(InvalidParameterError, match="date") as info:
+        AccessibilityParams.from_section({**section, "transit": without_date})
+    assert info.value.field == "accessibility.transit"
+    assert AccessibilityParams().transit_window is None

@@ -6,8 +6,9 @@ import geopandas as gpd
 import pytest
 
 from geoservice.core.network import RoadNetwork
-from geoservice.core.reachable import ReachableOffers
-from geoservice.core.timetable import Timetable, timetable_from_tables, transit_params_from_settings
+from geoservice.core.reachable_offers import ReachableOffers
+from geoservice.core.timetable import Timetable, transit_params_from_settings
+from geoservice.core.timetable_build import timetable_from_tables
 from geoservice.io.gtfs import read_gtfs_dir
 from geoservice.runtime import Runtime
 from geoservice.settings import Settings

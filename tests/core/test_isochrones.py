@@ -3,29 +3,32 @@
 from __future__ import annotations
 
 import itertools
+import tomllib
+from datetime import date
 
 import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
 
-from geoservice.core.isochrones import (
+from geoservice.core.band_pieces import DEFAULT_QUAD_SEGS, BandPieces, band_ends, hull_rings
+from geoservice.core.band_polygons import (
     DEFAULT_CELLS,
-    DEFAULT_QUAD_SEGS,
-    PopulationIndex,
-    _band_ends,
-    _cover,
-    _covered_boxes,
-    _culled_union,
-    _hull_rings,
-    _Pieces,
     band_geometries,
     band_geometry,
-    compute_isochrones,
+    covered_boxes,
+    culled_union,
+    grid_cover,
     isochrone_bands,
 )
+from geoservice.core.isochrones import IsochroneFeature, IsochroneLimits, compute_isochrones
 from geoservice.core.network import ModeNetwork, Reach, RoadNetwork
+from geoservice.core.population import PopulationIndex
 from geoservice.core.snapping import lambert93_from_wgs84
+from geoservice.core.timetable import Timetable
+from geoservice.core.transit_isochrones import TransitDeparture
+from geoservice.errors import DataError, InvalidParameterError, LimitExceededError
+from geoservice.settings import Settings
 
 BUDGETS_S = (900.0, 1800.0, 2700.0)
 
@@ -229,8 +232,8 @@ def test_culled_construction_equals_the_reference_union(network: RoadNetwork, mo
             )
     # The check is not vacuous: on the drive network the culling does drop pieces.
     if mode == "drive":
-        pieces = _Pieces(net, reach, budgets[-1])
-        ends = _band_ends(pieces, reach, budgets[-1])
+        pieces = BandPieces(net, reach, budgets[-1])
+        ends = band_ends(pieces, reach, budgets[-1])
         polygons = _hull_pieces(*ends, DEFAULT_QUAD_SEGS)
         filler = _filler(*ends[:3], DEFAULT_QUAD_SEGS, DEFAULT_CELLS)
         culled_some = bool(shapely.contains(filler, polygons).sum() > len(polygons) // 4)
@@ -246,8 +249,8 @@ def _hull_pieces(
     r1: np.ndarray,
     quad_segs: int,
 ) -> np.ndarray:
-    """The pieces of ``_hull_rings`` (all with `quad_segs`) as shapely polygons."""
-    coords, counts = _hull_rings(x0, y0, r0, x1, y1, r1, quad_segs)
+    """The pieces of ``hull_rings`` (all with `quad_segs`) as shapely polygons."""
+    coords, counts = hull_rings(x0, y0, r0, x1, y1, r1, quad_segs)
     rings = shapely.linearrings(coords, indices=np.repeat(np.arange(len(x0)), counts))
     return np.asarray(shapely.polygons(rings), dtype=object)
 
@@ -256,9 +259,9 @@ def _filler(
     x: np.ndarray, y: np.ndarray, r: np.ndarray, quad_segs: int, cells: int
 ) -> shapely.Geometry:
     """The covered cells of the culling grid as one polygon."""
-    cover = _cover(x, y, r, quad_segs, cells)
+    cover = grid_cover(x, y, r, quad_segs, cells)
     assert cover is not None
-    return shapely.union_all(shapely.box(*_covered_boxes(*cover)))
+    return shapely.union_all(shapely.box(*covered_boxes(*cover)))
 
 
 def test_pieces_are_the_hulls_of_the_drawn_disks() -> None:
@@ -324,10 +327,72 @@ def test_union_of_parts_with_holes_equals_the_reference() -> None:
         y1 += list(5000 * np.sin(angles + 2 * np.pi / 24))
     r = np.full(len(x0), 400.0)
     ends = (np.array(x0), np.array(y0), r, np.array(x1), np.array(y1), r * 0.9)
-    fast = _culled_union(ends, DEFAULT_QUAD_SEGS)
+    fast = culled_union(ends, DEFAULT_QUAD_SEGS)
     reference = shapely.union_all(_hull_pieces(*ends, DEFAULT_QUAD_SEGS))
     assert fast.is_valid
     assert fast.geom_type == "MultiPolygon"
     assert len(fast.geoms) == 2
     assert [len(p.interiors) for p in fast.geoms] == [1, 1]
     assert fast.symmetric_difference(reference).area <= 1e-9 * reference.area
+
+
+def test_limits_are_read_from_config_limits_toml_only(settings: Settings) -> None:
+    raw = tomllib.loads((settings.root / "config" / "limits.toml").read_text(encoding="utf-8"))
+    limits = IsochroneLimits.from_sections(
+        settings.section("isochrones"), settings.section("limits")
+    )
+    assert limits.max_locations == raw["isochrones"]["max_locations"]
+    assert limits.max_bands == raw["isochrones"]["max_bands"]
+    assert limits.max_minutes == raw["isochrones"]["max_minutes"]
+    assert limits.compute_timeout_s == raw["limits"]["compute_timeout_s"]
+    # No value is guessed when a key is missing.
+    partial = {k: v for k, v in raw["isochrones"].items() if k != "max_bands"}
+    with pytest.raises(DataError, match="max_bands"):
+        IsochroneLimits.from_sections(partial, raw["limits"])
+    with pytest.raises(DataError, match="compute_timeout_s"):
+        IsochroneLimits.from_sections(raw["isochrones"], {})
+
+
+def test_one_limit_check_for_every_mode(network: RoadNetwork) -> None:
+    limits = IsochroneLimits(
+        max_locations=1, max_bands=2, max_minutes=30, default_mode="drive", compute_timeout_s=None
+    )
+    nevers = (3.1597, 46.9896)
+    for locations, budgets, field in (
+        ([nevers, nevers], [600.0], "locations"),
+        ([nevers], [300.0, 600.0, 900.0], "budgets_s"),
+        ([nevers], [3600.0], "budgets_s"),
+    ):
+        with pytest.raises(LimitExceededError) as e:
+            compute_isochrones(network, locations, budgets, "walk", limits=limits)
+        assert e.value.field == field
+
+
+def test_transit_and_road_bands_are_the_same_feature(
+    network: RoadNetwork, timetable: Timetable, communes_with_population: gpd.GeoDataFrame
+) -> None:
+    """mode transit goes through the same builder: same feature type, population step."""
+    i = timetable.stops_of_station("ter:StopArea:OCE87696005")[0]  # Nevers station
+    origin = (float(timetable.stop_lon[i]), float(timetable.stop_lat[i]))
+    population = PopulationIndex(communes_with_population)
+    departure = TransitDeparture(timetable, date(2025, 2, 4), 8 * 3600)
+    transit = compute_isochrones(
+        network, [origin], [3600.0], "transit", transit=departure, population=population
+    )
+    walk = compute_isochrones(network, [origin], [3600.0], "walk", population=population)
+    assert [type(f) for f in transit] == [IsochroneFeature] == [type(f) for f in walk]
+    t, w = transit[0], walk[0]
+    assert (t.mode, t.access_mode, w.access_mode) == ("transit", "walk", None)
+    assert t.population is not None
+    assert w.population is not None
+    # The train to La Charité (24 min) carries the walker further than walking alone.
+    assert t.area_km2 > w.area_km2 + 5
+    assert t.population > w.population
+    with pytest.raises(InvalidParameterError, match="departure"):
+        compute_isochrones(network, [origin], [3600.0], "transit")
+    with pytest.raises(InvalidParameterError, match="departure"):
+        compute_isochrones(network, [origin], [3600.0], "walk", transit=departure)
+    with pytest.raises(InvalidParameterError, match="statistic"):
+        TransitDeparture(timetable, date(2025, 2, 4), 8 * 3600, statistic="mean")
+    with pytest.raises(LimitExceededError, match="window_minutes"):
+        TransitDeparture(timetable, date(2025, 2, 4), 8 * 3600, window_minutes=10_000)

@@ -13,8 +13,9 @@ import pytest
 import shapely
 import shapely.ops
 
-from geoservice.core.isochrones import PopulationIndex, isochrone_bands
-from geoservice.core.population import AGE_BANDS, CensusGridPopulation, rounded_by_age
+from geoservice.core.band_polygons import isochrone_bands
+from geoservice.core.census_population import CensusGridPopulation
+from geoservice.core.population import AGE_BANDS, PopulationIndex, rounded_by_age
 from geoservice.core.snapping import lambert93_from_wgs84
 from geoservice.runtime import Runtime
 from geoservice.settings import Settings

@@ -9,15 +9,11 @@ from datetime import date
 import numpy as np
 import pytest
 
-from geoservice.core.raptor import (
-    UNREACHED,
-    Leg,
-    earliest_arrival,
-    earliest_arrival_window,
-    latest_departure,
-)
+from geoservice.core.raptor import UNREACHED, Leg, earliest_arrival, earliest_arrival_window
+from geoservice.core.raptor_reverse import latest_departure
 from geoservice.core.timeexpanded import earliest_arrival_dijkstra, time_expanded_graph
-from geoservice.core.timetable import Timetable, timetable_from_tables
+from geoservice.core.timetable import Timetable
+from geoservice.core.timetable_build import timetable_from_tables
 from geoservice.core.transit_access import walk_access_s
 from geoservice.io.gtfs import read_gtfs_dir
 from geoservice.settings import Settings
@@ -107,7 +103,7 @@ def test_change_at_nevers_respects_transfer_time(timetable: Timetable) -> None:
         timetable,
         change_s=tuple(slack + 60 for _ in timetable.change_s),
         _active_cache={},
-        derived={},
+        stop_snaps={},
     )
     later = earliest_arrival(strict, {IMPHY_TRAIN: 0}, 7 * 3600, TUESDAY)
     assert int(later.arrival_s[target]) > int(result.arrival_s[target])

@@ -10,17 +10,12 @@ import numpy as np
 import pytest
 
 from geoservice.core import raptor_kernel
-from geoservice.core.raptor import (
-    EarliestArrival,
-    _KernelLabels,
-    _Labels,
-    earliest_arrival,
-    earliest_arrival_reference,
-    latest_departure,
-    reversed_timetable,
-    warm_kernel,
-)
+from geoservice.core.raptor import EarliestArrival, earliest_arrival, warm_kernel
+from geoservice.core.raptor_reference import earliest_arrival_reference
+from geoservice.core.raptor_result import KernelLabels, ReferenceLabels
+from geoservice.core.raptor_reverse import latest_departure
 from geoservice.core.timetable import Timetable
+from geoservice.core.timetable_flat import FlatTimetable
 from geoservice.core.transit_access import road_access_s, walk_access_s
 from geoservice.errors import InvalidParameterError
 from geoservice.runtime import Runtime
@@ -208,9 +203,9 @@ def _assert_same(tt: Timetable, fast: EarliestArrival, ref: EarliestArrival, leg
     assert fast.arrival_s.dtype == ref.arrival_s.dtype == np.int64
     assert fast.service_date == ref.service_date
     assert dict(fast.access_s) == dict(ref.access_s)
-    assert isinstance(fast._labels, _KernelLabels)
-    assert isinstance(ref._labels, _Labels)
-    assert fast._labels.to_reference(fast.arrival_s, fast.ride_arrival_s) == ref._labels
+    assert isinstance(fast.labels, KernelLabels)
+    assert isinstance(ref.labels, ReferenceLabels)
+    assert fast.labels.to_reference(fast.arrival_s, fast.ride_arrival_s) == ref.labels
     if legs:
         for stop in range(tt.n_stops):
             assert fast.legs_to(stop) == ref.legs_to(stop)
@@ -282,7 +277,7 @@ def test_kernel_equals_reference_with_walk_bike_and_car_access(runtime: Runtime)
 
 def test_reverse_searches_equal_reference(timetable: Timetable) -> None:
     """Latest departure runs the kernel on the reversed timetable: same as the reference."""
-    rev = reversed_timetable(timetable)
+    rev = timetable.time_reversed
     rng = random.Random(17)
     ids = timetable.stop_ids
     for _ in range(60):
@@ -291,7 +286,7 @@ def test_reverse_searches_equal_reference(timetable: Timetable) -> None:
         day = rng.choice(DAYS)
         result = latest_departure(timetable, egress, deadline, day)
         ref = earliest_arrival_reference(rev, egress, -deadline, day)
-        _assert_same(rev, result._search, ref, legs=False)
+        _assert_same(rev, result.search, ref, legs=False)
         for stop in np.flatnonzero(result.departure_s > -raptor_kernel.UNREACHED)[:5]:
             assert result.legs_from(int(stop))[0].departure_s <= result.departure_s[stop]
 
@@ -320,6 +315,7 @@ def test_kernel_result_is_an_ordinary_earliest_arrival(timetable: Timetable) -> 
 def test_warm_kernel_prepares_both_directions(timetable: Timetable) -> None:
     seconds = warm_kernel(timetable)
     assert seconds >= 0
-    assert isinstance(timetable.derived.get("raptor_flat"), raptor_kernel.FlatTimetable)
-    rev = reversed_timetable(timetable)
-    assert isinstance(rev.derived.get("raptor_flat"), raptor_kernel.FlatTimetable)
+    assert isinstance(timetable.__dict__.get("flat"), FlatTimetable)  # built, kept
+    rev = timetable.__dict__.get("time_reversed")
+    assert isinstance(rev, Timetable)
+    assert isinstance(rev.__dict__.get("flat"), FlatTimetable)

@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
 
-from geoservice.core.isochrones import MIN_RADIUS_M, compute_isochrones
+from geoservice.core.band_pieces import MIN_RADIUS_M
+from geoservice.core.egress import egress_costs_s
+from geoservice.core.isochrones import compute_isochrones
 from geoservice.core.network import MODES, RoadNetwork
+from geoservice.core.offer_selection import OfferSelection, select_offers
 from geoservice.core.reachable import (
-    ReachableOffers,
-    category_mask,
-    egress_costs_s,
     nearest_offer_per_kind,
     offer_travel_times,
-    offers_open_between,
     rank_reachable_offers,
     route_to_offer,
-    season_from_period,
 )
+from geoservice.core.reachable_offers import ReachableOffers
 from geoservice.core.snapping import lambert93_from_wgs84, wgs84_from_lambert93
 from geoservice.errors import InvalidParameterError, OutsideCoverageError
 from geoservice.runtime import Runtime
@@ -52,37 +49,6 @@ def _random_origins(runtime: Runtime, n: int, seed: int) -> list[tuple[float, fl
 
 
 # --- dates -----------------------------------------------------------------------------------
-
-
-def test_season_from_the_festival_period_texts() -> None:
-    assert season_from_period("Saison (21 juin - 5 septembre)") == ((6, 21), (9, 5))
-    assert season_from_period("Avant-saison (1er janvier - 20 juin)") == ((1, 1), (6, 20))
-    assert season_from_period("Après-saison (6 septembre - 31 décembre)") == ((9, 6), (12, 31))
-    assert season_from_period(None) is None
-    assert season_from_period("toute l'année") is None
-
-
-def test_date_filter_keeps_venues_and_overlapping_seasons(runtime: Runtime) -> None:
-    offers = runtime.offers
-    july = offers_open_between(offers, date(2026, 7, 1), date(2026, 7, 14))
-    kept = offers[july]
-    assert set(offers[offers["category"] != "festival"]["offer_id"]) <= set(kept["offer_id"])
-    festivals = kept[kept["category"] == "festival"]
-    assert len(festivals) > 0
-    assert festivals["period"].str.startswith("Saison").all()
-    december = offers[offers_open_between(offers, date(2026, 12, 20), date(2026, 12, 31))]
-    assert (
-        december[december["category"] == "festival"]["period"].str.startswith("Après-saison").all()
-    )
-    # A festival whose season is unknown is not claimed to be on.
-    unknown = offers[(offers["category"] == "festival") & offers["period"].isna()]
-    assert not offers_open_between(unknown, date(2026, 1, 1), date(2026, 12, 31)).any()
-    assert offers_open_between(offers, None, None).all()
-    # An open end meets every yearly season: only festivals without one are dropped.
-    from_now = offers_open_between(offers, date(2026, 12, 20), None)
-    assert set(offers[~from_now]["offer_id"]) == set(unknown["offer_id"])
-    with pytest.raises(InvalidParameterError):
-        offers_open_between(offers, date(2026, 2, 1), date(2026, 1, 1))
 
 
 # --- the travel model ------------------------------------------------------------------------
@@ -234,7 +200,7 @@ def test_routes_add_up(
 def test_nothing_reachable_is_an_empty_ranking(
     reachable: ReachableOffers, commune_xy: dict[str, tuple[float, float]]
 ) -> None:
-    cinemas = category_mask(reachable.offers, ["cinema"])
+    cinemas = select_offers(reachable.offers, OfferSelection(categories=("cinema",)))
     ranked = rank_reachable_offers(
         reachable, "walk", commune_xy[COULANGES], max_minutes=1, mask=cinemas
     )
@@ -250,7 +216,7 @@ def test_nothing_reachable_is_an_empty_ranking(
 
 
 def _first_cinema(reachable: ReachableOffers, origin: tuple[float, float], mode: str) -> str:
-    cinemas = category_mask(reachable.offers, ["cinema"])
+    cinemas = select_offers(reachable.offers, OfferSelection(categories=("cinema",)))
     ranked = rank_reachable_offers(reachable, mode, origin, max_minutes=60, mask=cinemas)
     return str(reachable.offers["commune_code"].iloc[ranked.rows[0]])
 
@@ -335,7 +301,7 @@ def test_nearest_of_each_kind_is_the_first_of_its_ranking(
         if n.kind == "theme":
             mask = offers["themes"].map(lambda ts, v=n.value: v in ts).to_numpy()
         else:
-            mask = category_mask(offers, [n.value])
+            mask = select_offers(offers, OfferSelection(categories=(n.value,)))
         ranked = rank_reachable_offers(reachable, "bike", origin, max_minutes=600, mask=mask)
         if not mask.any():
             assert n.offer_id is None

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from geoservice.core.service_calendar import holidays_between, public_holiday_name
-from geoservice.core.timetable import Timetable, service_date_for
+from geoservice.core.service_date import service_date_for
+from geoservice.core.timetable import Timetable
 
 EASTER_MONDAY_2025 = date(2025, 4, 21)
 

@@ -7,12 +7,9 @@ from datetime import date
 
 import pandas as pd
 
-from geoservice.core.timetable import (
-    Timetable,
-    service_date_for,
-    timetable_from_tables,
-    transit_params_from_settings,
-)
+from geoservice.core.service_date import service_date_for
+from geoservice.core.timetable import Timetable, transit_params_from_settings
+from geoservice.core.timetable_build import timetable_from_tables
 from geoservice.io.gtfs import read_gtfs_dir
 from geoservice.settings import Settings
 

@@ -7,7 +7,7 @@ from datetime import date
 import numpy as np
 import shapely
 
-from geoservice.core.isochrones import isochrone_bands
+from geoservice.core.band_polygons import isochrone_bands
 from geoservice.core.raptor import UNREACHED, earliest_arrival
 from geoservice.core.snapping import lambert93_from_wgs84
 from geoservice.core.transit_access import road_access_s

@@ -9,16 +9,18 @@ import pandas as pd
 import pytest
 import shapely
 
-from geoservice.core.reachable import ReachableOffers, egress_costs_s, offer_travel_times
+from geoservice.core.egress import egress_costs_s
+from geoservice.core.reachable import offer_travel_times
+from geoservice.core.reachable_offers import ReachableOffers
 from geoservice.core.timeexpanded import offer_travel_times_dijkstra, time_expanded_graph
 from geoservice.core.timetable import Timetable
 from geoservice.core.transit_access import road_access_s
 from geoservice.core.transit_reachable import (
-    latest_returns,
     rank_transit_offers,
     stop_offer_walk_s,
     transit_offer_times,
 )
+from geoservice.core.way_home import latest_returns
 from geoservice.io.gtfs import read_gtfs_dir
 from geoservice.runtime import Runtime
 from geoservice.settings import Settings

@@ -202,3 +202,45 @@ def test_openapi_lists_isochrone_routes(client: FlaskClient) -> None:
     assert "/api/v1/isochrones" in paths
     assert "/ors/v2/isochrones/{profile}" in paths
     assert "/ors/v2/isochrones/{profile}/geojson" in paths
+
+
+def test_transit_isochrones_is_an_alias_of_mode_transit(client: FlaskClient) -> None:
+    query = {
+        "lon": 3.154,
+        "lat": 46.988,
+        "minutes": "30,60",
+        "departure": "2025-02-04T08:00",
+        "window_minutes": 30,
+        "statistic": "best",
+    }
+    alias = client.get("/api/v1/transit/isochrones", query_string=query)
+    main = client.get("/api/v1/isochrones", query_string={**query, "mode": "transit"})
+    assert alias.status_code == main.status_code == 200
+    a, m = alias.get_json(), main.get_json()
+    for doc in (a, m):
+        doc["metadata"].pop("timestamp")
+    assert a == m
+    assert a["service_date"]["used"] == "2025-02-04"
+    # The same limit check answers both, naming the field of the request.
+    for url, extra in (
+        ("/api/v1/transit/isochrones", {}),
+        ("/api/v1/isochrones", {"mode": "transit"}),
+    ):
+        problem = _problem(client.get(url, query_string={**query, **extra, "minutes": "200"}), 422)
+        assert "max_minutes" in problem["detail"]
+        assert problem["invalid_params"][0]["name"] == "minutes"
+
+
+def test_road_and_transit_features_have_the_same_shape(client: FlaskClient) -> None:
+    base = {"lon": 3.154, "lat": 46.988, "minutes": "30"}
+    walk = client.get("/api/v1/isochrones", query_string={**base, "mode": "walk"}).get_json()
+    transit = client.get(
+        "/api/v1/isochrones",
+        query_string={**base, "mode": "transit", "departure": "2025-02-04T08:00"},
+    ).get_json()
+    road_props = walk["features"][0]["properties"]
+    transit_props = transit["features"][0]["properties"]
+    assert set(transit_props) == {*road_props, "access_mode"}
+    assert transit_props["access_mode"] == "walk"
+    assert set(walk) <= set(transit)  # bbox, info, metadata for both
+    assert transit["info"]["population_method"] == walk["info"]["population_method"]

@@ -1,0 +1,212 @@
+"""The isochrone answer of every route and mode: one call of the core builder, one GeoJSON.
+
+:func:`isochrone_collection` turns parsed origins and budgets into the FeatureCollection of
+``/api/v1/isochrones`` (GET, POST, ``mode=transit`` included), its alias
+``/api/v1/transit/isochrones``, ``/ors/v2/isochrones`` and the isochrone map: limits from
+``config/limits.toml``, one deadline, one population estimate, one feature shape.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import shapely
+from flask import current_app
+
+from geoservice import __version__
+from geoservice.core.isochrones import (
+    TRANSIT,
+    IsochroneFeature,
+    IsochroneLimits,
+    compute_isochrones,
+)
+from geoservice.core.network import RoadNetwork
+from geoservice.core.population import PopulationEstimate, PopulationIndex, rounded_by_age
+from geoservice.core.transit_isochrones import TransitDeparture
+from geoservice.errors import InvalidParameterError
+from geoservice.runtime import Runtime
+from geoservice.web.context import get_runtime, road_network_or_error
+from geoservice.web.isochrone_schemas import AREA_FACTOR_FROM_M2
+from geoservice.web.problems import request_fields
+from geoservice.web.transit_requests import local_moment, timetable_or_error
+
+_POPULATION_KEY = "geoservice.isochrones.population"
+
+
+def isochrone_limits(runtime: Runtime) -> IsochroneLimits:
+    """``[isochrones]`` and ``[limits]`` of ``config/limits.toml`` (every key required)."""
+    settings = runtime.settings
+    return IsochroneLimits.from_sections(settings.section("isochrones"), settings.section("limits"))
+
+
+def population_estimate() -> PopulationEstimate | None:
+    """The population step of the current app: the Census 2021 1 km grid
+    (``Runtime.population_grid``); without it, communes × area share; None without either.
+    Built once per app."""
+    cache = current_app.extensions
+    if _POPULATION_KEY not in cache:
+        runtime = get_runtime()
+        grid = getattr(runtime, "population_grid", None)
+        communes = getattr(runtime, "communes", None)
+        usable = communes is not None and len(communes) > 0 and "population" in communes
+        fallback = PopulationIndex(communes) if usable else None
+        cache[_POPULATION_KEY] = grid if grid is not None else fallback
+    estimate: PopulationEstimate | None = cache[_POPULATION_KEY]
+    return estimate
+
+
+def transit_departure(args: Mapping[str, Any]) -> TransitDeparture:
+    """The departure of ``mode=transit`` (``departure``, ``window_minutes``, ``statistic``,
+    ``access_mode`` of a query or body)."""
+    tt = timetable_or_error()
+    moment = args.get("departure")
+    if moment is None:
+        msg = "mode transit needs a departure (ISO 8601 datetime, e.g. 2025-02-04T08:00)"
+        raise InvalidParameterError("departure", msg)
+    _, day, start_s = local_moment(moment, "departure")
+    return TransitDeparture(
+        timetable=tt,
+        day=day,
+        departure_s=start_s,
+        window_minutes=args.get("window_minutes"),
+        statistic=str(args.get("statistic", "median")),
+        access_mode=str(args.get("access_mode", "walk")),
+    )
+
+
+def _rounded(geom: shapely.Geometry) -> shapely.Geometry:
+    return shapely.transform(geom, lambda xy: np.round(xy, 6))
+
+
+def _feature(f: IsochroneFeature, attributes: Sequence[str], area_units: str) -> dict[str, Any]:
+    props: dict[str, Any] = {
+        "group_index": f.group_index,
+        "value": f.value_s,
+        "minutes": f.value_s / 60,
+        "center": [round(f.center[0], 6), round(f.center[1], 6)],
+        "mode": f.mode,
+        "area_km2": round(f.area_km2, 3),
+        "population": None if f.population is None else round(f.population),
+        "population_by_age": (
+            None
+            if f.population is None or f.population_by_age is None
+            else rounded_by_age(f.population_by_age, round(f.population))
+        ),
+    }
+    if f.access_mode is not None:
+        props["access_mode"] = f.access_mode
+    if "area" in attributes:
+        props["area"] = round(f.area_km2 * 1e6 * AREA_FACTOR_FROM_M2[area_units], 4)
+    if "total_pop" in attributes:
+        props["total_pop"] = props["population"]
+    return {
+        "type": "Feature",
+        "properties": props,
+        "geometry": json.loads(shapely.to_geojson(_rounded(f.geometry))),
+    }
+
+
+def isochrone_collection(
+    args: Mapping[str, Any],
+    locations: Sequence[tuple[float, float]],
+    budgets_s: Sequence[float],
+    mode: str,
+    *,
+    budgets_field: str,
+    attributes: Sequence[str] = (),
+    area_units: str = "m",
+    query: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The isochrones of a request as a GeoJSON FeatureCollection (every mode).
+
+    Parameters
+    ----------
+    args
+        The parsed query or body (transit options are read from it with mode transit).
+    locations
+        Origins, (lon, lat) EPSG:4326.
+    budgets_s
+        Time budgets, seconds.
+    mode
+        ``drive``, ``bike``, ``walk`` or ``transit``.
+    budgets_field
+        The request field holding the budgets (``minutes``, ``range``), named by errors.
+    attributes, area_units
+        openrouteservice ``attributes`` (``area``, ``total_pop``) and the unit of ``area``.
+    query
+        Echoed in ``metadata.query``.
+    """
+    runtime = get_runtime()
+    limits = isochrone_limits(runtime)
+    network = road_network_or_error(runtime)
+    transit = None
+    fields = {"budgets_s": budgets_field}
+    if mode == TRANSIT:
+        transit = transit_departure(args)
+    population = population_estimate()
+    with request_fields(**fields):
+        features = compute_isochrones(
+            network,
+            locations,
+            budgets_s,
+            mode,
+            transit=transit,
+            limits=limits,
+            population=population,
+            deadline=limits.deadline(),
+        )
+    document = _collection(features, network, attributes, area_units, query, population)
+    if transit is not None:
+        service = transit.service_date
+        document["service_date"] = {
+            "requested": service.requested.isoformat(),
+            "used": service.used.isoformat(),
+            "reason": service.reason,
+            "holiday": service.holiday,
+        }
+        document["departure"] = local_moment(args["departure"], "departure")[0].isoformat()
+        document["window_minutes"] = transit.window_minutes
+        document["statistic"] = transit.statistic if transit.window_minutes is not None else None
+    return document
+
+
+def _collection(
+    features: Sequence[IsochroneFeature],
+    network: RoadNetwork,
+    attributes: Sequence[str],
+    area_units: str,
+    query: Mapping[str, Any] | None,
+    population: PopulationEstimate | None,
+) -> dict[str, Any]:
+    geoms = [f.geometry for f in features if not shapely.is_empty(f.geometry)]
+    bbox = [round(float(v), 6) for v in shapely.total_bounds(geoms)] if geoms else None
+    info = {
+        "network": network.name,
+        "network_limits": network.limits,
+        "main_roads_only": network.main_roads_only,
+        "notice": (
+            "computed on main roads only (A, N, D roads): villages and streets away from them "
+            "are reached by straight access legs"
+            if network.main_roads_only
+            else ""
+        ),
+        "population_method": population.method if population is not None else None,
+    }
+    metadata = {
+        "attribution": str(network.G.graph.get("attribution", "")),
+        "service": "isochrones",
+        "timestamp": int(datetime.now(tz=UTC).timestamp() * 1000),
+        "query": dict(query or {}),
+        "engine": {"name": "geoservice", "version": __version__},
+    }
+    return {
+        "type": "FeatureCollection",
+        "bbox": bbox,
+        "features": [_feature(f, attributes, area_units) for f in features],
+        "info": info,
+        "metadata": metadata,
+    }
