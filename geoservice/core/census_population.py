@@ -24,15 +24,21 @@ import numpy.typing as npt
 import shapely
 from pyproj import Transformer
 
+from geoservice.core.cell_areas import CellGrid, cell_cover, oriented_rings
 from geoservice.core.population import AGE_BANDS, PopulationCount
+from geoservice.core.projection_fit import ProjectionFit
 from geoservice.core.snapping import METRIC_CRS
 from geoservice.errors import DataError
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 
 #: The grid's CRS (ETRS89-LAEA, metres) and cell size.
 GRID_CRS = "EPSG:3035"
 CELL_SIZE_M = 1_000.0
+#: Around the territory, the band vertices reprojected by a checked polynomial (m; see
+#: :mod:`geoservice.core.projection_fit`): a 120-min drive band stays within it.
+FIT_MARGIN_M = 200_000.0
 #: Vintage of the grid.
 CENSUS_YEAR = 2021
 #: How a band's population is counted, as the answers say it.
@@ -72,11 +78,14 @@ class CensusGridPopulation:
     A :class:`geoservice.core.population.PopulationEstimate`, with the age bands in
     :meth:`count_within`.
 
-    A polygon is reprojected once to the grid's CRS (EPSG:3035, equal-area), where the cells
-    are axis-aligned 1 km squares: cells wholly inside count whole, and only the cells crossing
-    the outline are cut, by rectangle clipping (row strips, then one vectorised clip per
-    column), much faster than general polygon intersections. The polygon is first cut to the
-    territory when it crosses the territory's outline.
+    The cells are 1 km squares of EPSG:3035 (equal-area) at whole kilometres: they are held as
+    a raster indexed by (row, column). A polygon's vertices are reprojected once to EPSG:3035
+    and its area inside every cell is computed at once by
+    :func:`geoservice.core.cell_areas.cell_cover` (outline cut at the grid lines, scanline
+    fill; no geometry-library call). Cells inside the territory count that share; the few
+    cells on the territory's border that the polygon's outline also crosses are cut exactly
+    by the precomputed part of the cell inside the territory (a shapely intersection).
+    Same figures as clipping the polygon to the territory and to every cell.
 
     Parameters
     ----------
@@ -95,12 +104,13 @@ class CensusGridPopulation:
             raise DataError("census cells: share_in_territory must lie in (0, 1]")
         self._to_grid = Transformer.from_crs(METRIC_CRS, GRID_CRS, always_xy=True)
         self.territory = self._grid_geometry(territory_m)
-        shapely.prepare(self.territory)
+        xmin, ymin, xmax, ymax = shapely.bounds(territory_m)
+        margin = FIT_MARGIN_M
+        self.projection = ProjectionFit(
+            self._to_grid, (xmin - margin, ymin - margin, xmax + margin, ymax + margin)
+        )
         self.x = np.asarray(cells.x_3035, dtype=np.float64)
         self.y = np.asarray(cells.y_3035, dtype=np.float64)
-        self.squares = np.asarray(
-            shapely.box(self.x, self.y, self.x + CELL_SIZE_M, self.y + CELL_SIZE_M), dtype=object
-        )
         # Per cell: inhabitants, then the age bands scaled to them (in a few published cells
         # the bands add up to the total ± 1). A cell's inhabitants are spread over its whole
         # square, so its part inside the territory holds population × share.
@@ -109,15 +119,39 @@ class CensusGridPopulation:
         scale = np.divide(population, band_sum, out=np.zeros(n), where=band_sum > 0)
         self.weights = np.column_stack([population, cells.ages * scale[:, None]])
         self._total = float(population @ share)
-        self.tree = shapely.STRtree(self.squares)
+        self.grid, row, col = _raster_of(self.x, self.y)
+        #: Raster of cell indices (-1: no cell), shape (ny, nx).
+        self.cell_at = np.full((self.grid.ny, self.grid.nx), -1, dtype=np.int64)
+        self.cell_at[row, col] = np.arange(n)
+        # The territory's share of each cell, and the exact part of the cells it cuts.
+        tx, ty, offsets = oriented_rings(self.territory)
+        inside = cell_cover(tx, ty, offsets, self.grid)
+        r, c = row - inside.row0, col - inside.col0
+        ok = (r >= 0) & (c >= 0) & (r < inside.fraction.shape[0]) & (c < inside.fraction.shape[1])
+        self.in_territory = np.zeros(n)
+        self.in_territory[ok] = np.clip(inside.fraction[r[ok], c[ok]], 0.0, 1.0)
+        border = np.zeros(n, dtype=bool)
+        border[ok] = inside.crossed[r[ok], c[ok]]
+        #: Per cell: its index among the border cells (-1 inside the territory).
+        self.border_slot = np.full(n, -1, dtype=np.int64)
+        self.border_slot[border] = np.arange(int(border.sum()))
+        self.border = np.flatnonzero(border)
+        squares = shapely.box(
+            self.x[self.border],
+            self.y[self.border],
+            self.x[self.border] + CELL_SIZE_M,
+            self.y[self.border] + CELL_SIZE_M,
+        )
+        self.border_parts = np.asarray(shapely.intersection(squares, self.territory))
+        self.in_territory[self.border] = shapely.area(self.border_parts) / CELL_SIZE_M**2
 
     def _grid_geometry(self, geometry_m: shapely.Geometry) -> shapely.Geometry:
         """`geometry_m` (EPSG:2154) in the grid's CRS."""
-        coords = shapely.get_coordinates(geometry_m)
+        return shapely.transform(geometry_m, self._grid_xy)
+
+    def _grid_xy(self, coords: FloatArray) -> FloatArray:
         gx, gy = self._to_grid.transform(coords[:, 0], coords[:, 1])
-        return shapely.set_coordinates(
-            shapely.from_wkb(shapely.to_wkb(geometry_m)), np.column_stack([gx, gy])
-        )
+        return np.column_stack([gx, gy])
 
     @property
     def method(self) -> str:
@@ -129,48 +163,48 @@ class CensusGridPopulation:
         """Inhabitants of the territory (sum over the cells of population × share inside)."""
         return self._total
 
-    def _cell_areas_m2(self, polygon: shapely.Geometry, rows: npt.NDArray[np.intp]) -> FloatArray:
-        """Area of `polygon` (EPSG:3035) inside each cell of `rows`, by rectangle clipping."""
-        px, py = self.x[rows], self.y[rows]
-        areas = np.zeros(len(rows))
-        row_y, row_of = np.unique(py, return_inverse=True)
-        strips = np.empty(len(row_y), dtype=object)
-        for k, y0 in enumerate(row_y):
-            in_row = px[row_of == k]
-            strips[k] = shapely.clip_by_rect(
-                polygon, in_row.min(), y0, in_row.max() + CELL_SIZE_M, y0 + CELL_SIZE_M
-            )
-        y_min, y_max = float(row_y[0]), float(row_y[-1] + CELL_SIZE_M)
-        col_x, col_of = np.unique(px, return_inverse=True)
-        for j, x0 in enumerate(col_x):
-            sel = np.flatnonzero(col_of == j)
-            pieces = shapely.clip_by_rect(strips[row_of[sel]], x0, y_min, x0 + CELL_SIZE_M, y_max)
-            areas[sel] = shapely.area(pieces)
-        return areas
+    def cell_shares(self, polygon: shapely.Geometry) -> tuple[IntArray, FloatArray]:
+        """The cells meeting `polygon` (EPSG:2154) — indices in the order of the cells
+        given — and the share of each one's area inside both `polygon` and the territory,
+        in [0, 1]."""
+        none = (np.zeros(0, dtype=np.int64), np.zeros(0))
+        if polygon is None or shapely.is_empty(polygon):
+            return none
+        oriented = shapely.orient_polygons(polygon, exterior_cw=False)
+        x_m, y_m, offsets = oriented_rings(oriented)
+        if len(x_m) == 0:
+            return none
+        gx, gy = self.projection.transform(x_m, y_m)
+        # Rows of a matrix product may round differently: close every ring exactly again.
+        gx[offsets[1:] - 1], gy[offsets[1:] - 1] = gx[offsets[:-1]], gy[offsets[:-1]]
+        cover = cell_cover(gx, gy, offsets, self.grid)
+        rows, cols = cover.fraction.shape
+        window = self.cell_at[cover.row0 : cover.row0 + rows, cover.col0 : cover.col0 + cols]
+        present = window >= 0
+        cells = window[present]
+        band = np.clip(cover.fraction[present], 0.0, 1.0)
+        shares = band * self.in_territory[cells]
+        # Border cells: inside the territory × inside the polygon is not a product of shares
+        # unless the polygon covers the cell whole or not at all.
+        slot = self.border_slot[cells]
+        on_border = slot >= 0
+        shares[on_border] = np.where(band[on_border] > 0.5, self.in_territory[cells[on_border]], 0)
+        cut = np.flatnonzero(on_border & cover.crossed[present])
+        if len(cut):
+            polygon_3035 = shapely.transform(oriented, lambda _: np.column_stack([gx, gy]))
+            k = cells[cut]
+            clipped = [
+                shapely.clip_by_rect(polygon_3035, x, y, x + CELL_SIZE_M, y + CELL_SIZE_M)
+                for x, y in zip(self.x[k].tolist(), self.y[k].tolist(), strict=True)
+            ]
+            near = shapely.intersection(self.border_parts[slot[cut]], clipped)
+            shares[cut] = np.clip(shapely.area(near) / CELL_SIZE_M**2, 0.0, 1.0)
+        return cells, shares
 
     def count_within(self, polygon: shapely.Geometry) -> PopulationCount:
         """Inhabitants inside `polygon` (EPSG:2154) and inside the territory, by age band."""
-        sums = np.zeros(1 + len(AGE_BANDS))
-        if polygon is None or shapely.is_empty(polygon):
-            return PopulationCount(*(float(v) for v in sums))
-        band = self._grid_geometry(polygon)
-        if not shapely.contains(self.territory, band):
-            band = shapely.intersection(band, self.territory)
-            if shapely.is_empty(band):
-                return PopulationCount(*(float(v) for v in sums))
-        shapely.prepare(band)
-        candidates = self.tree.query(band)  # bounding boxes only: cheap
-        full = shapely.contains(band, self.squares[candidates])
-        touched = full.copy()
-        touched[~full] = shapely.intersects(band, self.squares[candidates[~full]])
-        hits = candidates[touched]
-        if len(hits):
-            share = np.ones(len(hits))
-            partial = ~full[touched]
-            if partial.any():
-                cut = self._cell_areas_m2(band, hits[partial])
-                share[partial] = np.clip(cut / CELL_SIZE_M**2, 0.0, 1.0)
-            sums = share @ self.weights[hits]
+        cells, shares = self.cell_shares(polygon)
+        sums = shares @ self.weights[cells]
         return PopulationCount(*(float(v) for v in sums))
 
     def population_within(self, polygon: shapely.Geometry) -> float:
@@ -185,3 +219,19 @@ class CensusGridPopulation:
             "15_64": count.age_15_64,
             "65_plus": count.age_65_plus,
         }
+
+
+def _raster_of(
+    x_3035: FloatArray, y_3035: FloatArray
+) -> tuple[CellGrid, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The grid spanning the cells (lower-left corners at whole cell sizes) and each cell's
+    row and column in it."""
+    if len(x_3035) == 0:
+        return CellGrid(0.0, 0.0, CELL_SIZE_M, 1, 1), np.zeros(0, np.int64), np.zeros(0, np.int64)
+    x0, y0 = float(x_3035.min()), float(y_3035.min())
+    col_f, row_f = (x_3035 - x0) / CELL_SIZE_M, (y_3035 - y0) / CELL_SIZE_M
+    col, row = np.rint(col_f).astype(np.int64), np.rint(row_f).astype(np.int64)
+    if np.abs(col_f - col).max() > 1e-6 or np.abs(row_f - row).max() > 1e-6:
+        raise DataError("census cells: corners are not on one 1 km grid")
+    grid = CellGrid(x0, y0, CELL_SIZE_M, int(col.max()) + 1, int(row.max()) + 1)
+    return grid, row, col

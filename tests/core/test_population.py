@@ -8,6 +8,7 @@ polygon overlay, in EPSG:2154), and weighted by their area share.
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -119,6 +120,34 @@ def test_band_across_the_border_counts_only_the_departement(
     no_border = gpd.GeoDataFrame(geometry=[disk], crs=2154)
     everyone = overlay_population(cells_m, no_border, disk)
     assert grid.population_within(disk) < everyone["population"]  # the Cher side is left out
+
+
+def previous_count(grid: CensusGridPopulation, polygon_m: shapely.Geometry) -> np.ndarray:
+    """The previous method, the reference: the band reprojected with pyproj, cut to the
+    territory with GEOS, then every touched cell clipped by shapely."""
+    band = shapely.transform(polygon_m, grid._grid_xy)
+    band = shapely.intersection(band, grid.territory)
+    squares = shapely.box(grid.x, grid.y, grid.x + 1000, grid.y + 1000)
+    share = shapely.area(shapely.intersection(squares, band)) / 1e6
+    return np.asarray(share @ grid.weights)
+
+
+@pytest.mark.parametrize("mode", ["drive", "bike", "walk"])
+def test_raster_count_equals_cell_by_cell_clipping(
+    runtime: Runtime, grid: CensusGridPopulation, mode: str
+) -> None:
+    """Same figures as clipping every cell (holes, multipolygons, bands across the border)."""
+    assert runtime.network is not None
+    communes = runtime.communes.sort_values("code")
+    rng = np.random.default_rng(18)
+    for i in rng.choice(len(communes), size=6, replace=False):
+        row = communes.iloc[i]
+        x, y = lambert93_from_wgs84(row["origin_lon"], row["origin_lat"])
+        budgets = [900.0, 2700.0, 5400.0]
+        for band in isochrone_bands(runtime.network.mode(mode), float(x), float(y), budgets):
+            count = grid.count_within(band.geometry)
+            got = [count.total, count.under_15, count.age_15_64, count.age_65_plus]
+            np.testing.assert_allclose(got, previous_count(grid, band.geometry), rtol=1e-7)
 
 
 def test_outside_and_empty_polygons_hold_nobody(grid: CensusGridPopulation) -> None:
