@@ -18,6 +18,7 @@ import numpy as np
 import shapely
 from manifold3d import CrossSection, FillRule, OpType
 
+from geoservice.core.band_contours import DEFAULT_CELLS_ACROSS, contoured_bands
 from geoservice.core.band_pieces import (
     DEFAULT_QUAD_SEGS,
     BandPieces,
@@ -38,6 +39,8 @@ MIN_PIECES_TO_CULL = 64
 #: Rings unioned in one Clipper2 sweep, then outlines merged by this many at a time.
 UNION_LEAF = 12
 UNION_FAN = 8
+#: Band constructions of :func:`isochrone_bands`.
+CONSTRUCTIONS = ("auto", "exact", "raster")
 #: A grid ``(xmin, ymin, h, nx, ny)``: square cells of side ``h`` (m), row-major.
 Grid = tuple[float, float, float, int, int]
 
@@ -56,6 +59,8 @@ class IsochroneBand:
 
     value_s: float
     geometry: shapely.Geometry
+    #: Raster construction only: the bound ε (s) of :mod:`geoservice.core.band_contours`.
+    error_s: float | None = None
 
     @property
     def area_km2(self) -> float:
@@ -361,10 +366,17 @@ def isochrone_bands(
     *,
     quad_segs: int = DEFAULT_QUAD_SEGS,
     deadline: Deadline | None = None,
+    construction: str = "auto",
+    raster_min_nodes: int | None = None,
+    cells_across: int = DEFAULT_CELLS_ACROSS,
 ) -> list[IsochroneBand]:
     """Nested isochrone bands around a point of EPSG:2154, smallest budget first.
 
-    One bounded Dijkstra run (limit = the largest budget) serves every band.
+    One bounded Dijkstra run (limit = the largest budget) serves every band. The polygons
+    are the exact union of the pieces (``construction="exact"``) or the travel-time field
+    contoured at each budget (``"raster"``, :mod:`geoservice.core.band_contours`, within a
+    stated bound); ``"auto"`` takes the raster when the mode network has at least
+    `raster_min_nodes` nodes (None: never).
 
     Raises
     ------
@@ -374,6 +386,15 @@ def isochrone_bands(
     budgets = sorted(float(b) for b in budgets_s)
     if not budgets:
         raise InvalidParameterError("budgets_s", "at least one time budget is needed")
+    if construction not in CONSTRUCTIONS:
+        msg = f"unknown construction {construction!r}"
+        raise InvalidParameterError("construction", msg, allowed=CONSTRUCTIONS)
     reach = net.reach_from_xy(x_m, y_m, limit_s=budgets[-1])
+    large = raster_min_nodes is not None and net.router.node_count >= raster_min_nodes
+    if construction == "raster" or (construction == "auto" and large):
+        contoured = contoured_bands(
+            net, reach, budgets, cells_across=cells_across, deadline=deadline
+        )
+        return [IsochroneBand(c.value_s, c.geometry, c.error_s) for c in contoured]
     geometries = band_geometries(net, reach, budgets, quad_segs=quad_segs, deadline=deadline)
     return [IsochroneBand(b, g) for b, g in zip(budgets, geometries, strict=True)]

@@ -21,6 +21,7 @@ from typing import Any
 
 import shapely
 
+from geoservice.core.band_contours import DEFAULT_CELLS_ACROSS
 from geoservice.core.band_pieces import DEFAULT_QUAD_SEGS
 from geoservice.core.band_polygons import IsochroneBand, isochrone_bands
 from geoservice.core.deadline import Deadline
@@ -59,6 +60,11 @@ class IsochroneLimits:
         Mode when a request names none.
     compute_timeout_s
         Longest computation of one request, seconds (``[limits]``); None for no limit.
+    raster_min_nodes
+        Road modes: networks of at least this many nodes get the raster construction
+        (:mod:`geoservice.core.band_contours`); None: always the exact union.
+    raster_cells_across
+        Cells across the largest band's extent in the raster construction.
     """
 
     max_locations: int
@@ -66,6 +72,8 @@ class IsochroneLimits:
     max_minutes: float
     default_mode: str
     compute_timeout_s: float | None
+    raster_min_nodes: int | None = None
+    raster_cells_across: int = DEFAULT_CELLS_ACROSS
 
     @classmethod
     def from_sections(
@@ -81,6 +89,8 @@ class IsochroneLimits:
                 max_minutes=float(isochrones["max_minutes"]),
                 default_mode=str(isochrones["default_mode"]),
                 compute_timeout_s=None if timeout is None else float(timeout),
+                raster_min_nodes=int(isochrones["raster_min_nodes"]),
+                raster_cells_across=int(isochrones["raster_cells_across"]),
             )
         except KeyError as e:
             raise DataError(f"config/limits.toml has no {e.args[0]!r}") from e
@@ -162,10 +172,20 @@ def _bands(
     transit: TransitDeparture | None,
     quad_segs: int,
     deadline: Deadline | None,
+    construction: str,
+    limits: IsochroneLimits | None,
 ) -> list[IsochroneBand]:
     if transit is None:
         return isochrone_bands(
-            network.mode(mode), x_m, y_m, budgets_s, quad_segs=quad_segs, deadline=deadline
+            network.mode(mode),
+            x_m,
+            y_m,
+            budgets_s,
+            quad_segs=quad_segs,
+            deadline=deadline,
+            construction=construction,
+            raster_min_nodes=None if limits is None else limits.raster_min_nodes,
+            cells_across=DEFAULT_CELLS_ACROSS if limits is None else limits.raster_cells_across,
         )
     try:
         access_net = network.mode(transit.access_mode)
@@ -197,6 +217,7 @@ def compute_isochrones(
     population: PopulationEstimate | None = None,
     quad_segs: int = DEFAULT_QUAD_SEGS,
     deadline: Deadline | None = None,
+    construction: str = "auto",
 ) -> list[IsochroneFeature]:
     """Isochrone bands for several origins (lon, lat in EPSG:4326) and budgets (s).
 
@@ -222,6 +243,10 @@ def compute_isochrones(
         Polygon segments per quarter circle of the disks.
     deadline
         Checked before every origin and band.
+    construction
+        Road modes: ``"exact"`` union, ``"raster"`` (travel-time field contoured, within the
+        bound of :mod:`geoservice.core.band_contours`) or ``"auto"`` (raster from
+        ``limits.raster_min_nodes`` nodes on; exact without `limits`).
 
     Raises
     ------
@@ -249,7 +274,18 @@ def compute_isochrones(
             deadline.check("isochrone computation")
         x, y = lambert93_from_wgs84(lon, lat)
         try:
-            bands = _bands(network, mode, float(x), float(y), budgets, transit, quad_segs, deadline)
+            bands = _bands(
+                network,
+                mode,
+                float(x),
+                float(y),
+                budgets,
+                transit,
+                quad_segs,
+                deadline,
+                construction,
+                limits,
+            )
         except OutsideCoverageError as e:
             e.field = f"locations.{i}"
             raise
