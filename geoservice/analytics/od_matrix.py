@@ -21,9 +21,10 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from geoservice.core.directions import RoadPath, edge_classes, road_path
 from geoservice.core.matrix import road_matrix
 from geoservice.core.network import MODES, RoadNetwork
-from geoservice.core.reachable import ReachableOffers
+from geoservice.core.reachable import ReachableOffers, offer_travel_times
 from geoservice.core.routing import FloatArray, IntArray
 from geoservice.core.snapping import METRIC_CRS, lambert93_from_wgs84, wgs84_from_lambert93
 from geoservice.core.timetable import ServiceDate, Timetable
@@ -109,7 +110,15 @@ class PlaceResolver:
         self._offer_row = {str(o): i for i, o in enumerate(offers["offer_id"])}
         self._offer_xy = np.column_stack([metric.x, metric.y]) if len(offers) else np.zeros((0, 2))
         self._communes_targets: ReachableOffers | None = None
+        self._classes: dict[str, tuple[str, ...]] = {}
         self._lock = threading.Lock()
+
+    def edge_classes(self, mode: str) -> tuple[str, ...]:
+        """Road class of each router edge of `mode` (built once)."""
+        with self._lock:
+            if mode not in self._classes:
+                self._classes[mode] = edge_classes(self.network.mode(mode))
+            return self._classes[mode]
 
     def place(self, item: Any, field: str) -> Place:
         """A request item as a place (400 naming `field` when malformed, 404 unknown ref)."""
@@ -193,6 +202,13 @@ def targets_from_xy(
         crs=METRIC_CRS,
     )
     return ReachableOffers(network, frame, eager=False)
+
+
+def road_leg(resolver: PlaceResolver, mode: str, start: Place, end: Place) -> RoadPath:
+    """The road path from `start` to `end` (the destination wrapped like an offer)."""
+    targets = targets_from_xy(resolver.network, [(end.x_m, end.y_m)], ["to"])
+    times = offer_travel_times(targets, mode, start.x_m, start.y_m, field=start.field)
+    return road_path(times, 0, resolver.edge_classes(mode))
 
 
 def compute_matrix(

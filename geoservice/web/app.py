@@ -134,8 +134,10 @@ def _resource_blueprints() -> list[flask_smorest.Blueprint]:
         communes,
         isochrones,
         maps,
+        matrix,
         offers,
         reachable,
+        route,
         transit,
         trips,
     )
@@ -150,6 +152,8 @@ def _resource_blueprints() -> list[flask_smorest.Blueprint]:
         accessibility.blp,
         maps.blp,
         trips.blp,
+        matrix.blp,
+        route.blp,
     ]
 
 
