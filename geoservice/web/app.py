@@ -159,6 +159,6 @@ def _resource_blueprints() -> list[flask_smorest.Blueprint]:
 
 def _root_blueprints() -> list[flask_smorest.Blueprint]:
     """Blueprints mounted at their own prefix (the openrouteservice URL scheme, /ors/v2)."""
-    from geoservice.web import isochrones
+    from geoservice.web import isochrones, ors_routing
 
-    return [isochrones.ors_blp]
+    return [isochrones.ors_blp, ors_routing.ors_routing_blp]

@@ -53,3 +53,71 @@ ROUTING_EXAMPLES["route"] = {
         ],
     },
 }
+
+# POST /ors/v2/matrix/driving-car/json {"locations": [[3.159051, 46.985481],
+# [3.021931, 47.176632], [3.5, 47.0]], "sources": [0], "destinations": [1, 2],
+# "metrics": ["duration", "distance"]}
+_ORS_METADATA = {
+    "attribution": "© OpenStreetMap contributors; "
+    "Travel Mapping project (TravelMapping/HighwayData)",
+    "service": "matrix",
+    "timestamp": 1796595489152,
+    "query": {
+        "locations": [[3.159051, 46.985481], [3.021931, 47.176632], [3.5, 47.0]],
+        "profile": "driving-car",
+        "responseType": "json",
+        "metrics": ["duration", "distance"],
+        "units": "m",
+        "sources": [0],
+        "destinations": [1, 2],
+    },
+    "engine": {"version": "geoservice 0.1.0"},
+}
+ROUTING_EXAMPLES["ors_matrix"] = {
+    "durations": [[1130.2, 1706.29]],
+    "distances": [[30023.83, 30244.5]],
+    "sources": [{"location": [3.15791, 46.984984], "snapped_distance": 102.8}],
+    "destinations": [
+        {"location": [3.025167, 47.179003], "snapped_distance": 359.76},
+        {"location": [3.509845, 46.992874], "snapped_distance": 1089.1},
+    ],
+    "metadata": _ORS_METADATA,
+}
+# POST /ors/v2/directions/driving-car/json {"coordinates": [[3.159051, 46.985481],
+# [3.021931, 47.176632]]}
+_SEGMENT = {"distance": 30023.83, "duration": 1130.2, "steps": []}
+_BBOX = [3.021931, 46.984984, 3.168456, 47.184988]
+ROUTING_EXAMPLES["ors_directions"] = {
+    "bbox": _BBOX,
+    "routes": [
+        {
+            "summary": {"distance": 30023.83, "duration": 1130.2},
+            "segments": [_SEGMENT],
+            "bbox": _BBOX,
+            "way_points": [0, 15],
+            "geometry": "gzw}Ga_hRbBbFwUoe@og@mZid@voA}|Alf@uwBbe@yuAfgAotDti@aeBtnFs|FjlGuuDsl@e_C"
+            "~sAzQne@pQjb@xMfS",
+        }
+    ],
+    "metadata": {**_ORS_METADATA, "service": "routing", "query": {"profile": "driving-car"}},
+}
+ROUTING_EXAMPLES["ors_directions_geojson"] = {
+    "type": "FeatureCollection",
+    "bbox": _BBOX,
+    "features": [
+        {
+            "bbox": _BBOX,
+            "type": "Feature",
+            "properties": {
+                "segments": [_SEGMENT],
+                "summary": {"distance": 30023.83, "duration": 1130.2},
+                "way_points": [0, 2],
+            },
+            "geometry": {
+                "type": "LineString",
+                "coordinates": [[3.159051, 46.985481], [3.15791, 46.984984], [3.021931, 47.176632]],
+            },
+        }
+    ],
+    "metadata": {**_ORS_METADATA, "service": "routing", "query": {"profile": "driving-car"}},
+}
