@@ -220,7 +220,17 @@ def compute_matrix(
     timetable: Timetable | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> MatrixResult:
-    """Door-to-door matrix between places (see the module docstring)."""
+    """Door-to-door matrix between places (see the module docstring).
+
+    Raises
+    ------
+    OutsideCoverageError
+        An origin or a destination point lies outside the road network's coverage.
+    """
+    net = resolver.network.mode(options.mode if options.mode in MODES else options.access_mode)
+    for place in destinations:
+        if place.kind == "point":
+            net.index.snap(place.x_m, place.y_m, 1, field=place.field)
     shape = (len(origins), len(destinations))
     times = np.full(shape, np.inf)
     xy = [(o.x_m, o.y_m) for o in origins]
