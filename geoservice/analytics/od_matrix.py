@@ -211,6 +211,16 @@ def road_leg(resolver: PlaceResolver, mode: str, start: Place, end: Place) -> Ro
     return road_path(times, 0, resolver.edge_classes(mode))
 
 
+def check_destinations(
+    network: RoadNetwork, destinations: Sequence[Place], options: MatrixOptions
+) -> None:
+    """Raise :class:`OutsideCoverageError` (naming the item) for a point off the network."""
+    net = network.mode(options.mode if options.mode in MODES else options.access_mode)
+    for place in destinations:
+        if place.kind == "point":
+            net.index.snap(place.x_m, place.y_m, 1, field=place.field)
+
+
 def compute_matrix(
     resolver: PlaceResolver,
     origins: Sequence[Place],
@@ -227,10 +237,7 @@ def compute_matrix(
     OutsideCoverageError
         An origin or a destination point lies outside the road network's coverage.
     """
-    net = resolver.network.mode(options.mode if options.mode in MODES else options.access_mode)
-    for place in destinations:
-        if place.kind == "point":
-            net.index.snap(place.x_m, place.y_m, 1, field=place.field)
+    check_destinations(resolver.network, destinations, options)
     shape = (len(origins), len(destinations))
     times = np.full(shape, np.inf)
     xy = [(o.x_m, o.y_m) for o in origins]
