@@ -243,7 +243,7 @@ def _doc() -> dict[str, Any]:
 @blp.route("")
 class Matrix(MethodView):
     @blp.arguments(MatrixQuerySchema, location="query")
-    @blp.arguments(MatrixBodySchema, location="json")
+    @blp.arguments(MatrixBodySchema, location="json", example=EXAMPLES["matrix_request"])
     @blp.response(200)
     @blp.doc(**_doc())
     def post(self, args: dict[str, Any], body: dict[str, Any]) -> Any:

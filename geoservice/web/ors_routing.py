@@ -286,7 +286,9 @@ def _doc(example: Any) -> dict[str, Any]:
 
 @ors_routing_blp.route("/matrix/<string:profile>")
 class OrsMatrix(MethodView):
-    @ors_routing_blp.arguments(OrsMatrixBodySchema, location="json")
+    @ors_routing_blp.arguments(
+        OrsMatrixBodySchema, location="json", example=ROUTING_EXAMPLES["ors_matrix_request"]
+    )
     @ors_routing_blp.response(200)
     @ors_routing_blp.doc(**_doc(ROUTING_EXAMPLES["ors_matrix"]))
     def post(self, body: dict[str, Any], profile: str) -> dict[str, Any]:
@@ -296,7 +298,9 @@ class OrsMatrix(MethodView):
 
 @ors_routing_blp.route("/matrix/<string:profile>/json")
 class OrsMatrixJson(MethodView):
-    @ors_routing_blp.arguments(OrsMatrixBodySchema, location="json")
+    @ors_routing_blp.arguments(
+        OrsMatrixBodySchema, location="json", example=ROUTING_EXAMPLES["ors_matrix_request"]
+    )
     @ors_routing_blp.response(200)
     @ors_routing_blp.doc(**_doc(ROUTING_EXAMPLES["ors_matrix"]))
     def post(self, body: dict[str, Any], profile: str) -> dict[str, Any]:
@@ -306,7 +310,11 @@ class OrsMatrixJson(MethodView):
 
 @ors_routing_blp.route("/directions/<string:profile>")
 class OrsDirections(MethodView):
-    @ors_routing_blp.arguments(OrsDirectionsBodySchema, location="json")
+    @ors_routing_blp.arguments(
+        OrsDirectionsBodySchema,
+        location="json",
+        example=ROUTING_EXAMPLES["ors_directions_request"],
+    )
     @ors_routing_blp.response(200)
     @ors_routing_blp.doc(**_doc(ROUTING_EXAMPLES["ors_directions"]))
     def post(self, body: dict[str, Any], profile: str) -> dict[str, Any]:
@@ -316,7 +324,11 @@ class OrsDirections(MethodView):
 
 @ors_routing_blp.route("/directions/<string:profile>/json")
 class OrsDirectionsJson(MethodView):
-    @ors_routing_blp.arguments(OrsDirectionsBodySchema, location="json")
+    @ors_routing_blp.arguments(
+        OrsDirectionsBodySchema,
+        location="json",
+        example=ROUTING_EXAMPLES["ors_directions_request"],
+    )
     @ors_routing_blp.response(200)
     @ors_routing_blp.doc(**_doc(ROUTING_EXAMPLES["ors_directions"]))
     def post(self, body: dict[str, Any], profile: str) -> dict[str, Any]:
@@ -326,7 +338,11 @@ class OrsDirectionsJson(MethodView):
 
 @ors_routing_blp.route("/directions/<string:profile>/geojson")
 class OrsDirectionsGeojson(MethodView):
-    @ors_routing_blp.arguments(OrsDirectionsBodySchema, location="json")
+    @ors_routing_blp.arguments(
+        OrsDirectionsBodySchema,
+        location="json",
+        example=ROUTING_EXAMPLES["ors_directions_request"],
+    )
     @ors_routing_blp.response(200)
     @ors_routing_blp.doc(**_doc(ROUTING_EXAMPLES["ors_directions_geojson"]))
     def post(self, body: dict[str, Any], profile: str) -> dict[str, Any]:

@@ -121,3 +121,19 @@ ROUTING_EXAMPLES["ors_directions_geojson"] = {
     ],
     "metadata": {**_ORS_METADATA, "service": "routing", "query": {"profile": "driving-car"}},
 }
+
+#: Request bodies (the explicit examples of the OpenAPI document).
+ROUTING_EXAMPLES["matrix_request"] = {
+    "origins": [{"commune": "58194"}, [3.5, 47.0]],
+    "destinations": [{"offer": "cnc:102173"}, {"commune": "58059"}, [3.16, 46.99]],
+    "mode": "drive",
+}
+ROUTING_EXAMPLES["ors_matrix_request"] = {
+    "locations": [[3.159051, 46.985481], [3.021931, 47.176632], [3.5, 47.0]],
+    "sources": [0],
+    "destinations": [1, 2],
+    "metrics": ["duration", "distance"],
+}
+ROUTING_EXAMPLES["ors_directions_request"] = {
+    "coordinates": [[3.159051, 46.985481], [3.021931, 47.176632]],
+}
