@@ -118,6 +118,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scratch", help="scratch folder (default: a temporary one)")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--valhalla-matrix",
+        default="timedistancematrix",
+        choices=["timedistancematrix", "costmatrix", "select_optimal"],
+        help="Valhalla's thor.source_to_target_algorithm (default timedistancematrix)",
+    )
     args = parser.parse_args()
     scratch = Path(args.scratch or tempfile.mkdtemp(prefix="valhalla-peer-"))
     scratch.mkdir(parents=True, exist_ok=True)
@@ -131,7 +137,7 @@ def main() -> int:
     unz = fetch_valhalla(scratch)
     written = write_pbf(G, speeds, scratch / "nievre.osm.pbf")
     v_port, o_port = free_port(), free_port()
-    config = valhalla_config(unz, scratch, v_port)
+    config = valhalla_config(unz, scratch, v_port, args.valhalla_matrix)
     env = dict(os.environ, LD_LIBRARY_PATH=str(unz / "pyvalhalla.libs"))
     t0 = time.perf_counter()
     build = subprocess.run(
@@ -203,7 +209,9 @@ def main() -> int:
             "pedestrian": {"walking_speed": walk_kph},
         }
         for mode, costing in COSTING.items():
-            t_ours, t_v, ious = [], [], {b: [] for b in BANDS_MIN}
+            t_ours, t_v = [], []
+            ious: dict[int, list[float]] = {b: [] for b in BANDS_MIN}
+            areas: dict[int, list[float]] = {b: [] for b in BANDS_MIN}
             for rep in range(args.repeats):
                 for k in top_idx:
                     loc = c_loc[k]
@@ -229,7 +237,8 @@ def main() -> int:
                                 a = metric(mine[b]["geometry"])
                                 v = shapely.make_valid(metric(theirs[b]["geometry"]))
                                 ious[b].append(iou(a, v))
-            iso[mode] = {"ours": t_ours, "valhalla": t_v, "iou": ious}
+                                areas[b].append(a.area / v.area if v.area > 0 else np.inf)
+            iso[mode] = {"ours": t_ours, "valhalla": t_v, "iou": ious, "area": areas}
     finally:
         for proc in services:
             proc.terminate()
@@ -265,13 +274,17 @@ def main() -> int:
         cells = " | ".join(
             f"{statistics.median(v):.2f}" if v else "–" for v in found["iou"].values()
         )
-        iou_rows.append(f"| {mode} | {cells} |")
+        ratios = " | ".join(
+            f"{statistics.median(v):.2f}" if v else "–" for v in found["area"].values()
+        )
+        iou_rows.append(f"| {mode} | {cells} | {ratios} |")
     table = "\n".join(rows)
     iou_table = "\n".join(iou_rows)
     text = f"""## Valhalla 3.9.1 on the same roads (`benchmarks/peers/valhalla.py`)
 
 Command: `make bench-peers` (`.venv/bin/python benchmarks/peers/valhalla.py --repeats
-{args.repeats}`). Valhalla: the `pyvalhalla` 3.9.1 wheel's `valhalla_service` (2 threads);
+{args.repeats} --valhalla-matrix {args.valhalla_matrix}`). Valhalla: the `pyvalhalla` 3.9.1
+wheel's `valhalla_service` (2 threads);
 ours: gunicorn, 2 sync workers; both on 127.0.0.1, requests sent one at a time,
 alternating; ratio = Valhalla p50 / ours p50.
 Machine: {platform.machine()}, Python {platform.python_version()}, {os.cpu_count()} cores
@@ -292,10 +305,11 @@ speed); on the 309 × 176 matrix Valhalla's times / ours: median {m_ratio:.3f}.
 |---|---:|---:|---:|---:|---:|---:|
 {table}
 
-Isochrone polygons, intersection over union per band (median over the 12 towns; EPSG:2154):
+Isochrone polygons per band (median over the 12 towns; EPSG:2154): intersection over union
+(IoU), then our area / Valhalla's area:
 
-| mode | 15 min | 30 min | 45 min | 60 min |
-|---|---:|---:|---:|---:|
+| mode | IoU 15 | IoU 30 | IoU 45 | IoU 60 | area 15 | area 30 | area 45 | area 60 |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|
 {iou_table}
 
 The 12 towns are the 12 most populated communes (their representative points). Bike and

@@ -135,7 +135,7 @@ def write_pbf(G: nx.MultiDiGraph, speeds: dict[str, float], path: Path) -> dict[
     return {"ids": ids, "ways": len(ways), "extra_nodes": len(extra_nodes)}
 
 
-def valhalla_config(unzipped: Path, scratch: Path, port: int) -> Path:
+def valhalla_config(unzipped: Path, scratch: Path, port: int, matrix_algorithm: str) -> Path:
     env = dict(os.environ, LD_LIBRARY_PATH=str(unzipped / "pyvalhalla.libs"))
     tiles = scratch / "tiles"
     out = subprocess.run(
@@ -147,6 +147,7 @@ def valhalla_config(unzipped: Path, scratch: Path, port: int) -> Path:
     )  # fmt: skip
     config = json.loads(out.stdout)
     config["mjolnir"]["data_processing"]["use_admin_db"] = False
+    config["thor"]["source_to_target_algorithm"] = matrix_algorithm
     config["mjolnir"].pop("tile_extract", None)
     config["httpd"]["service"]["listen"] = f"tcp://127.0.0.1:{port}"
     config["httpd"]["service"]["loopback"] = f"ipc://{scratch}/loopback"
