@@ -11,6 +11,7 @@ import shapely
 
 from geoservice.analytics.od_matrix import targets_from_xy
 from geoservice.core.matrix import road_matrix
+from geoservice.core.network import RoadNetwork, network_params_from_config
 from geoservice.core.reachable import (
     egress_costs_s,
     offer_travel_times,
@@ -20,6 +21,7 @@ from geoservice.core.transit_matrix import statistic_rank, transit_matrix
 from geoservice.core.transit_reachable import transit_offer_times
 from geoservice.errors import InvalidParameterError
 from geoservice.runtime import Runtime
+from geoservice.settings import Settings
 
 TUESDAY = date(2025, 2, 4)
 
@@ -164,3 +166,31 @@ def test_statistic_ranks_follow_nearest_rank_percentiles() -> None:
     assert statistic_rank("p1", 60) == 0
     with pytest.raises(InvalidParameterError, match="statistic"):
         statistic_rank("mean", 60)
+
+
+def test_reverse_searches_follow_one_way_roads(runtime: Runtime, settings: Settings) -> None:
+    """The embedded roads are all two-way: make a third of them one-way, then per-origin,
+    per-destination (reversed graph) and networkx must still agree."""
+    assert runtime.network is not None
+    G = runtime.network.G.copy()
+    rng = np.random.default_rng(7)
+    pairs = sorted({(min(u, v), max(u, v)) for u, v in G.edges()})
+    for k in rng.choice(len(pairs), size=len(pairs) // 3, replace=False):
+        u, v = pairs[int(k)]
+        G.remove_edges_from([(v, u, key) for key in list(G[v][u])])
+    network = RoadNetwork(G, network_params_from_config(settings.section("network")))
+    assert (
+        network.mode("drive").router.edge_u.size < runtime.network.mode("drive").router.edge_u.size
+    )
+    origins = _random_points(runtime, 3, seed=31)
+    dests = _random_points(runtime, 4, seed=32)
+    targets = targets_from_xy(network, dests, [f"d{i}" for i in range(len(dests))])
+    forward = road_matrix(targets, "drive", origins, direction="forward")
+    reverse = road_matrix(targets, "drive", origins, direction="reverse")
+    np.testing.assert_allclose(forward.travel_time_s, reverse.travel_time_s, atol=1e-6)
+    np.testing.assert_allclose(forward.distance_m, reverse.distance_m, atol=1e-3)
+    one_way = Runtime(settings=runtime.settings, network=network)
+    for i, o in enumerate(origins):
+        for j, d in enumerate(dests):
+            expected = _networkx_door_to_door(one_way, "drive", o, d)
+            assert forward.travel_time_s[i, j] == pytest.approx(expected, abs=0.5)
