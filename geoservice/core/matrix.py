@@ -254,6 +254,17 @@ def _reverse(
     ]
     ox = np.array([float(o[0]) for o in origins_m])
     oy = np.array([float(o[1]) for o in origins_m])
+    # Snap nodes of every origin, padded (an unused slot never wins: infinite access time).
+    width = max((len(snap.positions) for snap in snaps), default=1)
+    pos = np.zeros((len(snaps), width), dtype=np.int64)
+    acc_s = np.full((len(snaps), width), np.inf)
+    leg_m = np.zeros((len(snaps), width))
+    for i, snap in enumerate(snaps):
+        m = len(snap.positions)
+        pos[i, :m] = snap.positions
+        acc_s[i, :m] = net.access_time_s(snap.distances_m)
+        leg_m[i, :m] = snap.distances_m * detour
+    everyone = np.arange(len(snaps))
     times = np.full((len(origins_m), len(cols)), np.inf)
     dist = np.full_like(times, np.inf)
     # The reversed graph (x → u for every u → x) with a virtual source row n.
@@ -287,19 +298,19 @@ def _reverse(
             roots[seed_node[is_seed_root]] = static[is_seed_root]
         roots[~np.isfinite(to_dest)] = np.inf
         tree = tree_distances_m(net, edges, parent, roots, reverse=True)
-        px, py = float(egress.x_m[dest]), float(egress.y_m[dest])
-        for i, snap in enumerate(snaps):
-            via = net.access_time_s(snap.distances_m) + to_dest[snap.positions]
-            k = int(np.argmin(via))
-            direct_m = float(np.hypot(px - ox[i], py - oy[i]))
-            direct_s = float(net.access_time_s(direct_m))
-            if direct_s <= via[k]:
-                t, d = direct_s, direct_m * detour
-            else:
-                leg_m = float(snap.distances_m[k]) * detour
-                t, d = float(via[k]), leg_m + float(tree[int(snap.positions[k])])
-            if t <= limit_s:
-                times[i, j], dist[i, j] = t, d
+        via = acc_s + to_dest[pos]  # origins × snap nodes
+        best = np.argmin(via, axis=1)
+        via_s = via[everyone, best]
+        direct_m = np.hypot(egress.x_m[dest] - ox, egress.y_m[dest] - oy)
+        direct_s = net.access_time_s(direct_m)
+        use_direct = direct_s <= via_s
+        t = np.where(use_direct, direct_s, via_s)
+        d = np.where(
+            use_direct, direct_m * detour, leg_m[everyone, best] + tree[pos[everyone, best]]
+        )
+        ok = t <= limit_s
+        times[:, j] = np.where(ok, t, np.inf)
+        dist[:, j] = np.where(ok, d, np.inf)
         if progress is not None:
             progress(j + 1, len(cols))
     return RoadMatrix(travel_time_s=times, distance_m=dist, direction="reverse")
