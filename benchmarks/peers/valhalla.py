@@ -182,7 +182,7 @@ def main() -> int:
         # 2. one to all offers from the 12 largest towns
         top = communes.sort_values("population", ascending=False).head(12)
         top_idx = [codes.index(str(c)) for c in top["code"]]
-        r_ours, r_v = [], []
+        r_ours, r_v, r_matrix = [], [], []
         for _ in range(args.repeats):
             for k in top_idx:
                 q = urlencode(
@@ -200,6 +200,10 @@ def main() -> int:
                 status, _, dt = post(v_port, "/sources_to_targets", body)
                 assert status == 200
                 r_v.append(dt)
+                one = {**ours_body, "origins": [{"commune": codes[k]}]}
+                status, _, dt = post(o_port, "/api/v1/matrix", one)
+                assert status == 200
+                r_matrix.append(dt)
         # 3. isochrones, 4 bands, car / bike / walk
         iso: dict[str, dict[str, Any]] = {}
         walk_kph = float(settings.get("network.modes.walk.access_speed_kph", 4.5))
