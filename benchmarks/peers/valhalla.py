@@ -269,6 +269,7 @@ def main() -> int:
         line(
             "one to all 176 offers, car (ours GET /reachable 60 min; Valhalla 1 × 176)", r_ours, r_v
         ),
+        line("one to all 176 offers, car (ours POST /api/v1/matrix 1 × 176)", r_matrix, r_v),
     ]
     iou_rows = []
     for mode, found in iso.items():
