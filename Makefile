@@ -8,7 +8,7 @@ NODE_STAMP := node_modules/.package-lock.json
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install data rebuild-data run serve-prod test lint typecheck fmt bench screenshot clean audit
+.PHONY: install data rebuild-data run serve-prod test lint typecheck fmt bench bench-peers screenshot clean audit
 
 install: $(STAMP) $(NODE_STAMP)
 
@@ -66,3 +66,7 @@ clean:
 # Known vulnerabilities of the installed dependencies (needs PyPI; says so when unreachable).
 audit: $(STAMP)
 	bash .ci/audit
+
+# Side-by-side with Valhalla 3.9.1 on the same roads (downloads the pyvalhalla wheel from PyPI).
+bench-peers: data
+	$(PY) benchmarks/peers/valhalla.py

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from geoservice.cli_matrix import add_matrix_parser
 from geoservice.errors import GeoserviceError, InvalidParameterError
 from geoservice.settings import Settings, load_settings
 from geoservice.store.config import ROLES
@@ -504,6 +505,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers", type=int, help="local worker processes (default: one per core; 1: serial)"
     )
     compute.set_defaults(func=_cmd_accessibility_compute)
+    add_matrix_parser(sub)
     return parser
 
 

@@ -134,8 +134,10 @@ def _resource_blueprints() -> list[flask_smorest.Blueprint]:
         communes,
         isochrones,
         maps,
+        matrix,
         offers,
         reachable,
+        route,
         transit,
         trips,
     )
@@ -150,11 +152,13 @@ def _resource_blueprints() -> list[flask_smorest.Blueprint]:
         accessibility.blp,
         maps.blp,
         trips.blp,
+        matrix.blp,
+        route.blp,
     ]
 
 
 def _root_blueprints() -> list[flask_smorest.Blueprint]:
     """Blueprints mounted at their own prefix (the openrouteservice URL scheme, /ors/v2)."""
-    from geoservice.web import isochrones
+    from geoservice.web import isochrones, ors_routing
 
-    return [isochrones.ors_blp]
+    return [isochrones.ors_blp, ors_routing.ors_routing_blp]
