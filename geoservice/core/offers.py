@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from geoservice.core.geojson import feature_collection_from_frame
 from geoservice.errors import DataError, InvalidParameterError
 
 OFFER_COLUMNS = (
@@ -362,8 +363,6 @@ class OfferIndex:
     """
 
     def __init__(self, offers: gpd.GeoDataFrame, commune_names: Mapping[str, str]) -> None:
-        from geoservice.core.geojson import feature_collection_from_frame
-
         if offers.crs is None or offers.crs.to_epsg() != 4326:
             raise DataError(f"offers must be in EPSG:4326, not {offers.crs}")
         ordered = offers.sort_values("offer_id", kind="stable")

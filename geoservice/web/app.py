@@ -16,7 +16,19 @@ from geoservice.errors import GeoserviceError
 from geoservice.runtime import Runtime, load_runtime
 from geoservice.settings import Settings, load_settings
 from geoservice.store.db import Store
-from geoservice.web import contributions, frontend, health
+from geoservice.web import (
+    accessibility,
+    communes,
+    contributions,
+    frontend,
+    health,
+    isochrones,
+    maps,
+    offers,
+    reachable,
+    transit,
+    trips,
+)
 from geoservice.web.context import EXTENSION_KEY
 from geoservice.web.middleware import install_middleware
 from geoservice.web.problems import (
@@ -129,17 +141,6 @@ def _any_converter_schema(converter: AnyConverter) -> dict[str, Any]:
 
 def _resource_blueprints() -> list[flask_smorest.Blueprint]:
     """The /api/v1 resources, one blueprint each."""
-    from geoservice.web import (
-        accessibility,
-        communes,
-        isochrones,
-        maps,
-        offers,
-        reachable,
-        transit,
-        trips,
-    )
-
     return [
         communes.blp,
         offers.blp,
@@ -155,6 +156,4 @@ def _resource_blueprints() -> list[flask_smorest.Blueprint]:
 
 def _root_blueprints() -> list[flask_smorest.Blueprint]:
     """Blueprints mounted at their own prefix (the openrouteservice URL scheme, /ors/v2)."""
-    from geoservice.web import isochrones
-
     return [isochrones.ors_blp]

@@ -20,8 +20,8 @@ import shapely
 from flask import current_app
 from flask.views import MethodView
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
-from pyproj import Transformer
 
+from geoservice.core.crs import METRIC_CRS, SERVICE_CRS, transformer
 from geoservice.core.isochrones import PopulationIndex
 from geoservice.core.raptor import (
     UNREACHED,
@@ -245,7 +245,7 @@ def _access(tt: Timetable, args: Mapping[str, Any], field: str = "from_stop") ->
             msg = f"unknown stop or station id {args[field]!r}"
             raise InvalidParameterError(field, msg)
         return {tt.stop_ids[i]: 0.0 for i in stops}
-    to_2154 = Transformer.from_crs("EPSG:4326", "EPSG:2154", always_xy=True)
+    to_2154 = transformer(SERVICE_CRS, METRIC_CRS)
     x, y = to_2154.transform(args["lon"], args["lat"])
     network = get_runtime().network
     mode = args.get("access_mode", "walk")
@@ -495,7 +495,7 @@ def transit_isochrone_document(
     mode = access_mode
     access_net = network.mode(mode, field="access_mode")
     walk_net = network.mode("walk", field="access_mode")
-    to_2154 = Transformer.from_crs("EPSG:4326", "EPSG:2154", always_xy=True)
+    to_2154 = transformer(SERVICE_CRS, METRIC_CRS)
     x, y = to_2154.transform(lon, lat)
     limit_s = minutes[-1] * 60
     access = road_access_s(tt, access_net, x, y, limit_s=min(limit_s, tt.params.max_access_s))
