@@ -39,14 +39,15 @@ def cmd_map_choropleth(args: argparse.Namespace) -> int:
     zones = join_values(communes, values, args.column, code_col=args.code_column)
     unmatched = len(set(values[args.code_column]) - set(zones[args.code_column].astype(str)))
     bins = [float(b) for b in args.bins.split(",")] if args.bins else None
+    config = MapConfig.from_settings(settings)
     rendered = render_choropleth(
         zones,
         args.column,
         fmt,
-        config=MapConfig.from_settings(settings),
-        title=args.title or f"{args.column} par commune",
-        subtitle=args.subtitle,
-        note=args.note,
+        texts=config.texts(
+            args.title or f"{args.column} par commune", subtitle=args.subtitle, note=args.note
+        ),
+        config=config,
         scheme=args.scheme,
         k=args.k,
         bins_minutes=bins,
@@ -114,13 +115,12 @@ def cmd_map_isochrones(args: argparse.Namespace) -> int:
     png = isochrones_to_png(
         bands,
         load_communes(settings.data_dir),
+        texts=config.texts(args.title or "Isochrones", subtitle=subtitle),
+        size=config.image_size(),
         value_col=args.column,
-        title=args.title or "Isochrones",
-        subtitle=subtitle,
         origins_lonlat=origins,
         frame=args.frame,
         palette=config.palette,
-        **config.render_options(),
     )
     write_map_file(output, png)
     print(f"wrote {output} ({len(png):,} B): {len(bands)} band(s)")
