@@ -17,7 +17,7 @@ import shapely
 from shapely.geometry import shape
 
 from geoservice.errors import DataError
-from geoservice.io.build import BuildContext, StepResult
+from geoservice.io.build_steps import BuildContext, StepResult
 from geoservice.io.geojson_files import read_geojson, write_geojson
 from geoservice.io.sources import verify_source
 

@@ -16,7 +16,22 @@ from geoservice.errors import GeoserviceError
 from geoservice.runtime import Runtime, load_runtime
 from geoservice.settings import Settings, load_settings
 from geoservice.store.db import Store
-from geoservice.web import contributions, frontend, health
+from geoservice.web import (
+    accessibility,
+    communes,
+    contributions,
+    frontend,
+    health,
+    isochrones,
+    maps,
+    matrix,
+    offers,
+    ors_routing,
+    reachable,
+    route,
+    transit,
+    trips,
+)
 from geoservice.web.context import EXTENSION_KEY
 from geoservice.web.middleware import install_middleware
 from geoservice.web.problems import (
@@ -129,19 +144,6 @@ def _any_converter_schema(converter: AnyConverter) -> dict[str, Any]:
 
 def _resource_blueprints() -> list[flask_smorest.Blueprint]:
     """The /api/v1 resources, one blueprint each."""
-    from geoservice.web import (
-        accessibility,
-        communes,
-        isochrones,
-        maps,
-        matrix,
-        offers,
-        reachable,
-        route,
-        transit,
-        trips,
-    )
-
     return [
         communes.blp,
         offers.blp,
@@ -159,6 +161,4 @@ def _resource_blueprints() -> list[flask_smorest.Blueprint]:
 
 def _root_blueprints() -> list[flask_smorest.Blueprint]:
     """Blueprints mounted at their own prefix (the openrouteservice URL scheme, /ors/v2)."""
-    from geoservice.web import isochrones, ors_routing
-
     return [isochrones.ors_blp, ors_routing.ors_routing_blp]

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from geoservice.analytics.matrix_batch import MatrixTask
 from geoservice.analytics.od_matrix import MatrixOptions
 from geoservice.cli import main
-from geoservice.cli_matrix import load_matrix_data
+from geoservice.cli.matrix import load_matrix_data
 from geoservice.runtime import Runtime
 
 

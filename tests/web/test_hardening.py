@@ -13,7 +13,8 @@ from flask import Flask
 
 from geoservice.cli import main
 from geoservice.errors import ChecksumMismatchError, MissingDataError
-from geoservice.runtime import Runtime, load_runtime, read_manifest, verify_outputs
+from geoservice.io.manifest import read_manifest, verify_outputs
+from geoservice.runtime import Runtime, load_runtime
 from geoservice.settings import Settings, load_settings
 from geoservice.web import create_app
 

@@ -1,9 +1,7 @@
-"""``geoservice matrix``: a large origin–destination matrix to Parquet or CSV.
+"""``geoservice matrix``: door-to-door travel times between places, to Parquet or CSV.
 
-Origins and destinations come from files (see :mod:`geoservice.io.places`); the work is
-spread over origins on local processes or a Dask scheduler, like ``geoservice accessibility
-compute``, with a progress bar. Dask workers load the data from the same configuration and
-data folder (they must see the same files).
+Runs on local processes or a Dask scheduler like ``geoservice accessibility compute``; each
+worker loads the road network (and the timetable) itself with :func:`load_matrix_data`.
 """
 
 from __future__ import annotations
@@ -13,10 +11,22 @@ import functools
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
-from geoservice.core.network import MODES, RoadNetwork
-from geoservice.core.timetable import Timetable
+from tqdm import tqdm
+
+from geoservice.analytics.executors import executor_from_options
+from geoservice.analytics.matrix_batch import MatrixTask, matrix_frame, places_to_array
+from geoservice.analytics.od_matrix import TRANSIT, MatrixOptions, PlaceResolver, check_destinations
+from geoservice.core.network import RoadNetwork
+from geoservice.core.reachable_offers import ReachableOffers
+from geoservice.core.timetable import Timetable, transit_params_from_settings
+from geoservice.core.timetable_build import timetable_from_tables
+from geoservice.errors import InvalidParameterError
+from geoservice.io.gtfs import read_gtfs_dir
+from geoservice.io.network import load_road_network
+from geoservice.io.offers import load_offers
+from geoservice.io.places import read_places, write_matrix_table
+from geoservice.io.territory import load_communes
 from geoservice.settings import Settings, load_settings
 
 
@@ -24,10 +34,6 @@ def load_matrix_data(
     config_dir: str | None, data_dir: str | None, with_transit: bool
 ) -> tuple[RoadNetwork, Timetable | None]:
     """The road network and (if asked) the timetable, as a worker loads them."""
-    from geoservice.core.timetable import transit_params_from_settings
-    from geoservice.core.timetable_build import timetable_from_tables
-    from geoservice.io.gtfs import read_gtfs_dir
-    from geoservice.io.network import load_road_network
 
     settings = _settings(config_dir, data_dir)
     tt = None
@@ -42,22 +48,8 @@ def _settings(config_dir: str | None, data_dir: str | None) -> Settings:
     return load_settings(Path(config_dir) if config_dir else None, overrides=overrides)
 
 
-def _cmd_matrix(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
-    from geoservice.analytics.executors import executor_from_options
-    from geoservice.analytics.matrix_batch import MatrixTask, matrix_frame, places_to_array
-    from geoservice.analytics.od_matrix import (
-        TRANSIT,
-        MatrixOptions,
-        PlaceResolver,
-        check_destinations,
-    )
-    from geoservice.core.reachable import ReachableOffers
-    from geoservice.errors import InvalidParameterError
-    from geoservice.io.offers import load_offers
-    from geoservice.io.places import read_places, write_matrix_table
-    from geoservice.io.territory import load_communes
+def cmd_matrix(args: argparse.Namespace) -> int:
+    """Run ``geoservice matrix``."""
 
     settings = _settings(args.config_dir, args.data_dir)
     transit = args.mode == TRANSIT
@@ -97,22 +89,3 @@ def _cmd_matrix(args: argparse.Namespace) -> int:
     reached = int(frame["travel_time_s"].notna().sum())
     print(f"wrote {path} ({len(frame):,} pairs, {reached:,} reached)")
     return 0
-
-
-def add_matrix_parser(sub: Any) -> None:
-    """Register ``geoservice matrix`` on the command line's sub-parsers."""
-    p = sub.add_parser("matrix", help="door-to-door travel times between places, to Parquet or CSV")
-    p.add_argument("--origins", required=True, help="CSV (lon,lat | commune | offer) or JSON")
-    p.add_argument("--destinations", required=True, help="same formats as --origins")
-    p.add_argument("--mode", choices=[*MODES, "transit"], default="drive")
-    p.add_argument("-o", "--output", required=True, help="out.parquet or out.csv")
-    p.add_argument("--max-minutes", type=float, help="pairs longer than this are empty")
-    p.add_argument("--departure", help="transit: first departure, ISO 8601 local time")
-    p.add_argument("--window-minutes", type=int, default=1, help="transit: departure window")
-    p.add_argument("--statistic", default="median", help="transit: best, median or pNN")
-    p.add_argument("--access-mode", choices=MODES, default="walk", help="transit: to the stops")
-    p.add_argument("--data-dir", help="derived data folder (default: paths.data_dir)")
-    p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler (tcp://host:8786)")
-    p.add_argument("--scheduler-timeout", type=float, default=30.0, metavar="SECONDS")
-    p.add_argument("--workers", type=int, help="local processes (default: one per core; 1: serial)")
-    p.set_defaults(func=_cmd_matrix)
