@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from geoservice.cli_update import add_update_parsers
 from geoservice.errors import GeoserviceError, InvalidParameterError
 from geoservice.settings import Settings, load_settings
 from geoservice.store.config import ROLES
@@ -423,6 +424,7 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--raw-dir", help="raw sources folder (default: paths.raw_dir)")
     build.add_argument("--data-dir", help="output folder (default: paths.data_dir)")
     build.set_defaults(func=_cmd_data_build)
+    add_update_parsers(data, sub, _settings)
 
     network = sub.add_parser("network", help="road networks").add_subparsers(
         dest="network_command", required=True

@@ -16,6 +16,7 @@ import geopandas as gpd
 from geoservice import __version__
 from geoservice.core.timetable import Timetable
 from geoservice.errors import ChecksumMismatchError, DataError, MissingDataError
+from geoservice.io.update_state import describe_update_state
 from geoservice.settings import Settings
 
 if TYPE_CHECKING:
@@ -78,6 +79,7 @@ class Runtime:
     offer_index: OfferIndex | None = None
     accessibility: AccessibilityModel | None = None
     transit: Timetable | None = None
+    updates: Mapping[str, Any] = field(default_factory=dict)
 
     def describe(self) -> dict[str, Any]:
         """The ``/health`` document."""
@@ -92,6 +94,7 @@ class Runtime:
             },
             "network": self.network.describe() if self.network is not None else None,
             "transit": self.transit.describe() if self.transit is not None else None,
+            "updates": describe_update_state(self.updates),
             "accessibility": (
                 {
                     "tables": self.accessibility.tables_origin,
@@ -176,15 +179,17 @@ def load_runtime(settings: Settings) -> Runtime:
     """Load every derived file the service needs from ``settings.data_dir``."""
     from geoservice.core.offers import CATEGORIES, OfferIndex
     from geoservice.core.reachable import ReachableOffers
+    from geoservice.io.agenda_events import load_imported_events, with_imported_events
     from geoservice.io.network import load_road_network
     from geoservice.io.offers import load_offers
     from geoservice.io.territory import load_communes, load_zones
+    from geoservice.io.update_state import read_update_state
 
     data_dir = settings.data_dir
     manifest, built_at = read_manifest(data_dir)
     verify_outputs(data_dir, manifest)
     communes = load_communes(data_dir)
-    offers = load_offers(data_dir)
+    offers = with_imported_events(load_offers(data_dir), load_imported_events(data_dir))
     network = load_road_network(settings)
     transit = _load_transit(settings)
     return Runtime(
@@ -203,6 +208,7 @@ def load_runtime(settings: Settings) -> Runtime:
         ),
         offer_index=OfferIndex(offers, dict(zip(communes["code"], communes["name"], strict=True))),
         transit=transit,
+        updates=read_update_state(data_dir),
         accessibility=load_accessibility(settings, communes, offers, network, transit),
     )
 
