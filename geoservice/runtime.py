@@ -66,6 +66,11 @@ class Runtime:
         the inputs changed since they were written).
     transit
         The public-transport timetable (``data/transit/``), or None when not built.
+    updates
+        ``data/UPDATES.json``: each source's last ``geoservice data update``.
+    imported_events
+        The agenda events imported by ``data update`` (``data/agenda/events.geojson``),
+        with their timings; they are in `offers` too.
     """
 
     settings: Settings
@@ -80,6 +85,7 @@ class Runtime:
     accessibility: AccessibilityModel | None = None
     transit: Timetable | None = None
     updates: Mapping[str, Any] = field(default_factory=dict)
+    imported_events: gpd.GeoDataFrame = field(default_factory=lambda: _empty_frame())
 
     def describe(self) -> dict[str, Any]:
         """The ``/health`` document."""
@@ -189,7 +195,8 @@ def load_runtime(settings: Settings) -> Runtime:
     manifest, built_at = read_manifest(data_dir)
     verify_outputs(data_dir, manifest)
     communes = load_communes(data_dir)
-    offers = with_imported_events(load_offers(data_dir), load_imported_events(data_dir))
+    imported_events = load_imported_events(data_dir)
+    offers = with_imported_events(load_offers(data_dir), imported_events)
     network = load_road_network(settings)
     transit = _load_transit(settings)
     return Runtime(
@@ -209,6 +216,7 @@ def load_runtime(settings: Settings) -> Runtime:
         offer_index=OfferIndex(offers, dict(zip(communes["code"], communes["name"], strict=True))),
         transit=transit,
         updates=read_update_state(data_dir),
+        imported_events=imported_events,
         accessibility=load_accessibility(settings, communes, offers, network, transit),
     )
 

@@ -131,6 +131,7 @@ def _resource_blueprints() -> list[flask_smorest.Blueprint]:
     """The /api/v1 resources, one blueprint each."""
     from geoservice.web import (
         accessibility,
+        claims,
         communes,
         isochrones,
         maps,
@@ -144,6 +145,7 @@ def _resource_blueprints() -> list[flask_smorest.Blueprint]:
         communes.blp,
         offers.blp,
         contributions.blp,
+        claims.blp,
         isochrones.blp,
         transit.blp,
         reachable.blp,
