@@ -323,6 +323,14 @@ def report_lines(report: UpdateReport) -> list[str]:
         for feed in report.transit["feeds"]:
             why = f" ({feed['reason']})" if feed["reason"] else ""
             lines.append(f"    {feed['feed_id']}: {feed['status']}{why}")
+        if report.status == "swapped" and any(
+            f["status"] == "updated" for f in report.transit["feeds"]
+        ):
+            lines.append(
+                "    the stored accessibility tables now predate the timetable: run "
+                "`geoservice accessibility compute` (until then the service recomputes them "
+                "in memory at start-up)"
+            )
     if report.agenda is not None:
         ag = report.agenda
         lines.append(

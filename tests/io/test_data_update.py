@@ -16,11 +16,18 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from geoservice.cli import main
 from geoservice.core.offers import OfferIndex, OfferQuery
-from geoservice.core.timetable import timetable_from_tables, transit_params_from_settings
+from geoservice.core.raptor import earliest_arrival
+from geoservice.core.timetable import (
+    Timetable,
+    service_date_for,
+    timetable_from_tables,
+    transit_params_from_settings,
+)
 from geoservice.io.agenda_events import load_imported_events, with_imported_events
 from geoservice.io.gtfs import read_gtfs_dir
 from geoservice.io.offers import load_offers
@@ -30,12 +37,18 @@ from geoservice.runtime import read_manifest, verify_outputs
 from geoservice.settings import Settings
 from tests.update_fixtures import SHIFT, agenda_settings, data_copy_fixture, server_fixture  # noqa: F401 (fixtures)
 
+TUESDAY = date(2025, 2, 4)  # inside the staged TER feed's validity
+IMPHY_TRAIN = "ter:StopPoint:OCETrain TER-87696450"
+
+
+def _timetable(data_dir: Path, settings: Settings) -> Timetable:
+    """The timetable as the service loads it at start-up from `data_dir`."""
+    tables = read_gtfs_dir(data_dir / "transit")
+    return timetable_from_tables(tables, transit_params_from_settings(settings))
+
 
 def _validity(data_dir: Path, settings: Settings) -> tuple[date, date]:
-    tt = timetable_from_tables(
-        read_gtfs_dir(data_dir / "transit"), transit_params_from_settings(settings)
-    )
-    return tt.validity
+    return _timetable(data_dir, settings).validity
 
 
 @pytest.mark.slow
@@ -44,7 +57,8 @@ def test_update_replaces_the_timetable_and_answers_use_the_new_validity(
 ) -> None:
     base, _ = server
     data_dir = data_copy.data_dir
-    before = _validity(data_dir, data_copy)
+    old_tt = _timetable(data_dir, data_copy)
+    before = old_tt.validity
     report = run_update(
         data_copy,
         UpdateOptions(only="transit", source_urls={"ter": f"{base}/ter-later.zip"}),
@@ -52,8 +66,18 @@ def test_update_replaces_the_timetable_and_answers_use_the_new_validity(
     )
     assert report.status == "swapped", report
     assert report.failures == []
-    after = _validity(data_dir, data_copy)
+    new_tt = _timetable(data_dir, data_copy)
+    after = new_tt.validity
     assert after == (before[0] + SHIFT, before[1] + SHIFT)
+    # Answers now use the new validity: a Tuesday of it is served as itself (the old feed
+    # mapped it to a 2025 weekday), with the same trains as the matching 2025 Tuesday.
+    day = TUESDAY + SHIFT
+    assert service_date_for(day, before).used != day
+    new_answer = earliest_arrival(new_tt, {IMPHY_TRAIN: 0}, 7 * 3600, day)
+    assert new_answer.service_date.used == day
+    old_answer = earliest_arrival(old_tt, {IMPHY_TRAIN: 0}, 7 * 3600, TUESDAY)
+    assert np.array_equal(new_answer.arrival_s, old_answer.arrival_s)
+    assert (new_answer.arrival_s < np.iinfo(new_answer.arrival_s.dtype).max).sum() > 10
     assert report.transit is not None
     assert report.transit["after"]["validity"] == [after[0].isoformat(), after[1].isoformat()]
     assert report.transit["after"]["trips"] == report.transit["before"]["trips"]
