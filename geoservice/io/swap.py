@@ -17,10 +17,15 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import fcntl
 import logging
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+from geoservice.errors import DataError
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +41,27 @@ def staging_path(data_dir: Path) -> Path:
 def previous_path(data_dir: Path) -> Path:
     """``<data>.old`` beside `data_dir`: the data an update replaced."""
     return data_dir.with_name(data_dir.name + ".old")
+
+
+class UpdateRunningError(DataError):
+    """Another ``data update`` holds the lock of this data folder."""
+
+
+@contextmanager
+def update_lock(data_dir: Path) -> Iterator[None]:
+    """Hold ``<data>.lock`` (an exclusive ``flock``, released when the process dies) while
+    an update stages and swaps; a second update of the same folder fails at once."""
+    lock_path = data_dir.with_name(data_dir.name + ".lock")
+    with lock_path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as e:
+            msg = f"another `geoservice data update` is running on {data_dir} ({lock_path})"
+            raise UpdateRunningError(msg) from e
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def recover_interrupted_swap(data_dir: Path) -> list[str]:

@@ -33,7 +33,7 @@ from geoservice.io.agenda_events import DedupKey
 from geoservice.io.agenda_update import AgendaOutcome, agenda_sources, update_agendas
 from geoservice.io.build import sha256_file
 from geoservice.io.fetch import Download, FetchLimits, download_to_file
-from geoservice.io.swap import recover_interrupted_swap, staging_path, swap_in
+from geoservice.io.swap import recover_interrupted_swap, staging_path, swap_in, update_lock
 from geoservice.io.transit_update import (
     TransitRebuild,
     rebuild_transit,
@@ -198,7 +198,23 @@ def run_update(
     echo: Callable[[str], None] = print,
     now: datetime | None = None,
 ) -> UpdateReport:
-    """Run one update (see the module docstring); never raises for a failing source."""
+    """Run one update (see the module docstring) under the folder's update lock.
+
+    A failing source never raises: it is in the report. Raises
+    :class:`~geoservice.io.swap.UpdateRunningError` when another update is running.
+    """
+    with update_lock(settings.data_dir):
+        return _run_update(settings, options, posted_keys=posted_keys, echo=echo, now=now)
+
+
+def _run_update(
+    settings: Settings,
+    options: UpdateOptions,
+    *,
+    posted_keys: Iterable[DedupKey] = (),
+    echo: Callable[[str], None] = print,
+    now: datetime | None = None,
+) -> UpdateReport:
     now = now or datetime.now(UTC)
     data_dir = settings.data_dir
     report = UpdateReport(started_at=now.isoformat())

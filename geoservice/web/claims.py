@@ -23,6 +23,7 @@ from geoservice.web.blueprint import Blueprint
 from geoservice.web.context import get_runtime
 from geoservice.web.contribution_schemas import PostedOfferFeatureSchema
 from geoservice.web.contributions import current_actor, get_state
+from geoservice.web.openapi_examples import EXAMPLES
 
 blp = Blueprint(
     "claims",
@@ -32,6 +33,21 @@ blp = Blueprint(
 
 #: Prefixes of the ids of imported events.
 IMPORTED_PREFIXES = ("oa:", "ics:")
+
+_CREATED = EXAMPLES["posted_offer_created"]
+#: ``POST /offers/oa:…/claim`` answer: the organisation's copy, waiting for a moderator.
+CLAIM_EXAMPLE: dict[str, Any] = {
+    **_CREATED,
+    "properties": {
+        **_CREATED["properties"],
+        "description": "Importé de Agenda culturel (OpenAgenda) (Licence Ouverte v2.0) : "
+        "https://openagenda.com/agendas/12345678/events/concert-d-orgue",
+        "url": "https://openagenda.com/agendas/12345678/events/concert-d-orgue",
+        "status": "pending",
+        "author": "MJC de Clamecy",
+        "published_at": None,
+    },
+}
 
 
 def _clip(text: Any, limit: int) -> str | None:
@@ -62,7 +78,7 @@ def claim_payload(row: Any, max_timings: int) -> dict[str, Any]:
 
 @blp.route("/offers/<string:offer_id>/claim")
 class ClaimImportedEvent(MethodView):
-    @blp.response(201, PostedOfferFeatureSchema)
+    @blp.response(201, PostedOfferFeatureSchema, example=CLAIM_EXAMPLE)
     def post(self, offer_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Claim an imported event (organisation accounts): creates your own copy, waiting
         for a moderator; once published it replaces the imported one at the next agenda

@@ -304,3 +304,12 @@ def test_ics_import_reads_a_registered_feed(
         ["2030-10-03T00:00:00+02:00", "2030-10-04T00:00:00+02:00"]
     ]
     assert atelier["attribution"] == "MJC fictive"
+
+
+def test_a_second_update_of_the_same_folder_is_refused_while_one_runs(data_copy: Settings) -> None:
+    from geoservice.io.swap import UpdateRunningError, update_lock
+
+    with update_lock(data_copy.data_dir), pytest.raises(UpdateRunningError, match="running"):
+        run_update(data_copy, UpdateOptions(only="agenda"), echo=lambda _: None)
+    report = run_update(data_copy, UpdateOptions(only="agenda"), echo=lambda _: None)
+    assert report.status == "swapped"
