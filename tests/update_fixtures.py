@@ -1,8 +1,8 @@
 """A loopback HTTP server for the ``data update`` tests, and a temporary copy of ``data/``.
 
 It serves the staged SNCF TER zip, a copy of it whose service dates are shifted by 104 weeks
-(made here, in a temporary folder), a broken zip, two hand-made OpenAgenda pages and an .ics
-file (``tests/data/update/``). No test needs the internet.
+(made here, in a temporary folder), a broken zip, the staged OSM XML export, two hand-made
+OpenAgenda pages and an .ics file (``tests/data/update/``). No test needs the internet.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from geoservice.settings import Settings
 from tests.conftest import TEST_DATA
 
 TER_ZIP = "sncf-ter-gtfs/export-ter-gtfs-last.zip"
+#: A real OSM XML export (Gretz-Armainvilliers, 77; ../shared/data/raw/SOURCES.md §8).
+OSM_XML = "osm-fallback-not-nievre/gretz-armainvilliers-77_map.osm"
 SHIFT = timedelta(weeks=104)  # same weekdays
 FIXTURES = TEST_DATA / "update"
 OA_KEY = "test-key-not-secret"
@@ -93,6 +95,7 @@ def server_fixture(
     _shifted_zip(raw_dir / TER_ZIP, www / "ter-later.zip")
     (www / "broken.zip").write_bytes(b"PK\x03\x04 this is not a complete zip file")
     shutil.copy(FIXTURES / "events.ics", www / "events.ics")
+    shutil.copy(raw_dir / OSM_XML, www / "map.osm")
     seen: list[str] = []
     handler = type("Handler", (_Handler,), {"requests_seen": seen})
     httpd = http.server.ThreadingHTTPServer(

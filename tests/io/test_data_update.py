@@ -279,6 +279,26 @@ def test_osm_update_reports_a_bad_extract_and_that_it_is_not_applied(
     assert report.failures[0].startswith("osm:")
 
 
+def test_osm_update_checks_a_good_extract_and_says_it_is_not_applied(
+    data_copy: Settings, server: tuple[str, list[str]]
+) -> None:
+    base, _ = server
+    manifest = (data_copy.data_dir / "MANIFEST.json").read_bytes()
+    report = run_update(
+        data_copy,
+        UpdateOptions(only="osm", source_urls={"osm": f"{base}/map.osm"}),
+        echo=lambda _: None,
+    )
+    assert report.failures == []
+    assert report.osm is not None
+    assert report.osm["checked"] is True
+    assert report.osm["applied"] is False
+    assert "nodes" in report.osm["summary"][0]
+    # Nothing of the served data changed, only the state (the extract's last check).
+    assert read_manifest(data_copy.data_dir)[0]["outputs"] == json.loads(manifest)["outputs"]
+    assert read_update_state(data_copy.data_dir)["osm"]["last_success"] is not None
+
+
 def test_ics_import_reads_a_registered_feed(
     data_copy: Settings, server: tuple[str, list[str]]
 ) -> None:
