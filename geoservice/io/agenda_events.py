@@ -197,7 +197,8 @@ def merge_imported_events(
 
     Records outside the Nièvre communes, events already posted by people (same normalised
     title, first day and commune), and events over for more than `keep_past_days` are left
-    out; of two imported events with the same key the first source (config order) wins.
+    out; of two imported events with the same key, the one fetched first in this run (sources
+    in configuration order) wins, then the lowest id.
     """
     now = now or datetime.now(UTC)
     by_name = {fold_text(n): c for c, n in zip(communes["code"], communes["name"], strict=True)}
@@ -219,7 +220,8 @@ def merge_imported_events(
     posted = set(posted_keys)
     seen: set[DedupKey] = set()
     kept: list[dict[str, Any]] = []
-    for offer_id in sorted(rows, key=lambda i: (i not in updated, i)):
+    fetched_first = [r.offer_id for r in records if r.offer_id in updated]
+    for offer_id in dict.fromkeys([*fetched_first, *sorted(rows)]):
         row = rows[offer_id]
         timings = [
             (datetime.fromisoformat(b), datetime.fromisoformat(e)) for b, e in row["timings"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -122,7 +122,8 @@ def update_agendas(
         last = state.get(source.source_id, {})
         since = None
         if last.get("last_success") and last.get("url") == url and source.kind == "openagenda":
-            since = datetime.fromisoformat(str(last["last_success"]))
+            # An hour of overlap: events edited while the last run was reading are asked again.
+            since = datetime.fromisoformat(str(last["last_success"])) - timedelta(hours=1)
         record: dict[str, Any] = {"kind": source.kind, "url": url, "last_attempt": now.isoformat()}
         try:
             fetched, notes = _records_of(source, settings, workdir, limits, since)
