@@ -203,6 +203,13 @@ def run_update(
     A failing source never raises: it is in the report. Raises
     :class:`~geoservice.io.swap.UpdateRunningError` when another update is running.
     """
+    if options.only is not None and options.only not in ONLY_CHOICES:
+        raise InvalidParameterError("--only", f"unknown part {options.only!r}", ONLY_CHOICES)
+    known = {s.feed_id for s in transit_sources_from_settings(settings)} | {"osm"}
+    known |= {s.source_id for s in agenda_sources(settings)}
+    unknown = sorted(set(options.source_urls) - known)
+    if unknown:
+        raise InvalidParameterError("--source", f"unknown source id(s) {unknown}", sorted(known))
     with update_lock(settings.data_dir):
         return _run_update(settings, options, posted_keys=posted_keys, echo=echo, now=now)
 
@@ -218,13 +225,6 @@ def _run_update(
     now = now or datetime.now(UTC)
     data_dir = settings.data_dir
     report = UpdateReport(started_at=now.isoformat())
-    if options.only is not None and options.only not in ONLY_CHOICES:
-        raise InvalidParameterError("--only", f"unknown part {options.only!r}", ONLY_CHOICES)
-    known = {s.feed_id for s in transit_sources_from_settings(settings)} | {"osm"}
-    known |= {s.source_id for s in agenda_sources(settings)}
-    unknown = sorted(set(options.source_urls) - known)
-    if unknown:
-        raise InvalidParameterError("--source", f"unknown source id(s) {unknown}", sorted(known))
     report.recovered = recover_interrupted_swap(data_dir)
     staging = staging_path(data_dir)
     workdir = data_dir.with_name(data_dir.name + ".download")
