@@ -29,6 +29,7 @@ from geoservice.io.accessibility import (
     read_accessibility_tables,
 )
 from geoservice.io.derived_data import load_derived_data
+from geoservice.io.update_state import describe_update_state
 from geoservice.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -69,6 +70,11 @@ class Runtime:
         the inputs changed since they were written).
     transit
         The public-transport timetable (``data/transit/``), or None when not built.
+    updates
+        ``data/UPDATES.json``: each source's last ``geoservice data update``.
+    imported_events
+        The agenda events imported by ``data update`` (``data/agenda/events.geojson``),
+        with their timings; they are in `offers` too.
     """
 
     settings: Settings
@@ -82,6 +88,8 @@ class Runtime:
     offer_index: OfferIndex | None = None
     accessibility: AccessibilityModel | None = None
     transit: Timetable | None = None
+    updates: Mapping[str, Any] = field(default_factory=dict)
+    imported_events: gpd.GeoDataFrame = field(default_factory=lambda: _empty_frame())
 
     def describe(self) -> dict[str, Any]:
         """The ``/health`` document."""
@@ -96,6 +104,7 @@ class Runtime:
             },
             "network": self.network.describe() if self.network is not None else None,
             "transit": self.transit.describe() if self.transit is not None else None,
+            "updates": describe_update_state(self.updates),
             "accessibility": (
                 {
                     "tables": self.accessibility.tables_origin,
@@ -157,6 +166,8 @@ def load_runtime(settings: Settings) -> Runtime:
         ),
         offer_index=OfferIndex(offers, dict(zip(communes["code"], communes["name"], strict=True))),
         transit=transit,
+        updates=data.updates,
+        imported_events=data.imported_events,
         accessibility=load_accessibility(settings, communes, offers, network, transit),
     )
 

@@ -39,6 +39,7 @@ def add_data_parser(sub: Any) -> None:
     build.add_argument("--raw-dir", help="raw sources folder (default: paths.raw_dir)")
     build.add_argument("--data-dir", help="output folder (default: paths.data_dir)")
     build.set_defaults(handler=("data", "cmd_data_build"))
+    add_update_parsers(data, sub)
 
 
 def add_network_parser(sub: Any) -> None:
@@ -202,6 +203,44 @@ def add_matrix_parser(sub: Any) -> None:
     p.add_argument("--scheduler-timeout", type=float, default=30.0, metavar="SECONDS")
     p.add_argument("--workers", type=int, help="local processes (default: one per core; 1: serial)")
     p.set_defaults(handler=("matrix", "cmd_matrix"))
+
+
+def add_update_parsers(data: Any, sub: Any) -> None:
+    """Add ``data update`` to the `data` sub-parsers and ``agenda`` to the top level."""
+    update = data.add_parser(
+        "update", help="fetch the configured sources, rebuild, swap data/ atomically"
+    )
+    update.add_argument("--only", choices=("transit", "agenda", "osm"), help="one part only")
+    update.add_argument("--dry-run", action="store_true", help="build and report, swap nothing")
+    update.add_argument(
+        "--source",
+        action="append",
+        metavar="ID=URL",
+        help="download source ID from URL for this run (repeatable)",
+    )
+    update.add_argument(
+        "--force", action="store_true", help="accept an update that removes most of the data"
+    )
+    update.add_argument("--json", action="store_true", help="print the report as JSON")
+    update.add_argument("--data-dir", help="derived data folder (default: paths.data_dir)")
+    update.add_argument("--raw-dir", help="raw sources folder (default: paths.raw_dir)")
+    update.set_defaults(handler=("update", "cmd_data_update"))
+
+    agenda = sub.add_parser("agenda", help="imported agendas").add_subparsers(
+        dest="agenda_command", required=True
+    )
+    register = agenda.add_parser("register", help="register an organisation's .ics feed URL")
+    register.add_argument("--organisation", required=True, help="user name (organisation role)")
+    register.add_argument("--url", required=True, help="http(s) URL of the .ics feed")
+    register.add_argument(
+        "--licence",
+        default="Licence Ouverte / Open Licence 2.0 (Etalab)",
+        help="licence the organisation publishes its events under",
+    )
+    register.set_defaults(handler=("update", "cmd_agenda_register"))
+    listing = agenda.add_parser("list", help="agenda sources and their last successful import")
+    listing.add_argument("--data-dir", help="derived data folder (default: paths.data_dir)")
+    listing.set_defaults(handler=("update", "cmd_agenda_list"))
 
 
 def build_parser() -> argparse.ArgumentParser:

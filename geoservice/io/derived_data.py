@@ -16,11 +16,13 @@ import geopandas as gpd
 
 from geoservice.core.network import RoadNetwork
 from geoservice.core.timetable import GtfsTables
+from geoservice.io.agenda_events import load_imported_events, with_imported_events
 from geoservice.io.gtfs import read_gtfs_dir
 from geoservice.io.manifest import read_manifest, verify_outputs
 from geoservice.io.network import load_road_network
 from geoservice.io.offers import load_offers
 from geoservice.io.territory import load_communes, load_zones
+from geoservice.io.update_state import read_update_state
 from geoservice.settings import Settings
 
 
@@ -44,6 +46,11 @@ class DerivedData:
         The road network of ``[network] source``, with its per-mode routers.
     transit_tables
         The merged GTFS subset of ``data/transit/``, or None when that step has not run.
+    imported_events
+        The agenda events imported by ``geoservice data update``
+        (``data/agenda/events.geojson``); they are also among `offers`.
+    updates
+        ``data/UPDATES.json``: each source's last ``geoservice data update``.
     """
 
     manifest: Mapping[str, Any]
@@ -53,6 +60,8 @@ class DerivedData:
     offers: gpd.GeoDataFrame
     network: RoadNetwork
     transit_tables: GtfsTables | None
+    imported_events: gpd.GeoDataFrame
+    updates: Mapping[str, Any]
 
 
 def read_transit_tables(settings: Settings) -> GtfsTables | None:
@@ -76,12 +85,15 @@ def load_derived_data(settings: Settings) -> DerivedData:
     data_dir = settings.data_dir
     manifest, built_at = read_manifest(data_dir)
     verify_outputs(data_dir, manifest)
+    imported_events = load_imported_events(data_dir)
     return DerivedData(
         manifest=manifest,
         built_at=built_at,
         communes=load_communes(data_dir),
         zones=load_zones(data_dir),
-        offers=load_offers(data_dir),
+        offers=with_imported_events(load_offers(data_dir), imported_events),
         network=load_road_network(settings),
         transit_tables=read_transit_tables(settings),
+        imported_events=imported_events,
+        updates=read_update_state(data_dir),
     )

@@ -18,6 +18,7 @@ from geoservice.settings import Settings, load_settings
 from geoservice.store.db import Store
 from geoservice.web import (
     accessibility,
+    claims,
     communes,
     contributions,
     frontend,
@@ -148,6 +149,7 @@ def _resource_blueprints() -> list[flask_smorest.Blueprint]:
         communes.blp,
         offers.blp,
         contributions.blp,
+        claims.blp,
         isochrones.blp,
         transit.blp,
         reachable.blp,
