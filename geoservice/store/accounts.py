@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from geoservice.errors import ConflictError, InvalidParameterError
@@ -34,6 +35,7 @@ EMAIL_MAX_LENGTH = 254
 DISPLAY_NAME_LENGTHS = (2, 80)
 #: The CSRF token is HMAC-SHA256(session secret, this label).
 _CSRF_LABEL = b"geoservice csrf v1"
+EMAIL_TAKEN = "un compte existe déjà avec cette adresse électronique"
 
 
 @dataclass(frozen=True)
@@ -88,42 +90,65 @@ def check_display_name(name: Any) -> str:
     return text
 
 
-def create_account(
-    session: Session, config: AccountsConfig, *, email: str, password: str, display_name: str
-) -> User:
-    """A new contributor account.
+@dataclass(frozen=True)
+class NewAccount:
+    """Checked sign-up fields, the password already hashed."""
+
+    email: str
+    display_name: str
+    password_hash: str
+
+
+def new_account(
+    config: AccountsConfig, *, email: Any, password: Any, display_name: Any
+) -> NewAccount:
+    """Check the sign-up fields and hash the password.
+
+    Hashing is slow on purpose: call this outside a write transaction.
 
     Raises
     ------
     InvalidParameterError
         Bad e-mail, password (see :func:`check_password`) or display name.
+    """
+    address = normalise_email(email)
+    name = check_display_name(display_name)
+    checked = check_password(password, config, address)
+    return NewAccount(address, name, hash_password(config.argon2, checked))
+
+
+def create_account(session: Session, account: NewAccount) -> User:
+    """A new contributor account.
+
+    Raises
+    ------
     ConflictError
         The e-mail address has an account, or the display name is taken (case ignored): the
         display name is public (it signs the offers), so no two people share one.
     """
-    email = normalise_email(email)
-    display_name = check_display_name(display_name)
-    password = check_password(password, config, email)
-    taken = select(AccountCredentials.user_id).where(AccountCredentials.email == email)
+    taken = select(AccountCredentials.user_id).where(AccountCredentials.email == account.email)
     if session.scalar(taken) is not None:
-        raise ConflictError("un compte existe déjà avec cette adresse électronique")
-    same_name = select(User.id).where(func.lower(User.name) == display_name.lower())
+        raise ConflictError(EMAIL_TAKEN)
+    same_name = select(User.id).where(func.lower(User.name) == account.display_name.lower())
     if session.scalar(same_name) is not None:
         raise ConflictError("ce nom affiché est déjà pris : choisissez-en un autre")
     now = utc_now()
-    user = User(name=display_name, role="contributor", created_at=now)
-    session.add(user)
-    session.flush()
-    session.add(
-        AccountCredentials(
-            user_id=user.id,
-            email=email,
-            password_hash=hash_password(config.argon2, password),
-            created_at=now,
-            password_changed_at=now,
+    user = User(name=account.display_name, role="contributor", created_at=now)
+    try:
+        session.add(user)
+        session.flush()
+        session.add(
+            AccountCredentials(
+                user_id=user.id,
+                email=account.email,
+                password_hash=account.password_hash,
+                created_at=now,
+                password_changed_at=now,
+            )
         )
-    )
-    session.flush()
+        session.flush()
+    except IntegrityError as e:  # the same address or name, signed up at the same moment
+        raise ConflictError(EMAIL_TAKEN) from e
     return user
 
 
@@ -137,7 +162,7 @@ def authenticate(
 ) -> User | None:
     """The account whose e-mail and password these are, else ``None`` (same time either way).
 
-    A hash made with older argon2 parameters is replaced by one with the current ones.
+    Only reads: verify in a read session, outside any write transaction (it is slow).
     """
     try:
         address = normalise_email(email)
@@ -150,9 +175,19 @@ def authenticate(
     stored = credentials.password_hash if credentials is not None else None
     if not verify_password(config.argon2, stored, given) or credentials is None:
         return None
-    if needs_rehash(config.argon2, credentials.password_hash):
-        credentials.password_hash = hash_password(config.argon2, given)
     return session.get(User, credentials.user_id)
+
+
+def upgrade_password_hash(
+    session: Session, config: AccountsConfig, user_id: int, password: str
+) -> bool:
+    """Re-hash the (just verified) `password` of `user_id` when its stored hash was made with
+    other argon2 parameters than the current ones; whether it did."""
+    credentials = session.get(AccountCredentials, user_id)
+    if credentials is None or not needs_rehash(config.argon2, credentials.password_hash):
+        return False
+    credentials.password_hash = hash_password(config.argon2, password)
+    return True
 
 
 def open_session(session: Session, config: AccountsConfig, user: User) -> SignedIn:

@@ -37,8 +37,10 @@ from geoservice.store.accounts import (
     credentials_of,
     csrf_token_for,
     finish_password_reset,
+    new_account,
     open_session,
     start_password_reset,
+    upgrade_password_hash,
 )
 from geoservice.store.db import Store
 from geoservice.store.models import User
@@ -200,14 +202,14 @@ class Accounts(MethodView):
         """
         state = get_accounts_state()
         _limit(state.sign_up, _client(), "créations de compte depuis cette adresse")
+        account = new_account(
+            state.config,
+            email=data["email"],
+            password=data["password"],
+            display_name=data["display_name"],
+        )
         with _store().write() as session:
-            user = create_account(
-                session,
-                state.config,
-                email=data["email"],
-                password=data["password"],
-                display_name=data["display_name"],
-            )
+            user = create_account(session, account)
             return {**account_record(user, credentials_of(session, user.id)), "csrf_token": None}
 
 
@@ -300,14 +302,15 @@ class Sessions(MethodView):
         if wait_s > 0:
             msg = f"trop de tentatives de connexion sur ce compte ; réessayez dans {wait_s:.0f} s"
             raise RateLimitedError(msg, retry_after_s=wait_s)
-        with _store().write() as session:
+        with _store().read() as session:  # the slow check holds no write lock
             user = authenticate(session, state.config, data["email"], data["password"])
-            if user is not None:
-                signed = open_session(session, state.config, user)
-                record = account_record(user, credentials_of(session, user.id))
         if user is None:
             state.sign_in_account.acquire(email_key)
             raise AuthenticationError("adresse électronique ou mot de passe incorrect")
+        with _store().write() as session:
+            upgrade_password_hash(session, state.config, user.id, data["password"])
+            signed = open_session(session, state.config, user)
+            record = account_record(user, credentials_of(session, user.id))
         _set_session_cookie(signed.session_token, signed.expires_at)
         csrf = csrf_token_for(signed.session_token)
         return {
