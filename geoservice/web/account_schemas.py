@@ -121,7 +121,7 @@ _ACCOUNT: dict[str, Any] = {
     "display_name": "Camille D.",
     "role": "contributor",
     "created_at": "2026-12-06T21:00:00+00:00",
-    "csrf_token": "9f2c4e0b7a1d5f3e8c6b2a4d0e9f7c1b3a5d8e2f4c6b0a9d7e1f3c5b8a2d4e6f",
+    "csrf_token": "9f2c4e…(64 hex)",
 }
 
 ACCOUNT_EXAMPLES: dict[str, Any] = {
@@ -155,6 +155,6 @@ ACCOUNT_EXAMPLES: dict[str, Any] = {
         "label": "import agenda",
         "created_at": "2026-12-06T21:10:00+00:00",
         "revoked_at": None,
-        "token": "gs_q3V0Zk9yTm9uZVJlYWxUb2tlbkp1c3RBbkV4YW1wbGU",
+        "token": "gs_…(43 characters, shown once)",
     },
 }
