@@ -18,6 +18,7 @@ from geoservice.settings import Settings, load_settings
 from geoservice.store.db import Store
 from geoservice.web import (
     accessibility,
+    accounts,
     claims,
     communes,
     contributions,
@@ -113,6 +114,7 @@ def create_app(
     app.extensions[contributions.STORE_EXTENSION_KEY] = contributions.contributions_state_from(
         settings, runtime, store
     )
+    app.extensions[accounts.ACCOUNTS_EXTENSION_KEY] = accounts.accounts_state_from(settings)
 
     api = Api(app)
     # ``<any(geojson, png, html):fmt>`` path parameters are documented as enums.
@@ -150,6 +152,7 @@ def _resource_blueprints() -> list[flask_smorest.Blueprint]:
         offers.blp,
         contributions.blp,
         claims.blp,
+        accounts.blp,
         isochrones.blp,
         transit.blp,
         reachable.blp,
