@@ -18,6 +18,7 @@ from geoservice.settings import Settings, load_settings
 from geoservice.store.db import Store
 from geoservice.web import contributions, frontend, health
 from geoservice.web.context import EXTENSION_KEY
+from geoservice.web.json_limits import check_json_body
 from geoservice.web.middleware import install_middleware
 from geoservice.web.problems import (
     ProblemSchema,
@@ -117,6 +118,7 @@ def create_app(
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=proxy_hops, x_proto=proxy_hops, x_host=proxy_hops
         )
+    app.before_request(check_json_body)
     app.register_error_handler(GeoserviceError, handle_geoservice_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected_error)

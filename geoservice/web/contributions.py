@@ -63,6 +63,7 @@ from geoservice.web.blueprint import Blueprint
 from geoservice.web.context import get_runtime
 from geoservice.web.contribution_schemas import (
     LOCAL_TIMEZONE,
+    TIMING_YEARS,
     ModerationEventSchema,
     ModerationSchema,
     OfferCreateSchema,
@@ -233,6 +234,10 @@ def posted_offers_frame(
     title, organiser, place, address and description; days are Europe/Paris days.
     """
     state = get_state()
+    low, high = TIMING_YEARS
+    for name, day in (("date_from", date_from), ("date_to", date_to)):
+        if day is not None and not low <= day.year <= high:
+            raise InvalidParameterError(name, f"must be between the years {low} and {high}")
     kinds = tuple(c for c in query.categories if c in KINDS)
     if query.categories and not kinds:  # only open-data categories asked for
         return offers_frame_from_records([], licence=state.config.licence)
