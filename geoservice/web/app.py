@@ -109,7 +109,11 @@ def create_app(
         api.register_blueprint(blp)
     app.register_blueprint(frontend.blp)
 
-    install_middleware(app, cors_origins=tuple(settings.get("api.cors_origins", ())))
+    install_middleware(
+        app,
+        cors_origins=tuple(settings.get("api.cors_origins", ())),
+        tile_url=str(settings.get("frontend.tile_url", "") or ""),
+    )
     proxy_hops = int(settings.get("api.proxy_hops", 0))
     if proxy_hops > 0:
         # Behind that many trusted reverse proxies, the client address (per-IP rate limits of

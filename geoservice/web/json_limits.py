@@ -3,11 +3,14 @@
 Python's ``json`` module parses nested arrays and objects recursively: a body of 5,000
 ``[`` raises ``RecursionError``. :func:`check_json_body` refuses bodies nested deeper than
 :data:`MAX_JSON_DEPTH` with a 400 problem naming ``body``, by counting brackets outside
-strings; the size limit is Flask's ``MAX_CONTENT_LENGTH`` (413).
+strings, then parses the body once so that any other parser error (invalid JSON, an
+integer of more than 4,300 digits) is a 400 too; the size limit is Flask's
+``MAX_CONTENT_LENGTH`` (413).
 """
 
 from __future__ import annotations
 
+import json
 import re
 
 from flask import request
@@ -41,3 +44,7 @@ def check_json_body() -> None:
     if depth > MAX_JSON_DEPTH:
         msg = f"JSON nested {depth} levels deep; at most {MAX_JSON_DEPTH}"
         raise InvalidParameterError("body", msg)
+    try:
+        json.loads(body)
+    except ValueError as e:  # JSONDecodeError, UnicodeDecodeError, too many digits
+        raise InvalidParameterError("body", f"not valid JSON: {e}") from e

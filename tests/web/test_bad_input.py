@@ -15,6 +15,7 @@ from geoservice.store.db import Store
 from geoservice.store.location import Coverage
 from geoservice.web import create_app
 from geoservice.web.json_limits import MAX_JSON_DEPTH, json_depth
+from geoservice.web.middleware import content_security_policy
 from tests.web.test_contributions import offer_body, props
 
 
@@ -149,3 +150,24 @@ def test_huge_numbers_are_400(client: tuple[FlaskClient, dict[str, str]]) -> Non
         "/api/v1/offers", data=body, content_type="application/json", headers=headers
     )
     assert response.status_code == 400, response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("tile_url", "images"),
+    [
+        ("", "img-src 'self';"),
+        (
+            "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+            "img-src 'self' https://tile.openstreetmap.org;",
+        ),
+        (
+            "https://{s}.tiles.example:8443/{z}/{x}/{y}.png",
+            "img-src 'self' https://*.tiles.example:8443;",
+        ),
+    ],
+)
+def test_images_come_only_from_the_service_and_the_tile_host(tile_url: str, images: str) -> None:
+    csp = content_security_policy(tile_url)
+    assert images in csp
+    assert "https:;" not in csp
+    assert "data:" not in csp
