@@ -176,6 +176,7 @@ def load_runtime(settings: Settings) -> Runtime:
     """Load every derived file the service needs from ``settings.data_dir``."""
     from geoservice.core.offers import CATEGORIES, OfferIndex
     from geoservice.core.reachable import ReachableOffers
+    from geoservice.io.content_checks import check_data_content
     from geoservice.io.network import load_road_network
     from geoservice.io.offers import load_offers
     from geoservice.io.territory import load_communes, load_zones
@@ -183,6 +184,7 @@ def load_runtime(settings: Settings) -> Runtime:
     data_dir = settings.data_dir
     manifest, built_at = read_manifest(data_dir)
     verify_outputs(data_dir, manifest)
+    check_data_content(data_dir)
     communes = load_communes(data_dir)
     offers = load_offers(data_dir)
     network = load_road_network(settings)
