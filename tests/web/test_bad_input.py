@@ -171,3 +171,15 @@ def test_images_come_only_from_the_service_and_the_tile_host(tile_url: str, imag
     assert images in csp
     assert "https:;" not in csp
     assert "data:" not in csp
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"q": "bal\x00"}, {"commune": "58194\x00"}, {"theme": "music\x00"}, {"category": "event\x00"}],
+)
+def test_control_characters_in_the_search_are_never_a_500(
+    client: tuple[FlaskClient, dict[str, str]], query: dict[str, str]
+) -> None:
+    api, _ = client
+    response = api.get("/api/v1/offers", query_string=query)
+    assert response.status_code in {200, 400}, response.get_data(as_text=True)
