@@ -29,6 +29,10 @@ from tests.web.test_contributions import offer_body, props
 
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 ROLES = ("anonymous", "contributor", "organisation", "moderator")
+#: The ranking around Nevers, where offer_body() places its events.
+REACHABLE_FROM_NEVERS = (
+    "/api/v1/reachable?lon=3.159&lat=46.99&mode=drive&max_minutes=15&limit=200&category=event"
+)
 
 
 @pytest.fixture
@@ -73,6 +77,9 @@ def seen_anywhere(api: FlaskClient, offer_id: str, title: str) -> list[str]:
     found = [name for name, titles in public_titles(api, title).items() if title in titles]
     if api.get(f"/api/v1/offers/{offer_id}").status_code == 200:
         found.append("get")
+    ranked = api.get(REACHABLE_FROM_NEVERS).get_json()["features"]
+    if title in {f["properties"]["name"] for f in ranked}:
+        found.append("reachable")
     return found
 
 
@@ -126,7 +133,7 @@ def test_a_contributor_cannot_rewrite_an_approved_offer_unseen(
     posted = api.post("/api/v1/offers", json=offer_body(title="Concert"), headers=alice)
     offer_id = props(posted)["offer_id"]
     decide(api, offer_id, mod, "approve")
-    assert "ics" in seen_anywhere(api, offer_id, "Concert")
+    assert {"ics", "reachable", "get", "search"} <= set(seen_anywhere(api, offer_id, "Concert"))
     if together:
         patch(api, offer_id, alice, status="cancelled", title="Arnaque", description="Payez ici")
     else:
