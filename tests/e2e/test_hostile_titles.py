@@ -3,6 +3,7 @@ no element from them and sends no request to any host but the service."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -31,27 +32,41 @@ HOSTILE_TITLES = (
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
-def _publish(client: FlaskClient, app: Flask, lon: float, lat: float) -> None:
-    """Post the hostile titles as a contributor; a moderator approves them."""
+def _publish(
+    client: FlaskClient, app: Flask, lon: float, lat: float, cleanup: list[Callable[[], Any]]
+) -> None:
+    """Post the hostile titles as a contributor; a moderator approves them. `cleanup`
+    receives the deletions (the app and its database are shared by the session's tests)."""
     with app.extensions[STORE_EXTENSION_KEY].store.write() as session:
         alice = add_user(session, "e2e-hostile-alice", "contributor")[1]
         mod = add_user(session, "e2e-hostile-mod", "moderator")[1]
+    as_mod = {"Authorization": f"Bearer {mod}"}
     for title in HOSTILE_TITLES:
         body = {"kind": "venue", "title": title, "lon": lon, "lat": lat, "themes": ["music"]}
         posted = client.post(
             "/api/v1/offers", json=body, headers={"Authorization": f"Bearer {alice}"}
         )
         assert posted.status_code == 201, posted.get_data(as_text=True)
+        url = f"/api/v1/offers/{posted.get_json()['id']}"
+        cleanup.append(lambda url=url: client.delete(url, headers=as_mod))
         approved = client.post(
             f"/api/v1/offers/{posted.get_json()['id']}/moderation",
             json={"decision": "approve"},
-            headers={"Authorization": f"Bearer {mod}"},
+            headers=as_mod,
         )
         assert approved.status_code == 200, approved.get_data(as_text=True)
 
 
+@pytest.fixture
+def cleanup() -> Iterator[list[Callable[[], Any]]]:
+    actions: list[Callable[[], Any]] = []
+    yield actions
+    for action in actions:
+        assert action().status_code == 204
+
+
 def test_hostile_titles_create_no_element_and_no_outside_request(
-    app: Flask, browser: Any, base_url: str
+    app: Flask, browser: Any, base_url: str, cleanup: list[Callable[[], Any]]
 ) -> None:
     outside: list[str] = []
     origins: list[tuple[float, float]] = []
@@ -78,7 +93,7 @@ def test_hostile_titles_create_no_element_and_no_outside_request(
     wait_for_citizen_results(page)
     assert origins, "the page asked for no isochrone"
     lon, lat = origins[-1]
-    _publish(app.test_client(), app, lon, lat)
+    _publish(app.test_client(), app, lon, lat, cleanup)
 
     click_map_center(page)  # again: the ranking now holds the hostile offers
     wait_for_citizen_results(page)
