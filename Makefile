@@ -36,7 +36,7 @@ run: data $(NODE_STAMP)
 
 # Production: several workers, each loading the data once at start-up.
 serve-prod: data $(NODE_STAMP)
-	$(VENV)/bin/gunicorn --workers 2 --timeout 30 --bind $(HOST):$(PORT) 'geoservice.wsgi:create_app()'
+	$(VENV)/bin/gunicorn --config config/gunicorn.conf.py --bind $(HOST):$(PORT) 'geoservice.wsgi:create_app()'
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check geoservice tests benchmarks

@@ -17,6 +17,7 @@ import geopandas as gpd
 from geoservice.core.network import RoadNetwork
 from geoservice.core.timetable import GtfsTables
 from geoservice.io.agenda_events import load_imported_events, with_imported_events
+from geoservice.io.content_checks import check_data_content
 from geoservice.io.gtfs import read_gtfs_dir
 from geoservice.io.manifest import read_manifest, verify_outputs
 from geoservice.io.network import load_road_network
@@ -85,6 +86,7 @@ def load_derived_data(settings: Settings) -> DerivedData:
     data_dir = settings.data_dir
     manifest, built_at = read_manifest(data_dir)
     verify_outputs(data_dir, manifest)
+    check_data_content(data_dir)
     imported_events = load_imported_events(data_dir)
     return DerivedData(
         manifest=manifest,

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from geoservice.errors import ConflictError, PermissionDeniedError
 from geoservice.store.location import ResolvedLocation
 from geoservice.store.models import ModerationEvent, Offer, utc_now
+from geoservice.store.moderation import decide, state_of, stored
 from geoservice.store.offers import create_offer
 from geoservice.store.policy import Actor
 
@@ -68,6 +69,8 @@ def claim_imported_event(
         raise ConflictError(f"{imported_id} is already claimed (pending or published)")
     now = now or utc_now()
     offer = create_offer(session, actor, {**data, "status": "draft"}, location, now=now)
+    # The copy waits for a moderator like any submission: the state machine decides.
+    target = stored(decide(state_of(offer.status, offer.published_at), actor.role, "set_pending"))
     session.add(
         ModerationEvent(
             offer_id=offer.id,
@@ -76,9 +79,9 @@ def claim_imported_event(
             actor_role=actor.role,
             at=now,
             from_status=offer.status,
-            to_status="pending",
+            to_status=target.status,
             reason=claim_reason(imported_id),
         )
     )
-    offer.status = "pending"
+    offer.status = target.status
     return offer

@@ -35,6 +35,7 @@ from geoservice.web import (
     trips,
 )
 from geoservice.web.context import EXTENSION_KEY
+from geoservice.web.json_limits import check_json_body
 from geoservice.web.middleware import install_middleware
 from geoservice.web.problems import (
     ProblemSchema,
@@ -126,7 +127,11 @@ def create_app(
         api.register_blueprint(blp)
     app.register_blueprint(frontend.blp)
 
-    install_middleware(app, cors_origins=tuple(settings.get("api.cors_origins", ())))
+    install_middleware(
+        app,
+        cors_origins=tuple(settings.get("api.cors_origins", ())),
+        tile_url=str(settings.get("frontend.tile_url", "") or ""),
+    )
     proxy_hops = int(settings.get("api.proxy_hops", 0))
     if proxy_hops > 0:
         # Behind that many trusted reverse proxies, the client address (per-IP rate limits of
@@ -135,6 +140,7 @@ def create_app(
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=proxy_hops, x_proto=proxy_hops, x_host=proxy_hops
         )
+    app.before_request(check_json_body)
     app.register_error_handler(GeoserviceError, handle_geoservice_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected_error)

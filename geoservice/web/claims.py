@@ -18,7 +18,7 @@ from geoservice.store.claims import claim_imported_event
 from geoservice.store.export import offer_to_feature
 from geoservice.store.location import resolve_location
 from geoservice.store.models import OFFER_ID_PREFIX
-from geoservice.store.offers import offer_to_record
+from geoservice.store.records import offer_to_record
 from geoservice.web.blueprint import Blueprint
 from geoservice.web.context import get_runtime
 from geoservice.web.contribution_schemas import PostedOfferFeatureSchema

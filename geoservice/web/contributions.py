@@ -46,26 +46,24 @@ from geoservice.store.location import (
 )
 from geoservice.store.models import OFFER_ID_PREFIX, Offer
 from geoservice.store.offers import (
-    OfferFilter,
     create_offer,
     delete_offer,
-    event_to_record,
     get_offer,
     moderate_offer,
     moderation_queue,
     offer_history,
-    offer_to_record,
-    offers_frame_from_records,
-    search_stored_offers,
     update_offer,
 )
 from geoservice.store.policy import Actor, require_owner_or_moderator
 from geoservice.store.ratelimit import TokenBucketLimiter
+from geoservice.store.records import event_to_record, offer_to_record, offers_frame_from_records
+from geoservice.store.search import OfferFilter, search_stored_offers
 from geoservice.web import identity
 from geoservice.web.blueprint import Blueprint
 from geoservice.web.context import get_runtime
 from geoservice.web.contribution_schemas import (
     LOCAL_TIMEZONE,
+    TIMING_YEARS,
     ModerationEventSchema,
     ModerationSchema,
     OfferCreateSchema,
@@ -231,6 +229,10 @@ def posted_offers_frame(
     title, organiser, place, address and description; days are Europe/Paris days.
     """
     state = get_state()
+    low, high = TIMING_YEARS
+    for name, day in (("date_from", date_from), ("date_to", date_to)):
+        if day is not None and not low <= day.year <= high:
+            raise InvalidParameterError(name, f"must be between the years {low} and {high}")
     kinds = tuple(c for c in query.categories if c in KINDS)
     if query.categories and not kinds:  # only open-data categories asked for
         return offers_frame_from_records([], licence=state.config.licence)
@@ -411,13 +413,14 @@ class EventsCalendar(MethodView):
     @blp.response(200, content_type="text/calendar")
     @blp.doc(**file_doc("text/calendar", {"type": "string"}, ICS_EXAMPLE))
     def get(self) -> Response:
-        """iCalendar feed of published (and later cancelled) events, one VEVENT per timing."""
+        """iCalendar feed of published events (and those cancelled while published, marked
+        cancelled), one VEVENT per timing."""
         state = get_state()
         with state.store.read() as session:
             offers, _ = search_stored_offers(
                 session, OfferFilter(kinds=("event",), statuses=("published", "cancelled"))
             )
-            records = [offer_to_record(o) for o in offers if o.published_at is not None]
+            records = [offer_to_record(o) for o in offers]
         host = urlsplit(request.host_url).hostname or "geoservice"
         body = offers_to_ical(records, host=host, generated_at=datetime.now(UTC))
         return Response(body, mimetype="text/calendar")

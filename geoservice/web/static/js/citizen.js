@@ -6,6 +6,7 @@ import {
   CATEGORY_LABELS,
   MODE_LABELS,
   el,
+  textContent,
   formatDate,
   formatDateTime,
   formatDistance,
@@ -183,7 +184,7 @@ export function createCitizenView(ctx) {
         className: "isochrone-band",
       })
         .bindTooltip(
-          `≤ ${Math.round(feature.properties.value / 60)} min : ${formatInteger(feature.properties.area_km2)} km², ~${formatInteger(feature.properties.population)} habitants`,
+          textContent(`≤ ${Math.round(feature.properties.value / 60)} min : ${formatInteger(feature.properties.area_km2)} km², ~${formatInteger(feature.properties.population)} habitants`),
           { sticky: true },
         )
         .addTo(bandLayer);
@@ -325,7 +326,7 @@ export function createCitizenView(ctx) {
           fillColor: OFFER_COLOR,
           fillOpacity: 1,
         })
-          .bindTooltip(item.name)
+          .bindTooltip(textContent(item.name))
           .on("click", (e) => {
             L.DomEvent.stopPropagation(e);
             showDetails(item);
@@ -362,7 +363,7 @@ export function createCitizenView(ctx) {
       fillColor: "#ffffff",
       fillOpacity: 1,
     })
-      .bindTooltip(`Départ : ${origin.label}`)
+      .bindTooltip(textContent(`Départ : ${origin.label}`))
       .addTo(originLayer);
     ctx.showStatus(`Calcul des zones atteignables en ${MODE_LABELS[mode]}…`);
     list.setAttribute("aria-busy", "true");

@@ -2,7 +2,14 @@
 // their population, and a what-if scenario (add venues by clicking the map).
 
 import { api } from "./api.js";
-import { MODE_LABELS, el, formatDuration, formatInteger, formatMinutes } from "./format.js";
+import {
+  MODE_LABELS,
+  el,
+  formatDuration,
+  formatInteger,
+  formatMinutes,
+  textContent,
+} from "./format.js";
 import { communeAt, findCommune, pointOnSurface } from "./geo.js";
 
 /** Client-side classes when the API gives times but no colours (viridis, reversed). */
@@ -165,7 +172,7 @@ export function createPlannerView(ctx) {
         const name = p.name || (commune && commune.properties.name) || p.code;
         const minutes = minutesOf(p);
         featureLayer.bindTooltip(
-          `${name} : ${minutes === null ? "injoignable" : formatMinutes(minutes)}`,
+          textContent(`${name} : ${minutes === null ? "injoignable" : formatMinutes(minutes)}`),
           { sticky: true },
         );
       },
@@ -272,7 +279,7 @@ export function createPlannerView(ctx) {
         fillColor: "#d1495b",
         fillOpacity: 1,
       })
-        .bindTooltip(`Nouveau lieu ${i + 1}`)
+        .bindTooltip(textContent(`Nouveau lieu ${i + 1}`))
         .addTo(venueLayer);
       const remove = el("button", { type: "button", class: "link-button" }, "retirer");
       remove.setAttribute("aria-label", `Retirer le lieu ${i + 1}`);
