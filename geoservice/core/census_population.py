@@ -17,6 +17,7 @@ Pure computation: the cells come from :func:`geoservice.io.census_grid.load_cens
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,7 +25,7 @@ import numpy.typing as npt
 import shapely
 from pyproj import Transformer
 
-from geoservice.core.population import AGE_BANDS, PopulationCount
+from geoservice.core.population import AGE_BANDS, PopulationCount, PopulationPieces
 from geoservice.core.snapping import METRIC_CRS
 from geoservice.errors import DataError
 
@@ -117,6 +118,25 @@ class CensusGridPopulation:
         gx, gy = self._to_grid.transform(coords[:, 0], coords[:, 1])
         return shapely.set_coordinates(
             shapely.from_wkb(shapely.to_wkb(geometry_m)), np.column_stack([gx, gy])
+        )
+
+    def pieces_in(self, polygons_m: Sequence[shapely.Geometry]) -> PopulationPieces:
+        """The grid cells cut by `polygons_m` (EPSG:2154, e.g. the communes): per piece, the
+        polygon's index, its inhabitants (cell population × share of the cell's area in the
+        piece) and a point inside it (EPSG:2154)."""
+        shapes = np.array([self._grid_geometry(p) for p in polygons_m], dtype=object)
+        poly_idx, cell_idx = self.tree.query(shapes, predicate="intersects")
+        cut = shapely.intersection(self.squares[cell_idx], shapes[poly_idx])
+        area = shapely.area(cut)
+        keep = area > 0
+        points = shapely.get_coordinates(shapely.point_on_surface(cut[keep]))
+        back = Transformer.from_crs(GRID_CRS, METRIC_CRS, always_xy=True)
+        x, y = back.transform(points[:, 0], points[:, 1])
+        return PopulationPieces(
+            polygon=np.asarray(poly_idx[keep], dtype=np.int64),
+            population=self.weights[cell_idx[keep], 0] * area[keep] / CELL_SIZE_M**2,
+            x_m=np.asarray(x, dtype=np.float64),
+            y_m=np.asarray(y, dtype=np.float64),
         )
 
     @property

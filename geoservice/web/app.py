@@ -132,6 +132,7 @@ def _resource_blueprints() -> list[flask_smorest.Blueprint]:
     from geoservice.web import (
         accessibility,
         communes,
+        coverage,
         isochrones,
         maps,
         offers,
@@ -150,6 +151,7 @@ def _resource_blueprints() -> list[flask_smorest.Blueprint]:
         accessibility.blp,
         maps.blp,
         trips.blp,
+        coverage.blp,
     ]
 
 

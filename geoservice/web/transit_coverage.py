@@ -12,6 +12,7 @@ from typing import Any
 
 from geoservice.core.timetable import Timetable
 from geoservice.core.transit_access import nearest_stop
+from geoservice.settings import Settings
 
 
 def access_limit_text(tt: Timetable, access_mode: str) -> str:
@@ -57,3 +58,23 @@ def access_document(
             "part: try access_mode=bike or drive, or another origin"
         )
     return document
+
+
+def transit_networks(settings: Settings, *, loaded: bool) -> dict[str, Any]:
+    """The public-transport networks of ``config/transit.toml``: ``loaded`` (the feeds of
+    ``[[transit.feeds]]`` with their ``[transit_networks.names]``; empty when no timetable is
+    loaded) and ``missing`` (``[[transit_networks.missing]]``: known networks the data lacks)."""
+    names = dict(settings.get("transit_networks.names", {}) or {})
+    feeds = list(settings.get("transit.feeds", ()) or ())
+    section = settings.section("transit_networks")
+    return {
+        "loaded": [
+            {"id": str(f["id"]), "name": str(names.get(str(f["id"]), f["id"]))}
+            for f in feeds
+            if loaded
+        ],
+        "missing": [
+            {"id": str(m["id"]), "name": str(m["name"]), "what": str(m.get("what", ""))}
+            for m in section.get("missing", ())
+        ],
+    }
