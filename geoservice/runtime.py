@@ -17,6 +17,7 @@ from geoservice.analytics.accessibility import (
     accessibility_model,
 )
 from geoservice.analytics.accessibility_params import AccessibilityParams
+from geoservice.core.census_population import CensusGridPopulation
 from geoservice.core.network import RoadNetwork
 from geoservice.core.offers import CATEGORIES, OfferIndex, ThemeConfig
 from geoservice.core.raptor import warm_kernel
@@ -75,6 +76,9 @@ class Runtime:
     imported_events
         The agenda events imported by ``data update`` (``data/agenda/events.geojson``),
         with their timings; they are in `offers` too.
+    population_grid
+        The Census 2021 1 km grid inside the département (``data/population/``), for the
+        population of isochrone bands; None when not built.
     """
 
     settings: Settings
@@ -90,6 +94,7 @@ class Runtime:
     transit: Timetable | None = None
     updates: Mapping[str, Any] = field(default_factory=dict)
     imported_events: gpd.GeoDataFrame = field(default_factory=lambda: _empty_frame())
+    population_grid: CensusGridPopulation | None = None
 
     def describe(self) -> dict[str, Any]:
         """The ``/health`` document."""
@@ -168,6 +173,7 @@ def load_runtime(settings: Settings) -> Runtime:
         transit=transit,
         updates=data.updates,
         imported_events=data.imported_events,
+        population_grid=data.population_grid,
         accessibility=load_accessibility(settings, communes, offers, network, transit),
     )
 

@@ -1,9 +1,7 @@
 """Accessibility of every commune to the cultural offers, per theme, category and mode.
 
-Origin of a commune: the representative point of its polygon (``shapely``
-``point_on_surface``, computed in EPSG:2154), always inside the commune. The raw data holds no
-town-hall (mairie) or chef-lieu coordinates, so no better point is available; for large
-communes whose town lies off-centre this point can be a few km from where people live.
+Origin of a commune: :func:`geoservice.core.commune_origins.commune_origins_m`, its town
+hall, or a point inside its polygon where the town-hall point lies outside the commune.
 
 For each mode, a :class:`~geoservice.analytics.traveltimes.TravelTimeSource` gives the matrix
 communes × offers of travel times (s). From it, for each *target* (a theme of the vocabulary
@@ -40,13 +38,13 @@ import pandas as pd
 from geoservice.analytics.accessibility_params import AccessibilityParams
 from geoservice.analytics.accessibility_tables import (
     AccessibilityTables,
-    commune_origins_m,
     points_m,
 )
 from geoservice.analytics.batch import compute_accessibility
 from geoservice.analytics.mode_sources import travel_time_sources
 from geoservice.analytics.targets import Target, target_from_args
 from geoservice.analytics.traveltimes import TravelTimeSource
+from geoservice.core.commune_origins import commune_origins_m
 from geoservice.core.network import RoadNetwork
 from geoservice.core.routing import FloatArray
 from geoservice.core.timetable import Timetable

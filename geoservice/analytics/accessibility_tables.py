@@ -31,17 +31,6 @@ LEVELS: Mapping[str, str] = {
 }
 
 
-def commune_origins_m(communes: gpd.GeoDataFrame) -> tuple[FloatArray, FloatArray]:
-    """Representative point of each commune polygon, EPSG:2154 (x, y in metres)."""
-    if communes.crs is None:
-        raise DataError("the commune frame has no CRS: refusing to guess")
-    points = communes.to_crs(METRIC_CRS).geometry.representative_point()
-    return (
-        np.asarray(points.x.to_numpy(), dtype=np.float64),
-        np.asarray(points.y.to_numpy(), dtype=np.float64),
-    )
-
-
 def points_m(frame: gpd.GeoDataFrame) -> tuple[FloatArray, FloatArray]:
     """Point coordinates of a frame, EPSG:2154."""
     if frame.crs is None:

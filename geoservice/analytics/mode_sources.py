@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 
 import geopandas as gpd
 
-from geoservice.analytics.accessibility_tables import commune_origins_m, points_m
+from geoservice.analytics.accessibility_tables import points_m
 from geoservice.analytics.executors import (
     OriginExecutor,
     ProgressCallback,
@@ -16,6 +16,7 @@ from geoservice.analytics.executors import (
 )
 from geoservice.analytics.transit_times import TransitTimeSource, TransitWindow
 from geoservice.analytics.traveltimes import RoadTimeSource, TravelTimeSource
+from geoservice.core.commune_origins import commune_origins_m
 from geoservice.core.network import RoadNetwork
 from geoservice.core.routing import FloatArray
 from geoservice.core.timetable import Timetable

@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 
 from geoservice.analytics.accessibility import AccessibilityModel
-from geoservice.analytics.accessibility_tables import commune_origins_m, nearest_figures
+from geoservice.analytics.accessibility_tables import nearest_figures
 from geoservice.analytics.targets import Target
+from geoservice.core.commune_origins import commune_origins_m
 from geoservice.core.routing import FloatArray
 from geoservice.core.snapping import lambert93_from_wgs84
 from geoservice.errors import InvalidParameterError, LimitExceededError
@@ -34,7 +35,8 @@ class NewVenue:
     lon, lat
         Location, EPSG:4326 (when `commune` is None).
     commune
-        INSEE code: the venue stands at the commune's representative point.
+        INSEE code: the venue stands at the commune's origin (its town hall, see
+        :mod:`geoservice.core.commune_origins`).
     name
         Label shown in the results.
     """

@@ -136,6 +136,8 @@ class IsochroneFeature:
         Its area (computed in EPSG:2154), km².
     population
         Inhabitants inside (see :mod:`geoservice.core.population`), or None without data.
+    population_by_age
+        The same by age band (``under_15``, ``15_64``, ``65_plus``), or None without ages.
     access_mode
         Transit only: how the origin reaches the stops; None for road modes.
     """
@@ -148,6 +150,7 @@ class IsochroneFeature:
     area_km2: float
     population: float | None
     access_mode: str | None = None
+    population_by_age: dict[str, float] | None = None
 
 
 def _bands(
@@ -251,6 +254,7 @@ def compute_isochrones(
             e.field = f"locations.{i}"
             raise
         for band in bands:
+            count = None if population is None else population.count_within(band.geometry)
             features.append(
                 IsochroneFeature(
                     group_index=i,
@@ -259,11 +263,8 @@ def compute_isochrones(
                     center=(float(lon), float(lat)),
                     geometry=geometry_to_wgs84(band.geometry),
                     area_km2=band.area_km2,
-                    population=(
-                        population.population_within(band.geometry)
-                        if population is not None
-                        else None
-                    ),
+                    population=None if count is None else count.total,
+                    population_by_age=None if count is None else count.by_age(),
                     access_mode=None if transit is None else transit.access_mode,
                 )
             )

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from geoservice.io.build_steps import BuildContext, BuildStep
+from geoservice.io.census_grid import build_population
 from geoservice.io.manifest import MANIFEST_NAME, sha256_file, write_manifest
 from geoservice.io.offers import build_offers
 from geoservice.io.territory import build_territory
@@ -27,6 +28,7 @@ def default_steps() -> list[tuple[str, BuildStep]]:
         ("offers", build_offers),
         ("roads", build_roads),
         ("transit", build_transit),
+        ("population", build_population),
     ]
 
 

@@ -14,9 +14,11 @@ from typing import Any
 
 import geopandas as gpd
 
+from geoservice.core.census_population import CensusGridPopulation
 from geoservice.core.network import RoadNetwork
 from geoservice.core.timetable import GtfsTables
 from geoservice.io.agenda_events import load_imported_events, with_imported_events
+from geoservice.io.census_grid import load_census_population
 from geoservice.io.content_checks import check_data_content
 from geoservice.io.gtfs import read_gtfs_dir
 from geoservice.io.manifest import read_manifest, verify_outputs
@@ -52,6 +54,9 @@ class DerivedData:
         (``data/agenda/events.geojson``); they are also among `offers`.
     updates
         ``data/UPDATES.json``: each source's last ``geoservice data update``.
+    population_grid
+        The Census 2021 1 km grid inside the département (``data/population/``), or None
+        when that build step has not run.
     """
 
     manifest: Mapping[str, Any]
@@ -63,6 +68,7 @@ class DerivedData:
     transit_tables: GtfsTables | None
     imported_events: gpd.GeoDataFrame
     updates: Mapping[str, Any]
+    population_grid: CensusGridPopulation | None
 
 
 def read_transit_tables(settings: Settings) -> GtfsTables | None:
@@ -88,14 +94,16 @@ def load_derived_data(settings: Settings) -> DerivedData:
     verify_outputs(data_dir, manifest)
     check_data_content(data_dir)
     imported_events = load_imported_events(data_dir)
+    zones = load_zones(data_dir)
     return DerivedData(
         manifest=manifest,
         built_at=built_at,
         communes=load_communes(data_dir),
-        zones=load_zones(data_dir),
+        zones=zones,
         offers=with_imported_events(load_offers(data_dir), imported_events),
         network=load_road_network(settings),
         transit_tables=read_transit_tables(settings),
         imported_events=imported_events,
         updates=read_update_state(data_dir),
+        population_grid=load_census_population(data_dir, zones["departement"]),
     )

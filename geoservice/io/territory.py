@@ -2,7 +2,9 @@
 
 Sources (checked against ``SOURCES.md``): commune, canton and département polygons from
 ``france-geojson`` (IGN Admin Express COG 2018, generalised), names, populations,
-arrondissements and EPCI membership from ``decoupage-administratif`` (INSEE COG 2026).
+arrondissements and EPCI membership from ``decoupage-administratif`` (INSEE COG 2026);
+each commune's origin from its town hall (``town-halls/mairies-58.csv``,
+:mod:`geoservice.io.town_halls`).
 """
 
 from __future__ import annotations
@@ -16,15 +18,23 @@ import pandas as pd
 import shapely
 from shapely.geometry import shape
 
+from geoservice.core.commune_origins import ORIGIN_COLUMNS
 from geoservice.errors import DataError
 from geoservice.io.build_steps import BuildContext, StepResult
 from geoservice.io.geojson_files import read_geojson, write_geojson
 from geoservice.io.sources import verify_source
+from geoservice.io.town_halls import (
+    origins_from_town_halls,
+    read_town_halls,
+    tolerance_from_settings,
+)
 
 DEPARTEMENT_CODE = "58"
 COMMUNES_FILE = "communes.geojson"
 ZONES_FILE = "zones.geojson"
-COMMUNE_COLUMNS = ("code", "name", "population", "canton", "epci", "arrondissement")
+#: Attributes joined from the INSEE / DGCL sources; then the origin chosen from the town halls.
+ATTRIBUTE_COLUMNS = ("code", "name", "population", "canton", "epci", "arrondissement")
+COMMUNE_COLUMNS = (*ATTRIBUTE_COLUMNS, *ORIGIN_COLUMNS)
 ZONE_COLUMNS = ("level", "code", "name", "population")
 ZONE_LEVELS = ("departement", "arrondissement", "epci", "canton")
 
@@ -75,7 +85,7 @@ def communes_from_sources(
     -------
     communes, repairs
         One row per current commune sorted by code (EPSG:4326, columns
-        :data:`COMMUNE_COLUMNS`), and one line per attribute filled by a fallback rule.
+        :data:`ATTRIBUTE_COLUMNS`), and one line per attribute filled by a fallback rule.
     """
     current = pd.DataFrame(
         [
@@ -126,7 +136,7 @@ def communes_from_sources(
     frame["population"] = frame["population"].astype("int64")
     frame["geometry"] = shapely.set_precision(frame.geometry.to_numpy(), GRID_DEG)
     frame = frame.sort_values("code", ignore_index=True)
-    return gpd.GeoDataFrame(frame[[*COMMUNE_COLUMNS, "geometry"]], crs="EPSG:4326"), repairs
+    return gpd.GeoDataFrame(frame[[*ATTRIBUTE_COLUMNS, "geometry"]], crs="EPSG:4326"), repairs
 
 
 def zones_from_communes(
@@ -185,6 +195,19 @@ def build_territory(ctx: BuildContext) -> StepResult:
 
     communes, repairs = communes_from_sources(polygons, cantons, communes_json, epcis)
     result.repairs.extend(repairs)
+    tolerance_m = tolerance_from_settings(ctx.settings)
+    origins, fallbacks, kept = origins_from_town_halls(
+        communes, read_town_halls(ctx, result), tolerance_m=tolerance_m
+    )
+    for column in ORIGIN_COLUMNS:
+        communes[column] = origins[column].to_numpy()
+    result.repairs.extend(fallbacks)
+    ctx.echo(
+        f"    origins: {int((origins['origin_source'] == 'town_hall').sum())} town halls, "
+        f"{len(fallbacks)} representative points (town hall > {tolerance_m:g} m outside)"
+    )
+    for line in kept:
+        ctx.echo(f"      {line}")
     names = {
         "departement": {d["code"]: d["nom"] for d in departements},
         "arrondissement": {a["code"]: a["nom"] for a in arrondissements},

@@ -31,9 +31,8 @@ from typing import Any
 from geoservice.errors import GeoserviceError, InvalidParameterError
 from geoservice.io.agenda_events import DedupKey
 from geoservice.io.agenda_update import AgendaOutcome, agenda_sources, update_agendas
-from geoservice.io.build import sha256_file
 from geoservice.io.fetch import Download, FetchLimits, download_to_file
-from geoservice.io.manifest import MANIFEST_NAME, verify_outputs
+from geoservice.io.manifest import MANIFEST_NAME, sha256_file, verify_outputs
 from geoservice.io.swap import recover_interrupted_swap, staging_path, swap_in, update_lock
 from geoservice.io.transit_update import (
     TransitRebuild,

@@ -71,8 +71,8 @@ def planning_metadata(model: AccessibilityModel) -> dict[str, Any]:
             "limits": model.network_limits,
             "main_roads_only": model.network.main_roads_only,
         },
-        "origins": "each commune's representative point (inside its polygon; no town-hall "
-        "coordinates in the data)",
+        "origins": "each commune's town hall (a point inside the commune where its published "
+        "town-hall point lies outside it; see GET /api/v1/communes, origin)",
         "modes": list(model.modes),
         "transit": _transit_note(model),
         "tables": {
@@ -375,7 +375,7 @@ class Suggestions(MethodView):
             "threshold_minutes": minutes,
             "k": k,
             "population_uncovered_before": int(figures["population"][uncovered].sum()),
-            "method": "greedy maximal coverage over the communes' representative points",
+            "method": "greedy maximal coverage over the communes' origins (town halls)",
             "metadata": planning_metadata(model),
             "steps": [
                 {

@@ -22,6 +22,7 @@ from geoservice.web import (
     claims,
     communes,
     contributions,
+    coverage,
     frontend,
     health,
     isochrones,
@@ -167,6 +168,7 @@ def _resource_blueprints() -> list[flask_smorest.Blueprint]:
         trips.blp,
         matrix.blp,
         route.blp,
+        coverage.blp,
     ]
 
 

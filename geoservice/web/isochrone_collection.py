@@ -25,13 +25,16 @@ from geoservice.core.isochrones import (
     compute_isochrones,
 )
 from geoservice.core.network import RoadNetwork
-from geoservice.core.population import PopulationEstimate, PopulationIndex
+from geoservice.core.population import PopulationEstimate, PopulationIndex, rounded_by_age
+from geoservice.core.snapping import lambert93_from_wgs84
+from geoservice.core.transit_access import road_access_s
 from geoservice.core.transit_isochrones import TransitDeparture
 from geoservice.errors import InvalidParameterError
 from geoservice.runtime import Runtime
 from geoservice.web.context import get_runtime, road_network_or_error
 from geoservice.web.isochrone_schemas import AREA_FACTOR_FROM_M2
 from geoservice.web.problems import request_fields
+from geoservice.web.transit_coverage import access_document
 from geoservice.web.transit_requests import local_moment, timetable_or_error
 
 _POPULATION_KEY = "geoservice.isochrones.population"
@@ -44,13 +47,17 @@ def isochrone_limits(runtime: Runtime) -> IsochroneLimits:
 
 
 def population_estimate() -> PopulationEstimate | None:
-    """The population step of the current app (communes × area share), or None without
-    populations; built once per app."""
+    """The population step of the current app: the Census 2021 1 km grid
+    (``Runtime.population_grid``); without it, communes × area share; None without either.
+    Built once per app."""
     cache = current_app.extensions
     if _POPULATION_KEY not in cache:
-        communes = getattr(get_runtime(), "communes", None)
+        runtime = get_runtime()
+        grid = getattr(runtime, "population_grid", None)
+        communes = getattr(runtime, "communes", None)
         usable = communes is not None and len(communes) > 0 and "population" in communes
-        cache[_POPULATION_KEY] = PopulationIndex(communes) if usable else None
+        fallback = PopulationIndex(communes) if usable else None
+        cache[_POPULATION_KEY] = grid if grid is not None else fallback
     estimate: PopulationEstimate | None = cache[_POPULATION_KEY]
     return estimate
 
@@ -87,6 +94,11 @@ def _feature(f: IsochroneFeature, attributes: Sequence[str], area_units: str) ->
         "mode": f.mode,
         "area_km2": round(f.area_km2, 3),
         "population": None if f.population is None else round(f.population),
+        "population_by_age": (
+            None
+            if f.population is None or f.population_by_age is None
+            else rounded_by_age(f.population_by_age, round(f.population))
+        ),
     }
     if f.access_mode is not None:
         props["access_mode"] = f.access_mode
@@ -157,11 +169,39 @@ def isochrone_collection(
             "requested": service.requested.isoformat(),
             "used": service.used.isoformat(),
             "reason": service.reason,
+            "holiday": service.holiday,
         }
         document["departure"] = local_moment(args["departure"], "departure")[0].isoformat()
+        document["transit"] = _transit_access(transit, network, locations)
+        if "hint" in document["transit"]:
+            document["hint"] = document["transit"]["hint"]
         document["window_minutes"] = transit.window_minutes
         document["statistic"] = transit.statistic if transit.window_minutes is not None else None
     return document
+
+
+def _transit_access(
+    transit: TransitDeparture, network: RoadNetwork, locations: Sequence[tuple[float, float]]
+) -> dict[str, Any]:
+    """The access part of a transit answer (:func:`access_document`) for each origin;
+    ``access_stops``, ``nearest_stop`` and ``hint`` at the top are the first origin with no
+    stop in reach, else the first origin's."""
+    tt = transit.timetable
+    with request_fields(mode="access_mode"):
+        access_net = network.mode(transit.access_mode)
+    origins = []
+    for i, (lon, lat) in enumerate(locations):
+        x, y = lambert93_from_wgs84(lon, lat)
+        with request_fields(location=f"locations.{i}"):
+            stops = road_access_s(tt, access_net, float(x), float(y))
+        doc = access_document(tt, float(x), float(y), len(stops), transit.access_mode)
+        origins.append({"group_index": i, **doc})
+    top = next((o for o in origins if o["access_stops"] == 0), origins[0] if origins else {})
+    return {
+        "access_mode": transit.access_mode,
+        **{k: v for k, v in top.items() if k != "group_index"},
+        "origins": origins,
+    }
 
 
 def _collection(

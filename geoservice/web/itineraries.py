@@ -17,6 +17,10 @@ class ServiceDateSchema(Schema):
     requested = fields.Date()
     used = fields.Date()
     reason = fields.String()
+    holiday = fields.String(
+        allow_none=True,
+        metadata={"description": "the French public holiday the requested day is, if any"},
+    )
 
 
 class LegSchema(Schema):
@@ -73,4 +77,4 @@ def leg_document(
 
 
 def service_date_document(sd: ServiceDate) -> dict[str, Any]:
-    return {"requested": sd.requested, "used": sd.used, "reason": sd.reason}
+    return {"requested": sd.requested, "used": sd.used, "reason": sd.reason, "holiday": sd.holiday}

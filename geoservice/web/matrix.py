@@ -37,7 +37,7 @@ from geoservice.web.matrix_request import MatrixLimits, nullable, place_resolver
 from geoservice.web.origins import TRANSIT, network_info
 from geoservice.web.routing_examples import ROUTING_EXAMPLES as EXAMPLES
 from geoservice.web.transit import timetable_or_error
-from geoservice.web.transit_offers import transit_document, transit_query_from_args
+from geoservice.web.transit_offers import transit_query_from_args
 
 blp = Blueprint(
     "matrix",
@@ -190,11 +190,17 @@ def _document(
     if result.service_date is not None:
         query = transit_query_from_args(body.get("departure"), body.get("access_mode"))
         out["transit"] = {
-            **transit_document(result.service_date, query, 0),
+            "service_date": {
+                "requested": result.service_date.requested.isoformat(),
+                "used": result.service_date.used.isoformat(),
+                "reason": result.service_date.reason,
+                "holiday": result.service_date.holiday,
+            },
+            "departure": query.departure.isoformat(),
+            "access_mode": query.access_mode,
             "window_minutes": body.get("window_minutes", 1),
             "statistic": body.get("statistic", "median"),
         }
-        out["transit"].pop("access_stops", None)
     return out
 
 

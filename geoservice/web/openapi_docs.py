@@ -36,7 +36,21 @@ _BAND_PROPERTIES: dict[str, Any] = {
         "center": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
         "mode": {"type": "string"},
         "area_km2": {"type": "number", "minimum": 0},
-        "population": {"type": ["integer", "number", "null"], "minimum": 0},
+        "population": {
+            "type": ["integer", "number", "null"],
+            "minimum": 0,
+            "description": "inhabitants inside the band and inside the département (Eurostat "
+            "Census 2021 1 km grid, cells weighted by their area share)",
+        },
+        "population_by_age": {
+            "type": ["object", "null"],
+            "description": "the same by age band; the bands add up to `population`",
+            "properties": {
+                "under_15": {"type": "integer", "minimum": 0},
+                "15_64": {"type": "integer", "minimum": 0},
+                "65_plus": {"type": "integer", "minimum": 0},
+            },
+        },
         "area": {"type": "number", "minimum": 0},
         "total_pop": {"type": ["integer", "number", "null"], "minimum": 0},
         "minutes": {"type": "number", "exclusiveMinimum": 0},
@@ -85,7 +99,8 @@ ISOCHRONE_EXAMPLE: dict[str, Any] = {
                 "center": [3.1586, 46.991],
                 "mode": "walk",
                 "area_km2": 0.25,
-                "population": 477,
+                "population": 779,
+                "population_by_age": {"under_15": 91, "15_64": 475, "65_plus": 213},
             },
             "geometry": {
                 "type": "Polygon",
@@ -183,7 +198,7 @@ _ROWS = {"type": "array", "items": {"type": "object"}}
 _PLANNER_EXAMPLE_HEAD: dict[str, Any] = {
     "target": {"type": "category", "value": "cinema"},
     "mode": "drive",
-    "metadata": {"origins": "each commune's representative point"},
+    "metadata": {"origins": "each commune's town hall"},
 }
 
 #: ``GET /api/v1/accessibility`` (``format=json``; ``geojson`` adds ``type`` and ``features``).
@@ -236,7 +251,7 @@ SUGGESTIONS_EXAMPLE = {
     "threshold_minutes": 30.0,
     "k": 1,
     "population_uncovered_before": 2262,
-    "method": "greedy maximal coverage over the communes' representative points",
+    "method": "greedy maximal coverage over the communes' origins (town halls)",
     "steps": [{"commune": "58086", "population_gained": 657}],
 }
 #: ``POST /api/v1/scenarios``.
@@ -321,8 +336,8 @@ ACCESSIBILITY_MAP_CONTENT: dict[str, Any] = {
                     "edges are straight chords between junctions lengthened by a detour factor",
                     "main_roads_only": True,
                 },
-                "origins": "each commune's representative point (inside its polygon; no "
-                "town-hall coordinates in the data)",
+                "origins": "each commune's town hall (a point inside the commune where its "
+                "published town-hall point lies outside it; see GET /api/v1/communes, origin)",
                 "modes": ["bike", "drive", "transit", "walk"],
                 "transit": "transit: walk + TER trains and coaches + walk; median door-to-door "
                 "time over departures every minute from 08:00 for 120 min on 2025-02-04",

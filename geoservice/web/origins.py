@@ -1,10 +1,9 @@
 """Where a travel-time search starts, and its common parameters (mode, minutes, limits).
 
 Shared by ``GET /api/v1/reachable`` and the travel-time filter of ``GET /api/v1/offers``. The
-origin is a point or a commune; a commune stands for its *representative point*: a point
-guaranteed inside its polygon, computed in Lambert-93 (EPSG:2154) like the fallback location of
-offers without a published point. The raw data hold no town-hall (chef-lieu) coordinates, so
-no better point is available.
+origin is a point or a commune; a commune stands for its origin point
+(:func:`geoservice.core.commune_origins.commune_origins`): its town hall, or a point inside
+its polygon where the published town-hall point lies outside the commune.
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ from typing import Any
 
 from flask import current_app
 
+from geoservice.core.commune_origins import commune_origins, commune_origins_m
 from geoservice.core.network import MODES, RoadNetwork
 from geoservice.core.snapping import lambert93_from_wgs84, wgs84_from_lambert93
 from geoservice.errors import InvalidParameterError, NotFoundError
@@ -58,18 +58,21 @@ class Origin:
     lat: float
     commune: str | None
     field: str
+    #: For a commune: ``town_hall`` or ``representative_point`` (see core.commune_origins).
+    source: str | None = None
 
 
-def _commune_points(runtime: Runtime) -> Mapping[str, tuple[float, float]]:
+def _commune_points(runtime: Runtime) -> Mapping[str, tuple[float, float, str]]:
     cache = current_app.extensions
     if _COMMUNE_POINTS_KEY not in cache:
         communes = runtime.communes
-        points = communes.geometry.to_crs("EPSG:2154").representative_point()
+        xs, ys = commune_origins_m(communes)
+        sources = commune_origins(communes)["source"]
         cache[_COMMUNE_POINTS_KEY] = {
-            str(code): (float(p.x), float(p.y))
-            for code, p in zip(communes["code"], points, strict=True)
+            str(code): (float(x), float(y), str(source))
+            for code, x, y, source in zip(communes["code"], xs, ys, sources, strict=True)
         }
-    found: Mapping[str, tuple[float, float]] = cache[_COMMUNE_POINTS_KEY]
+    found: Mapping[str, tuple[float, float, str]] = cache[_COMMUNE_POINTS_KEY]
     return found
 
 
@@ -99,9 +102,9 @@ def origin_from_args(
         if commune not in points:
             msg = f"no current commune of the Nièvre has the INSEE code {commune!r}"
             raise NotFoundError(msg)
-        x, y = points[commune]
+        x, y, source = points[commune]
         lon_a, lat_a = wgs84_from_lambert93(x, y)
-        return Origin(x, y, float(lon_a), float(lat_a), commune, "commune")
+        return Origin(x, y, float(lon_a), float(lat_a), commune, "commune", source)
     if lon is None or lat is None:
         msg = f"an origin is needed: {point_field} (a point, lon and lat) or commune (INSEE code)"
         raise InvalidParameterError(point_field, msg)
@@ -147,12 +150,22 @@ def network_info(network: RoadNetwork) -> dict[str, Any]:
     }
 
 
+#: How a commune's origin was chosen, as the answers say it.
+_POINT_TEXT = {
+    "town_hall": "the commune's town hall",
+    "representative_point": "a point inside the commune (its published town-hall point lies "
+    "outside the commune)",
+}
+
+
 def origin_document(origin: Origin) -> dict[str, Any]:
+    """The ``origin`` block of an answer: the point, its commune, and how it was chosen."""
     return {
         "lon": round(origin.lon, 6),
         "lat": round(origin.lat, 6),
         "commune": origin.commune,
-        "point": "commune representative point (inside its polygon, EPSG:2154)"
+        "source": origin.source if origin.commune is not None else "given_point",
+        "point": _POINT_TEXT.get(str(origin.source), "commune origin")
         if origin.commune is not None
         else "given point",
     }

@@ -1,9 +1,8 @@
 """``GET /api/v1/reachable`` and ``GET /api/v1/reachable/nearest``: what can I reach, how fast.
 
 The origin is a point (``lon``, ``lat``) or a commune (``commune``, INSEE code). A commune
-stands for its *representative point*: a point guaranteed inside its polygon, computed in
-Lambert-93 (EPSG:2154) like the fallback location of offers without a published point. The
-raw data hold no town-hall (chef-lieu) coordinates, so no better point is available.
+stands for its origin (:mod:`geoservice.core.commune_origins`): its town hall, or a point
+inside it where the published town-hall point lies outside the commune.
 
 Every answer ranks the request's offer catalogue: the open-data offers and the published
 posted offers (:mod:`geoservice.web.offer_catalogue`), by road here and by transit in

@@ -167,7 +167,7 @@ def transit_route_collection(
             "travel_time_s": round(total, 1) if reached else None,
             "travel_time_min": round(total / 60, 1) if reached else None,
             "arrival": clock(query.day, query.start_s + total) if reached else None,
-            "transit": transit_document(times.service_date, query, times.access_stops),
+            "transit": transit_document(times, query, start),
             "geometry": "straight lines between stops and leg ends (the timetable has no shapes)",
         },
         "features": features,

@@ -11,10 +11,11 @@ import pytest
 
 from geoservice.analytics.accessibility import AccessibilityModel, accessibility_model
 from geoservice.analytics.accessibility_params import AccessibilityParams
-from geoservice.analytics.accessibility_tables import commune_origins_m, points_m
+from geoservice.analytics.accessibility_tables import points_m
 from geoservice.analytics.batch import compute_accessibility
 from geoservice.analytics.targets import Target
 from geoservice.analytics.traveltimes import RoadTimeSource
+from geoservice.core.commune_origins import commune_origins_m
 from geoservice.core.network import MODES
 from geoservice.errors import InvalidParameterError
 from geoservice.io.accessibility import read_accessibility_tables, write_accessibility_tables

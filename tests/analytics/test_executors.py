@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from geoservice.analytics.accessibility_tables import commune_origins_m, points_m
+from geoservice.analytics.accessibility_tables import points_m
 from geoservice.analytics.executors import (
     DaskExecutor,
     ProcessExecutor,
@@ -14,6 +14,7 @@ from geoservice.analytics.executors import (
     run_task,
 )
 from geoservice.analytics.traveltimes import RoadOriginTask, RoadTimeSource
+from geoservice.core.commune_origins import commune_origins_m
 from geoservice.errors import InvalidParameterError
 from geoservice.runtime import Runtime
 

@@ -6,11 +6,12 @@ import numpy as np
 import pytest
 
 from geoservice.analytics.accessibility import AccessibilityModel
-from geoservice.analytics.accessibility_tables import commune_origins_m, nearest_figures
+from geoservice.analytics.accessibility_tables import nearest_figures
 from geoservice.analytics.scenarios import NewVenue, run_scenario
 from geoservice.analytics.suggestions import coverage_gain, suggest_sites
 from geoservice.analytics.targets import Target
 from geoservice.analytics.underserved import rank_underserved
+from geoservice.core.commune_origins import commune_origins_m
 from geoservice.core.snapping import wgs84_from_lambert93
 from geoservice.errors import InvalidParameterError, OutsideCoverageError
 from geoservice.runtime import Runtime

@@ -21,7 +21,8 @@ def test_communes_count_population_and_columns(runtime: Runtime) -> None:
     assert communes["code"].tolist() == sorted(communes["code"])
     assert int(communes["population"].sum()) == NIEVRE_POPULATION
     assert list(communes.columns) == [
-        "code", "name", "population", "canton", "epci", "arrondissement", "geometry"
+        "code", "name", "population", "canton", "epci", "arrondissement",
+        "origin_lon", "origin_lat", "origin_source", "geometry",
     ]  # fmt: skip
     assert communes.crs.to_epsg() == 4326
     nevers = communes.set_index("code").loc["58194"]

@@ -15,8 +15,9 @@ def test_communes_feature_collection(client: FlaskClient) -> None:
     first = body["features"][0]
     assert first["id"] == first["properties"]["code"] == "58001"
     assert set(first["properties"]) == {
-        "code", "name", "population", "canton", "epci", "arrondissement"
+        "code", "name", "population", "canton", "epci", "arrondissement", "origin"
     }  # fmt: skip
+    assert set(first["properties"]["origin"]) == {"lon", "lat", "source"}
     assert first["geometry"]["type"] in {"Polygon", "MultiPolygon"}
     lon, lat = first["geometry"]["coordinates"][0][0][:2]
     assert 2.8 < lon < 4.3

@@ -2,6 +2,7 @@
 // ranked by travel time (GET /api/v1/isochrones, GET /api/v1/reachable).
 
 import { api, ApiError } from "./api.js";
+import { noStopAccess, noStopMessage, todayInParis } from "./transit_access.js";
 import {
   CATEGORY_LABELS,
   MODE_LABELS,
@@ -14,7 +15,7 @@ import {
   formatInteger,
   safeLink,
 } from "./format.js";
-import { communeAt, findCommune, pointInGeometry, pointOnSurface } from "./geo.js";
+import { communeAt, communeOrigin, findCommune, pointInGeometry } from "./geo.js";
 
 /** Band colours, shortest time first (viridis, colour-blind safe). */
 const BAND_COLORS = ["#21918c", "#5ec962", "#fde725", "#fde725", "#fde725", "#fde725"];
@@ -93,6 +94,8 @@ export function createCitizenView(ctx) {
   const themeSelect = document.getElementById("citizen-theme");
   const departureField = document.getElementById("departure-field");
   const departureInput = document.getElementById("departure");
+  const visitDateField = document.getElementById("visit-date-field");
+  const visitDateInput = document.getElementById("visit-date");
   const transitRadio = document.getElementById("mode-transit");
   const transitNote = document.getElementById("transit-note");
   const originLabel = document.getElementById("origin-label");
@@ -120,6 +123,8 @@ export function createCitizenView(ctx) {
     d.setHours(d.getHours() + 1);
     const pad = (n) => String(n).padStart(2, "0");
     departureInput.value = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:00`;
+    // Road modes: the day of the outing, today in Europe/Paris unless changed.
+    visitDateInput.value = todayInParis();
   }
 
   for (const f of [...ctx.communes].sort((a, b) =>
@@ -137,6 +142,7 @@ export function createCitizenView(ctx) {
     transitNote.textContent = reason;
     transitNote.hidden = false;
     departureField.hidden = true;
+    visitDateField.hidden = false;
   }
   if (!ctx.health || !ctx.health.transit || !ctx.has("GET", "/api/v1/transit/isochrones")) {
     disableTransit(
@@ -149,7 +155,10 @@ export function createCitizenView(ctx) {
     return checked ? checked.value : "drive";
   }
   form.addEventListener("change", (event) => {
-    if (event.target.name === "mode") departureField.hidden = selectedMode() !== "transit";
+    if (event.target.name === "mode") {
+      departureField.hidden = selectedMode() !== "transit";
+      visitDateField.hidden = selectedMode() === "transit";
+    }
   });
 
   function setOrigin(lon, lat, label) {
@@ -352,6 +361,8 @@ export function createCitizenView(ctx) {
     const minutes = bandsFor(maxMinutes);
     const theme = themeSelect.value;
     const departure = mode === "transit" && departureInput.value ? departureInput.value : undefined;
+    // Always a date: the departure's day by transit, the day of the outing by road.
+    const date = mode === "transit" ? (departure || todayInParis()).slice(0, 10) : visitDateInput.value || todayInParis();
     ctx.clearError();
     notice.textContent = "";
     layer.eachLayer((l) => l.clearLayers && l.clearLayers());
@@ -377,7 +388,7 @@ export function createCitizenView(ctx) {
         : api.isochrones({ ...isoParams, mode }, signal),
       hasRanking
         ? api.reachable(
-            { ...where, max_minutes: maxMinutes, theme, departure, limit: 50, geometry: true },
+            { ...where, max_minutes: maxMinutes, theme, date, departure, limit: 50, geometry: true },
             signal,
           )
         : Promise.resolve(null),
@@ -400,6 +411,21 @@ export function createCitizenView(ctx) {
       rankingRefusesTransit = true;
       ranked = { status: "fulfilled", value: null };
     }
+    const noStop =
+      mode === "transit"
+        ? noStopAccess(iso.status === "fulfilled" ? iso.value : null, ranked.status === "fulfilled" ? ranked.value : null)
+        : null;
+    if (noStop) {
+      // No stop within reach: say so, and show no walking results as "transports en commun".
+      const message = noStopMessage(noStop, ctx.health);
+      notice.textContent = message;
+      summary.textContent = message;
+      summary.classList.add("no-transit");
+      renderList([], { withTimes: true });
+      ctx.showStatus(`Pas de transports en commun depuis ${origin.label}.`);
+      return;
+    }
+    summary.classList.remove("no-transit");
     if (iso.status === "fulfilled") {
       drawBands(iso.value, minutes, mode);
       const notes = [];
@@ -409,7 +435,11 @@ export function createCitizenView(ctx) {
         );
       }
       const service = iso.value.service_date;
-      if (service && service.used && service.used !== service.requested) {
+      if (service && service.used && service.used !== service.requested && service.holiday) {
+        notes.push(
+          `Horaires : la date demandée (${formatDate(service.requested)}) est un jour férié hors de la période des horaires ; ceux du ${formatDate(service.used)}, jour férié ou dimanche de cette période, sont utilisés.`,
+        );
+      } else if (service && service.used && service.used !== service.requested) {
         notes.push(
           `Horaires : la date demandée (${formatDate(service.requested)}) est hors de la période des horaires ; ceux du ${formatDate(service.used)}, même jour de la semaine, sont utilisés.`,
         );
@@ -430,7 +460,7 @@ export function createCitizenView(ctx) {
       // No ranking for this mode here: list the offers inside the largest band, without
       // travel times.
       withTimes = false;
-      items = await offersInsideBands(iso.status === "fulfilled" ? iso.value : null, theme, signal);
+      items = await offersInsideBands(iso.status === "fulfilled" ? iso.value : null, theme, date, signal);
       summary.textContent = `${items.length} offre(s) dans la zone atteignable (temps de trajet non disponibles : ce service ne classe pas les offres en ${MODE_LABELS[mode]}).`;
     } else {
       ctx.showError("Le classement des offres accessibles a échoué", ranked.reason);
@@ -444,11 +474,11 @@ export function createCitizenView(ctx) {
     );
   }
 
-  async function offersInsideBands(collection, theme, signal) {
+  async function offersInsideBands(collection, theme, date, signal) {
     if (!collection || !collection.features || !collection.features.length) return [];
     const bounds = L.geoJSON(collection).getBounds();
     const [w, s, e, n] = [bounds.getWest(), bounds.getSouth(), bounds.getEast(), bounds.getNorth()];
-    const data = await api.offers({ bbox: `${w},${s},${e},${n}`, theme, limit: 500 }, signal);
+    const data = await api.offers({ bbox: `${w},${s},${e},${n}`, theme, date, limit: 500 }, signal);
     const largest = [...collection.features].sort((a, b) => b.properties.value - a.properties.value)[0];
     return data.features
       .filter((f) => largest && pointInGeometry(f.geometry.coordinates, largest.geometry))
@@ -465,7 +495,7 @@ export function createCitizenView(ctx) {
         search.focus();
         return;
       }
-      const [lon, lat] = pointOnSurface(commune.geometry);
+      const [lon, lat] = communeOrigin(commune);
       setOrigin(lon, lat, communeLabel(commune));
       search.value = communeLabel(commune);
     }

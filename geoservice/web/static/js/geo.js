@@ -1,13 +1,5 @@
 // Small geometry helpers on GeoJSON coordinates (lon, lat; EPSG:4326).
 
-function ringArea(ring) {
-  let sum = 0;
-  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-    sum += (ring[j][0] - ring[i][0]) * (ring[j][1] + ring[i][1]);
-  }
-  return Math.abs(sum / 2);
-}
-
 function polygonsOf(geometry) {
   if (!geometry) return [];
   if (geometry.type === "Polygon") return [geometry.coordinates];
@@ -34,37 +26,13 @@ export function pointInGeometry(point, geometry) {
 }
 
 /**
- * A point inside the largest polygon of `geometry`: its centroid when inside, else the middle
- * of the widest inside stretch of the horizontal line through the centroid.
+ * Where journeys from a commune start, [lon, lat]: the `origin` served by /api/v1/communes
+ * (its town hall, or a point inside the commune where the town-hall point lies outside it).
+ * Every answer that takes the commune as origin starts from the same point.
  */
-export function pointOnSurface(geometry) {
-  const polygons = polygonsOf(geometry);
-  if (!polygons.length) return null;
-  const rings = polygons.reduce((a, b) => (ringArea(b[0]) > ringArea(a[0]) ? b : a));
-  const outer = rings[0];
-  let cx = 0;
-  let cy = 0;
-  for (const [x, y] of outer) {
-    cx += x;
-    cy += y;
-  }
-  cx /= outer.length;
-  cy /= outer.length;
-  if (pointInGeometry([cx, cy], { type: "Polygon", coordinates: rings })) return [cx, cy];
-  const xs = [];
-  for (const ring of rings) {
-    for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-      const [xi, yi] = ring[i];
-      const [xj, yj] = ring[j];
-      if (yi > cy !== yj > cy) xs.push(((xj - xi) * (cy - yi)) / (yj - yi) + xi);
-    }
-  }
-  xs.sort((a, b) => a - b);
-  let best = null;
-  for (let k = 0; k + 1 < xs.length; k += 2) {
-    if (!best || xs[k + 1] - xs[k] > best[1] - best[0]) best = [xs[k], xs[k + 1]];
-  }
-  return best ? [(best[0] + best[1]) / 2, cy] : outer[0];
+export function communeOrigin(feature) {
+  const origin = feature.properties.origin;
+  return [origin.lon, origin.lat];
 }
 
 /** The commune feature containing [lon, lat], or null. */

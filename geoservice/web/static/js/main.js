@@ -118,6 +118,26 @@ function listDataLimits(health) {
   } else {
     list.append(el("li", {}, "Transports en commun : pas d'horaires chargés dans ce service."));
   }
+  const networks = health.transit_networks;
+  if (networks) {
+    const loaded = (networks.loaded || []).map((n) => n.name).join(", ") || "aucun";
+    const missing = (networks.missing || []).map((n) => `${n.name} (${n.what})`).join(", ");
+    list.append(
+      el(
+        "li",
+        { id: "limits-networks" },
+        `Réseaux de transport en commun chargés : ${loaded}.`,
+        missing ? ` Absents des données : ${missing} ; les trajets qui en dépendent ne sont pas calculés.` : "",
+      ),
+    );
+  }
+  list.append(
+    el(
+      "li",
+      { id: "limits-opening-hours" },
+      "Horaires d'ouverture des lieux : absents des données. Un lieu classé peut être fermé le jour choisi ; les festivals ne sont connus que par leur saison, pas par leurs dates.",
+    ),
+  );
   const counts = health.data && health.data.counts;
   if (counts) {
     const byCategory = counts.offers_by_category || {};
