@@ -134,6 +134,9 @@ STORE_TABLES = (
     "offer_timings",
     "offer_themes",
     "offers",
+    "account_sessions",
+    "password_resets",
+    "account_credentials",
     "api_tokens",
     "users",
 )

@@ -16,7 +16,7 @@ from geoservice.errors import GeoserviceError
 from geoservice.runtime import Runtime, load_runtime
 from geoservice.settings import Settings, load_settings
 from geoservice.store.db import Store
-from geoservice.web import contributions, frontend, health
+from geoservice.web import accounts, contributions, frontend, health
 from geoservice.web.context import EXTENSION_KEY
 from geoservice.web.middleware import install_middleware
 from geoservice.web.problems import (
@@ -97,6 +97,7 @@ def create_app(
     app.extensions[contributions.STORE_EXTENSION_KEY] = contributions.contributions_state_from(
         settings, runtime, store
     )
+    app.extensions[accounts.ACCOUNTS_EXTENSION_KEY] = accounts.accounts_state_from(settings)
 
     api = Api(app)
     # ``<any(geojson, png, html):fmt>`` path parameters are documented as enums.
@@ -144,6 +145,7 @@ def _resource_blueprints() -> list[flask_smorest.Blueprint]:
         communes.blp,
         offers.blp,
         contributions.blp,
+        accounts.blp,
         isochrones.blp,
         transit.blp,
         reachable.blp,

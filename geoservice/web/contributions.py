@@ -1,9 +1,10 @@
 """Posted offers: ``POST /offers``, ``PATCH``/``DELETE /offers/{id}``, moderation, exports.
 
-Authentication: ``Authorization: Bearer TOKEN`` (tokens from ``geoservice users add``).
-Without the header the caller is anonymous and may only submit offers into moderation,
-rate-limited per client address. ``GET /offers`` (search) is the offers blueprint's; it
-includes the published posted offers through :func:`search_stored_offers`.
+Authentication (:mod:`geoservice.web.identity`): ``Authorization: Bearer TOKEN``, or the
+session cookie with its CSRF token on writes. Without either the caller is anonymous and may
+only submit offers into moderation, rate-limited per client address. ``GET /offers``
+(search) is the offers blueprint's; it includes the published posted offers through
+:func:`search_stored_offers`.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from geoservice.core.offers import OfferQuery
 from geoservice.errors import (
-    AuthenticationError,
     InvalidParameterError,
     LimitExceededError,
     RateLimitedError,
@@ -30,7 +30,6 @@ from geoservice.errors import (
 )
 from geoservice.runtime import Runtime
 from geoservice.settings import Settings
-from geoservice.store.auth import actor_from_token
 from geoservice.store.config import KINDS, StoreConfig, store_config_from_settings
 from geoservice.store.db import Store, head_revision, open_store
 from geoservice.store.export import (
@@ -60,8 +59,9 @@ from geoservice.store.offers import (
     search_stored_offers,
     update_offer,
 )
-from geoservice.store.policy import ANONYMOUS_ACTOR, Actor, require_owner_or_moderator
+from geoservice.store.policy import Actor, require_owner_or_moderator
 from geoservice.store.ratelimit import TokenBucketLimiter
+from geoservice.web import identity
 from geoservice.web.blueprint import Blueprint
 from geoservice.web.context import get_runtime
 from geoservice.web.contribution_schemas import (
@@ -121,7 +121,8 @@ blp = Blueprint(
     __name__,
     description=(
         "Offers posted by people and organisations, with moderation. Send "
-        "`Authorization: Bearer TOKEN`; anonymous posts go to moderation, rate-limited."
+        "`Authorization: Bearer TOKEN`, or the session cookie with `X-CSRF-Token` on writes; "
+        "anonymous posts go to moderation, rate-limited."
     ),
 )
 
@@ -179,15 +180,9 @@ def describe_store() -> dict[str, Any]:
 
 
 def current_actor(state: ContributionsState) -> Actor:
-    """The caller: a user from the bearer token, or anonymous without the header."""
-    header = request.headers.get("Authorization")
-    if header is None:
-        return ANONYMOUS_ACTOR
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise AuthenticationError("the Authorization header must be 'Bearer TOKEN'")
-    with state.store.read() as session:
-        return actor_from_token(session, token.strip())
+    """The caller: bearer token, session cookie (with CSRF check) or anonymous; see
+    :mod:`geoservice.web.identity`."""
+    return identity.current_actor(state.store)
 
 
 def _check_payload(data: dict[str, Any], config: StoreConfig) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+import geoservice.store.account_models  # noqa: F401  (registers the account tables)
 from geoservice.store.db import normalise_database_url
 from geoservice.store.models import Base
 

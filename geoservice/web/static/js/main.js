@@ -6,6 +6,7 @@ import { el, formatDate, formatInteger } from "./format.js";
 import { createCitizenView } from "./citizen.js";
 import { createPlannerView } from "./planner.js";
 import { createProposeView } from "./propose.js";
+import { createAccountArea } from "./account.js";
 
 const statusBox = document.getElementById("status");
 const errorBox = document.getElementById("error");
@@ -134,6 +135,7 @@ function listDataLimits(health) {
 }
 
 async function start() {
+  createAccountArea();
   const config = readConfig();
   let L;
   try {
