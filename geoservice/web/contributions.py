@@ -46,21 +46,18 @@ from geoservice.store.location import (
 )
 from geoservice.store.models import OFFER_ID_PREFIX, Offer
 from geoservice.store.offers import (
-    OfferFilter,
     create_offer,
     delete_offer,
-    event_to_record,
     get_offer,
     moderate_offer,
     moderation_queue,
     offer_history,
-    offer_to_record,
-    offers_frame_from_records,
-    search_stored_offers,
     update_offer,
 )
 from geoservice.store.policy import Actor, require_owner_or_moderator
 from geoservice.store.ratelimit import TokenBucketLimiter
+from geoservice.store.records import event_to_record, offer_to_record, offers_frame_from_records
+from geoservice.store.search import OfferFilter, search_stored_offers
 from geoservice.web import identity
 from geoservice.web.blueprint import Blueprint
 from geoservice.web.context import get_runtime
@@ -411,13 +408,14 @@ class EventsCalendar(MethodView):
     @blp.response(200, content_type="text/calendar")
     @blp.doc(**file_doc("text/calendar", {"type": "string"}, ICS_EXAMPLE))
     def get(self) -> Response:
-        """iCalendar feed of published (and later cancelled) events, one VEVENT per timing."""
+        """iCalendar feed of published events (and those cancelled while published, marked
+        cancelled), one VEVENT per timing."""
         state = get_state()
         with state.store.read() as session:
             offers, _ = search_stored_offers(
                 session, OfferFilter(kinds=("event",), statuses=("published", "cancelled"))
             )
-            records = [offer_to_record(o) for o in offers if o.published_at is not None]
+            records = [offer_to_record(o) for o in offers]
         host = urlsplit(request.host_url).hostname or "geoservice"
         body = offers_to_ical(records, host=host, generated_at=datetime.now(UTC))
         return Response(body, mimetype="text/calendar")

@@ -37,7 +37,7 @@ from geoservice.core.reachable import offer_travel_times, travel_times_by_offer
 from geoservice.core.reachable_offers import ReachableOffers
 from geoservice.errors import InvalidParameterError, NotFoundError
 from geoservice.runtime import Runtime
-from geoservice.store.offers import WHEN_VALUES
+from geoservice.store.search import WHEN_VALUES
 from geoservice.web.blueprint import Blueprint
 from geoservice.web.context import get_runtime
 from geoservice.web.contribution_schemas import LOCAL_TIMEZONE
