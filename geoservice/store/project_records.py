@@ -53,7 +53,7 @@ def project_to_record(project: Project, actor: Actor) -> dict[str, Any]:
     else:
         visible = [r for r in project.responses if r.responder_id == actor.user_id]
     return {
-        "project_id": project.project_id,
+        "project_id": project.id,
         "title": project.title,
         "description": project.description,
         "themes": project.themes,

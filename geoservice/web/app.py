@@ -136,7 +136,10 @@ def _resource_blueprints() -> list[flask_smorest.Blueprint]:
         isochrones,
         maps,
         offers,
+        project_matches,
+        projects,
         reachable,
+        rides,
         transit,
         trips,
     )
@@ -152,6 +155,9 @@ def _resource_blueprints() -> list[flask_smorest.Blueprint]:
         accessibility.blp,
         maps.blp,
         trips.blp,
+        projects.blp,
+        project_matches.blp,
+        rides.blp,
     ]
 
 

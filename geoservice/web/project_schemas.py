@@ -138,7 +138,7 @@ class ResponseOutSchema(Schema):
 
 
 class ProjectPropertiesSchema(Schema):
-    project_id = fields.String()
+    project_id = fields.Integer()
     title = fields.String()
     description = fields.String()
     themes = fields.List(fields.String())
@@ -165,7 +165,7 @@ class ProjectPropertiesSchema(Schema):
 
 class ProjectFeatureSchema(Schema):
     type = fields.String()
-    id = fields.String()
+    id = fields.Integer()
     geometry = fields.Raw(metadata={"description": "GeoJSON Point, EPSG:4326"})
     properties = fields.Nested(ProjectPropertiesSchema)
 
@@ -195,7 +195,7 @@ class NeedMatchesSchema(Schema):
 
 
 class ProjectMatchesSchema(Schema):
-    project_id = fields.String()
+    project_id = fields.Integer()
     mode = fields.String()
     max_minutes = fields.Float()
     origin = fields.Dict()
@@ -203,7 +203,7 @@ class ProjectMatchesSchema(Schema):
 
 
 class OfferProjectSchema(Schema):
-    project_id = fields.String()
+    project_id = fields.Integer()
     title = fields.String()
     commune_code = fields.String(allow_none=True)
     travel_time_s = fields.Float()
