@@ -10,6 +10,7 @@ from geoservice.core.network import MODES
 from geoservice.store.config import STATUSES
 from geoservice.store.project_models import NEED_KINDS, PROJECT_STAGES
 from geoservice.web.origins import TRANSIT
+from geoservice.web.transit_offers import DEPARTURE_FIELD
 
 _COMMUNE_CODE = r"^(\d{5}|2[AB]\d{3})$"
 
@@ -106,9 +107,7 @@ class ProjectQuerySchema(Schema):
 class MatchesQuerySchema(Schema):
     mode = fields.String(validate=validate.OneOf([*MODES, TRANSIT]))
     max_minutes = fields.Float(allow_nan=False)
-    departure = fields.AwareDateTime(
-        metadata={"description": "mode transit: departure (local time without offset)"}
-    )
+    departure = DEPARTURE_FIELD
     limit = fields.Integer(load_default=10, validate=validate.Range(1, 50))
 
 
