@@ -292,3 +292,24 @@ def test_ride_requests_are_checked(
     outside = api.get("/api/v1/rides/matches?lon=2.35&lat=48.85")
     assert outside.status_code == 422  # outside the network coverage, as /reachable
     assert outside.get_json()["invalid_params"][0]["name"] == "lon"
+
+
+def test_reachable_says_when_rides_leave_from_near_the_origin(
+    api: FlaskClient, auth: dict[str, dict[str, str]], event: str
+) -> None:
+    offer_ride(api, auth["driver"], event)  # from Luzy
+    url = "/api/v1/reachable?commune={}&mode=drive&max_minutes=120&limit=200&category=event"
+    from_luzy = api.get(url.format(LUZY)).get_json()
+    from_decize = api.get(url.format(DECIZE)).get_json()
+    count = {f["id"]: f["properties"]["rides_available"] for f in from_luzy["features"]}
+    assert count[event] == 1
+    assert from_luzy["rides"]["nearby_km"] == 10
+    assert {f["id"]: f["properties"]["rides_available"] for f in from_decize["features"]}[
+        event
+    ] == 0  # Decize is 30 km from Luzy: use /rides/matches there
+    transit = api.get(
+        f"/api/v1/reachable?commune={LUZY}&mode=transit&max_minutes=120&limit=200"
+        "&departure=2030-06-21T14:00"
+    ).get_json()
+    assert transit["rides"]["nearby_km"] == 10
+    assert all("rides_available" in f["properties"] for f in transit["features"])
