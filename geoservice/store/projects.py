@@ -38,6 +38,8 @@ from geoservice.store.project_models import (
 from geoservice.store.search import fts_words
 
 SUBJECT = "project"
+#: Largest row id (a PostgreSQL ``integer``); larger ids in a URL are unknown (404).
+MAX_ROW_ID = 2**31 - 1
 #: Fields copied as given from a validated payload onto a :class:`Project`.
 CONTENT_FIELDS: tuple[str, ...] = ("title", "description", "starts_on", "ends_on")
 
@@ -164,10 +166,8 @@ def create_project(
 
 def row_id_from_project_id(project_id: str | int) -> int:
     """``"project:12"`` or 12 → 12 (404 otherwise)."""
-    if isinstance(project_id, int):
-        return project_id
-    number = project_id.removeprefix(PROJECT_ID_PREFIX)
-    if number.isascii() and number.isdigit() and len(number) < 12:
+    number = str(project_id).removeprefix(PROJECT_ID_PREFIX)
+    if number.isascii() and number.isdigit() and 0 < int(number) <= MAX_ROW_ID:
         return int(number)
     raise NotFoundError(f"no project {project_id!r}")
 

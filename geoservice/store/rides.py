@@ -25,6 +25,7 @@ from geoservice.errors import (
 from geoservice.store.location import ResolvedLocation
 from geoservice.store.models import utc_now
 from geoservice.store.policy import Actor, require_user
+from geoservice.store.projects import MAX_ROW_ID
 from geoservice.store.ride_models import Notification, Ride, RideBooking, round_point
 
 
@@ -88,7 +89,7 @@ def create_ride(
 
 def get_ride(session: Session, ride_id: int) -> Ride:
     """A ride (404 when unknown)."""
-    ride = session.get(Ride, ride_id)
+    ride = session.get(Ride, ride_id) if 0 < ride_id <= MAX_ROW_ID else None
     if ride is None:
         raise NotFoundError(f"aucun trajet n° {ride_id}")
     return ride
@@ -191,7 +192,7 @@ def book_seat(
 def get_booking(session: Session, actor: Actor, ride_id: int, booking_id: int) -> RideBooking:
     """A booking, for its rider and the ride's driver only (404 for the others)."""
     require_user(actor, "reading a booking")
-    booking = session.get(RideBooking, booking_id)
+    booking = session.get(RideBooking, booking_id) if 0 < booking_id <= MAX_ROW_ID else None
     if booking is None or booking.ride_id != ride_id:
         raise NotFoundError(f"aucune réservation n° {booking_id} pour ce trajet")
     if actor.user_id not in {booking.rider_id, booking.ride.driver_id}:
