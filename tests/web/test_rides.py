@@ -17,10 +17,13 @@ from geoservice.core.ride_matching import points_as_offers
 from geoservice.core.snapping import lambert93_from_wgs84
 from geoservice.runtime import Runtime
 from geoservice.store.account_deletion import delete_account
+from geoservice.store.accounts import NewAccount, create_account
+from geoservice.store.auth import issue_token
 from geoservice.store.db import Store
 from geoservice.store.models import User
 from geoservice.store.ride_models import Notification, Ride, RideBooking
 from geoservice.web import create_app
+from tests.smtp_sink import smtp_sink
 from tests.web.collab_helpers import CLAMECY, DECIZE, LUZY, NEVERS, make_users, post_offer
 
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -313,3 +316,36 @@ def test_reachable_says_when_rides_leave_from_near_the_origin(
     ).get_json()
     assert transit["rides"]["nearby_km"] == 10
     assert all("rides_available" in f["properties"] for f in transit["features"])
+
+
+@SQLITE_ONLY
+def test_booking_emails_the_driver(
+    runtime: Runtime, store: Store, auth: dict[str, dict[str, str]]
+) -> None:
+    with smtp_sink() as sink:
+        settings = runtime.settings.with_overrides(
+            {
+                "smtp.host": "127.0.0.1",
+                "smtp.port": sink.port,
+                "smtp.security": "none",
+                "smtp.from_address": "Culture en Nièvre <ne-pas-repondre@culture.test>",
+            }
+        )
+        api = create_app(settings=settings, runtime=runtime, store=store).test_client()
+        with store.write() as session:
+            account = NewAccount("camille@example.org", "Camille", "$argon2id$unused")
+            user = create_account(session, account)
+            driver = {"Authorization": f"Bearer {issue_token(session, user)}"}
+        event = post_offer(api, auth["mjc"], "event", "Bal folk", NEVERS)
+        rid = offer_ride(api, driver, event)["ride_id"]
+        body = {"commune_code": DECIZE, "contact": "rider@example.org"}
+        assert (
+            api.post(f"/api/v1/rides/{rid}/bookings", json=body, headers=auth["rider"]).status_code
+            == 201
+        )
+        (message,) = sink.wait_for(1)
+    assert message["To"] == "camille@example.org"
+    assert "Bal folk" in message["Subject"]
+    text = message.get_content()
+    assert "rider demande une place" in text
+    assert "rider@example.org" not in text  # contacts only after acceptance
