@@ -7,9 +7,12 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
 
 from geoservice.runtime import Runtime
+from geoservice.store.account_deletion import delete_account
 from geoservice.store.db import Store
+from geoservice.store.models import User
 from geoservice.store.project_models import Project
 from geoservice.web import create_app
 from tests.web.collab_helpers import CLAMECY, make_users
@@ -203,3 +206,25 @@ def test_needs_are_added_by_the_owner(
     with store.read() as session:
         assert "benevoles" in session.get(Project, number).search_text  # type: ignore[union-attr]
     assert json.dumps(project_body())  # the example body is JSON
+
+
+def test_deleting_an_account_deletes_its_projects_and_responses(
+    api: FlaskClient, auth: dict[str, dict[str, str]], store: Store
+) -> None:
+    mine = create(api, auth["mjc"])["id"]
+    other = create(api, auth["mjc"], title="Autre projet")["id"]
+    url = f"/api/v1/projects/{other}/responses"
+    assert api.post(url, json={"message": "Je viens"}, headers=auth["bob"]).status_code == 201
+    with store.write() as session:
+        bob = session.scalar(select(User.id).where(User.name == "bob"))
+        assert bob is not None
+        delete_account(session, bob)
+    props = api.get(f"/api/v1/projects/{other}", headers=auth["mjc"]).get_json()["properties"]
+    assert props["responses"] == []
+    with store.write() as session:
+        mjc = session.scalar(select(User.id).where(User.name == "mjc"))
+        assert mjc is not None
+        delete_account(session, mjc)
+    with store.read() as session:
+        assert session.get(Project, mine) is None
+        assert session.scalar(select(func.count()).select_from(Project)) == 0
