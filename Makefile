@@ -8,7 +8,7 @@ NODE_STAMP := node_modules/.package-lock.json
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install data rebuild-data run serve-prod test lint typecheck fmt bench screenshot clean audit
+.PHONY: install data rebuild-data run serve-prod test lint typecheck fmt bench bench-peers screenshot clean audit
 
 install: $(STAMP) $(NODE_STAMP)
 
@@ -36,7 +36,7 @@ run: data $(NODE_STAMP)
 
 # Production: several workers, each loading the data once at start-up.
 serve-prod: data $(NODE_STAMP)
-	$(VENV)/bin/gunicorn --workers 2 --timeout 30 --bind $(HOST):$(PORT) 'geoservice.wsgi:create_app()'
+	$(VENV)/bin/gunicorn --config config/gunicorn.conf.py --bind $(HOST):$(PORT) 'geoservice.wsgi:create_app()'
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check geoservice tests benchmarks
@@ -66,3 +66,7 @@ clean:
 # Known vulnerabilities of the installed dependencies (needs PyPI; says so when unreachable).
 audit: $(STAMP)
 	bash .ci/audit
+
+# Side-by-side with Valhalla 3.9.1 on the same roads (downloads the pyvalhalla wheel from PyPI).
+bench-peers: data
+	$(PY) benchmarks/peers/valhalla.py

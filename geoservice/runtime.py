@@ -2,33 +2,38 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import Any
 
 import geopandas as gpd
 
 from geoservice import __version__
-from geoservice.core.timetable import Timetable
-from geoservice.errors import ChecksumMismatchError, DataError, MissingDataError
+from geoservice.analytics.accessibility import (
+    TABLE_VERSION,
+    AccessibilityModel,
+    accessibility_model,
+)
+from geoservice.analytics.accessibility_params import AccessibilityParams
+from geoservice.core.census_population import CensusGridPopulation
+from geoservice.core.network import RoadNetwork
+from geoservice.core.offers import CATEGORIES, OfferIndex, ThemeConfig
+from geoservice.core.raptor import warm_kernel
+from geoservice.core.reachable_offers import ReachableOffers
+from geoservice.core.timetable import GtfsTables, Timetable, transit_params_from_settings
+from geoservice.core.timetable_build import timetable_from_tables
+from geoservice.io.accessibility import (
+    ACCESSIBILITY_DIR,
+    inputs_fingerprint,
+    read_accessibility_tables,
+)
+from geoservice.io.derived_data import load_derived_data
+from geoservice.io.update_state import describe_update_state
 from geoservice.settings import Settings
 
-if TYPE_CHECKING:
-    from geoservice.analytics.accessibility import AccessibilityModel
-    from geoservice.core.census_population import CensusGridPopulation
-    from geoservice.core.network import RoadNetwork
-    from geoservice.core.offers import OfferIndex
-    from geoservice.core.reachable_offers import ReachableOffers
-
 logger = logging.getLogger(__name__)
-
-#: Written by ``geoservice data build`` next to the derived files.
-MANIFEST_NAME = "MANIFEST.json"
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,11 @@ class Runtime:
         the inputs changed since they were written).
     transit
         The public-transport timetable (``data/transit/``), or None when not built.
+    updates
+        ``data/UPDATES.json``: each source's last ``geoservice data update``.
+    imported_events
+        The agenda events imported by ``data update`` (``data/agenda/events.geojson``),
+        with their timings; they are in `offers` too.
     population_grid
         The Census 2021 1 km grid inside the département (``data/population/``), for the
         population of isochrone bands; None when not built.
@@ -82,6 +92,8 @@ class Runtime:
     offer_index: OfferIndex | None = None
     accessibility: AccessibilityModel | None = None
     transit: Timetable | None = None
+    updates: Mapping[str, Any] = field(default_factory=dict)
+    imported_events: gpd.GeoDataFrame = field(default_factory=lambda: _empty_frame())
     population_grid: CensusGridPopulation | None = None
 
     def describe(self) -> dict[str, Any]:
@@ -97,6 +109,7 @@ class Runtime:
             },
             "network": self.network.describe() if self.network is not None else None,
             "transit": self.transit.describe() if self.transit is not None else None,
+            "updates": describe_update_state(self.updates),
             "accessibility": (
                 {
                     "tables": self.accessibility.tables_origin,
@@ -132,74 +145,22 @@ def _empty_frame() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")
 
 
-def read_manifest(data_dir: Path) -> tuple[dict[str, Any], datetime]:
-    """Read ``MANIFEST.json`` of `data_dir`; refuse to go on without it."""
-    path = data_dir / MANIFEST_NAME
-    if not path.is_file():
-        msg = f"{path} is missing: run `geoservice data build` (or `make data`) to create it"
-        raise MissingDataError(msg)
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
-        msg = f"{path} is unreadable ({e}): run `geoservice data build` to rebuild it"
-        raise DataError(msg) from e
-    if not isinstance(manifest, dict) or not isinstance(manifest.get("outputs", {}), dict):
-        msg = f"{path} has no 'outputs' table: run `geoservice data build` to rebuild it"
-        raise DataError(msg)
-    built_at = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
-    return manifest, built_at
-
-
-def verify_outputs(data_dir: Path, manifest: Mapping[str, Any]) -> None:
-    """Check every derived file the manifest lists against its sha256 (a few ms for ~2 MB).
-
-    Raises
-    ------
-    MissingDataError
-        A listed file does not exist.
-    ChecksumMismatchError
-        A listed file's content differs from the build that wrote the manifest.
-    """
-    rebuild = "run `geoservice data build` (or `make rebuild-data`) to rebuild data/"
-    for name, expected in sorted(dict(manifest.get("outputs", {})).items()):
-        path = data_dir / str(name)
-        if not path.is_file():
-            raise MissingDataError(f"data file {path} is missing: {rebuild}")
-        digest = hashlib.sha256()
-        with path.open("rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                digest.update(chunk)
-        if digest.hexdigest() != expected:
-            msg = (
-                f"data file {path} is corrupted or changed since the build: sha256 "
-                f"{digest.hexdigest()}, MANIFEST.json says {expected}: {rebuild}"
-            )
-            raise ChecksumMismatchError(msg)
-
-
 def load_runtime(settings: Settings) -> Runtime:
-    """Load every derived file the service needs from ``settings.data_dir``."""
-    from geoservice.core.offers import CATEGORIES, OfferIndex
-    from geoservice.core.reachable_offers import ReachableOffers
-    from geoservice.io.census_grid import load_census_population
-    from geoservice.io.network import load_road_network
-    from geoservice.io.offers import load_offers
-    from geoservice.io.territory import load_communes, load_zones
+    """Assemble the service's in-memory data from the files of ``settings.data_dir``.
 
-    data_dir = settings.data_dir
-    manifest, built_at = read_manifest(data_dir)
-    verify_outputs(data_dir, manifest)
-    communes = load_communes(data_dir)
-    offers = load_offers(data_dir)
-    network = load_road_network(settings)
-    transit = _load_transit(settings)
-    zones = load_zones(data_dir)
+    The files are read (and checked against ``MANIFEST.json``) by
+    :func:`geoservice.io.derived_data.load_derived_data`; this builds the indexes, the
+    timetable and the accessibility model from them.
+    """
+    data = load_derived_data(settings)
+    communes, offers, network = data.communes, data.offers, data.network
+    transit = _timetable(settings, data.transit_tables)
     return Runtime(
         settings=settings,
-        manifest=manifest,
-        built_at=built_at,
+        manifest=data.manifest,
+        built_at=data.built_at,
         communes=communes,
-        zones=zones,
+        zones=data.zones,
         offers=offers,
         network=network,
         reachable=ReachableOffers(
@@ -210,7 +171,9 @@ def load_runtime(settings: Settings) -> Runtime:
         ),
         offer_index=OfferIndex(offers, dict(zip(communes["code"], communes["name"], strict=True))),
         transit=transit,
-        population_grid=load_census_population(data_dir, zones["departement"]),
+        updates=data.updates,
+        imported_events=data.imported_events,
+        population_grid=data.population_grid,
         accessibility=load_accessibility(settings, communes, offers, network, transit),
     )
 
@@ -225,15 +188,6 @@ def load_accessibility(
     """The accessibility model of the service: ``data/accessibility/`` as read by ``io``, and
     the decision between the stored and recomputed tables made by
     :func:`geoservice.analytics.accessibility.accessibility_model`."""
-    from geoservice.analytics.accessibility import TABLE_VERSION, accessibility_model
-    from geoservice.analytics.accessibility_params import AccessibilityParams
-    from geoservice.core.offers import ThemeConfig
-    from geoservice.io.accessibility import (
-        ACCESSIBILITY_DIR,
-        inputs_fingerprint,
-        read_accessibility_tables,
-    )
-
     fingerprint, _ = inputs_fingerprint(settings, TABLE_VERSION)
     folder = settings.data_dir / ACCESSIBILITY_DIR
     return accessibility_model(
@@ -249,18 +203,11 @@ def load_accessibility(
     )
 
 
-def _load_transit(settings: Settings) -> Timetable | None:
-    """The timetable of ``data/transit/``, or None if that build step has not run."""
-    from geoservice.core.timetable import transit_params_from_settings
-    from geoservice.core.timetable_build import timetable_from_tables
-    from geoservice.io.gtfs import read_gtfs_dir
-
-    folder = settings.data_dir / str(settings.get("transit.out_subdir", "transit"))
-    if not (folder / "stop_times.txt").is_file():
+def _timetable(settings: Settings, tables: GtfsTables | None) -> Timetable | None:
+    """The timetable of the GTFS subset, its search kernel loaded; None without a subset."""
+    if tables is None:
         return None
-    tt = timetable_from_tables(read_gtfs_dir(folder), transit_params_from_settings(settings))
+    tt = timetable_from_tables(tables, transit_params_from_settings(settings))
     # Load the compiled RAPTOR kernel now (from numba's cache), not in the first request.
-    from geoservice.core.raptor import warm_kernel
-
     logger.info("transit: search kernel ready in %.0f ms", warm_kernel(tt) * 1000)
     return tt

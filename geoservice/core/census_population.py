@@ -17,6 +17,7 @@ Pure computation: the cells come from :func:`geoservice.io.census_grid.load_cens
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,7 +26,7 @@ import shapely
 from pyproj import Transformer
 
 from geoservice.core.cell_areas import CellGrid, cell_cover, oriented_rings
-from geoservice.core.population import AGE_BANDS, PopulationCount
+from geoservice.core.population import AGE_BANDS, PopulationCount, PopulationPieces
 from geoservice.core.projection_fit import ProjectionFit
 from geoservice.core.snapping import METRIC_CRS
 from geoservice.errors import DataError
@@ -111,6 +112,11 @@ class CensusGridPopulation:
         )
         self.x = np.asarray(cells.x_3035, dtype=np.float64)
         self.y = np.asarray(cells.y_3035, dtype=np.float64)
+        # The cell squares and their STR-tree serve pieces_in (a few calls at start-up).
+        self.squares = np.asarray(
+            shapely.box(self.x, self.y, self.x + CELL_SIZE_M, self.y + CELL_SIZE_M), dtype=object
+        )
+        self.tree = shapely.STRtree(self.squares)
         # Per cell: inhabitants, then the age bands scaled to them (in a few published cells
         # the bands add up to the total ± 1). A cell's inhabitants are spread over its whole
         # square, so its part inside the territory holds population × share.
@@ -152,6 +158,25 @@ class CensusGridPopulation:
     def _grid_xy(self, coords: FloatArray) -> FloatArray:
         gx, gy = self._to_grid.transform(coords[:, 0], coords[:, 1])
         return np.column_stack([gx, gy])
+
+    def pieces_in(self, polygons_m: Sequence[shapely.Geometry]) -> PopulationPieces:
+        """The grid cells cut by `polygons_m` (EPSG:2154, e.g. the communes): per piece, the
+        polygon's index, its inhabitants (cell population × share of the cell's area in the
+        piece) and a point inside it (EPSG:2154)."""
+        shapes = np.array([self._grid_geometry(p) for p in polygons_m], dtype=object)
+        poly_idx, cell_idx = self.tree.query(shapes, predicate="intersects")
+        cut = shapely.intersection(self.squares[cell_idx], shapes[poly_idx])
+        area = shapely.area(cut)
+        keep = area > 0
+        points = shapely.get_coordinates(shapely.point_on_surface(cut[keep]))
+        back = Transformer.from_crs(GRID_CRS, METRIC_CRS, always_xy=True)
+        x, y = back.transform(points[:, 0], points[:, 1])
+        return PopulationPieces(
+            polygon=np.asarray(poly_idx[keep], dtype=np.int64),
+            population=self.weights[cell_idx[keep], 0] * area[keep] / CELL_SIZE_M**2,
+            x_m=np.asarray(x, dtype=np.float64),
+            y_m=np.asarray(y, dtype=np.float64),
+        )
 
     @property
     def method(self) -> str:

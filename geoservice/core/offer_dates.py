@@ -138,3 +138,38 @@ def offers_open_between(
         season = season_from_period(text)
         keep[i] = season is not None and _window_overlaps(season, start, end)
     return keep
+
+
+def _in_season(season: tuple[MonthDay, MonthDay], day: date) -> bool:
+    (m0, d0), (m1, d1) = season
+    start, end, today = (m0, d0), (m1, d1), (day.month, day.day)
+    if end < start:  # a season across new year
+        return today >= start or today <= end
+    return start <= today <= end
+
+
+def offers_on_date(offers: pd.DataFrame, day: date) -> npt.NDArray[np.bool_]:
+    """Which offers are a thing to do on `day` (or, for dated events, from `day` on).
+
+    - venues (museums, cinemas, libraries) without a ``period``: permanent, kept. Their
+      opening hours are not in the data: a venue kept may still be closed that day;
+    - festivals (yearly season text): kept when `day` lies inside the season;
+    - posted offers (dated ``first → last`` span of their timings): kept when a timing is on
+      `day` or later (last day ≥ `day`): a past event is never a thing to do;
+    - a period that cannot be read: dropped (its dates are unknown).
+    """
+    keep = np.zeros(len(offers), dtype=bool)
+    categories = offers["category"].to_numpy()
+    periods = offers["period"].to_numpy()
+    for i, (category, period) in enumerate(zip(categories, periods, strict=True)):
+        text = period if isinstance(period, str) and period.strip() else None
+        if text is None:
+            keep[i] = category in VENUE_CATEGORIES
+            continue
+        span = dates_from_period(text)
+        if span is not None:
+            keep[i] = span[1] >= day
+            continue
+        season = season_from_period(text)
+        keep[i] = season is not None and _in_season(season, day)
+    return keep

@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from geoservice.core.offer_dates import offers_open_between
+from geoservice.core.offer_dates import offers_on_date, offers_open_between
 from geoservice.errors import InvalidParameterError
 
 BoolArray = npt.NDArray[np.bool_]
@@ -40,12 +40,17 @@ class OfferSelection:
     date_from, date_to
         Offers that may take place between these days, both included (see
         :func:`geoservice.core.offer_dates.offers_open_between`).
+    on_date
+        Offers that are a thing to do that day: festivals in season, posted offers with a
+        timing that day or later, permanent venues (see
+        :func:`geoservice.core.offer_dates.offers_on_date`).
     """
 
     themes: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
     date_from: date | None = None
     date_to: date | None = None
+    on_date: date | None = None
 
     def __post_init__(self) -> None:
         if (
@@ -76,6 +81,8 @@ def select_offers(offers: pd.DataFrame, selection: OfferSelection) -> BoolArray:
         )  # fmt: skip
     if selection.date_from is not None or selection.date_to is not None:
         keep &= offers_open_between(offers, selection.date_from, selection.date_to)
+    if selection.on_date is not None:
+        keep &= offers_on_date(offers, selection.on_date)
     return keep
 
 

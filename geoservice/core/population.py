@@ -17,6 +17,7 @@ from typing import Protocol
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import shapely
 
 from geoservice.core.snapping import METRIC_CRS
@@ -52,6 +53,26 @@ def rounded_by_age(by_age: Mapping[str, float], total: int) -> dict[str, int]:
     for k in order[: max(left, 0)]:
         floors[k] += 1
     return floors
+
+
+@dataclass(frozen=True)
+class PopulationPieces:
+    """Inhabitants cut by polygons (e.g. grid cells by communes), one row per piece.
+
+    Attributes
+    ----------
+    polygon
+        Index of the polygon holding the piece.
+    population
+        Inhabitants of the piece.
+    x_m, y_m
+        A point inside the piece, EPSG:2154 metres.
+    """
+
+    polygon: npt.NDArray[np.int64]
+    population: npt.NDArray[np.float64]
+    x_m: npt.NDArray[np.float64]
+    y_m: npt.NDArray[np.float64]
 
 
 class PopulationEstimate(Protocol):

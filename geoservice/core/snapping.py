@@ -13,46 +13,37 @@ import threading
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 
 import networkx as nx
 import numpy as np
 import numpy.typing as npt
 import shapely
-from pyproj import Transformer
 from rtree import index as rtree_index
 
+from geoservice.core.crs import (
+    METRIC_CRS,
+    SERVICE_CRS,
+    geometry_to_wgs84,
+    lambert93_from_wgs84,
+    transformer,
+    wgs84_from_lambert93,
+)
 from geoservice.errors import DataError, OutsideCoverageError
+
+# Re-exported for the modules that took them from here before ``core.crs`` existed.
+__all__ = [
+    "METRIC_CRS",
+    "SERVICE_CRS",
+    "NodeIndex",
+    "Snap",
+    "geometry_to_wgs84",
+    "lambert93_from_wgs84",
+    "node_coordinates_m",
+    "wgs84_from_lambert93",
+]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
-
-#: Computation CRS (metres) and service CRS (degrees).
-METRIC_CRS = "EPSG:2154"
-SERVICE_CRS = "EPSG:4326"
-
-
-@cache
-def _transformer(src: str, dst: str) -> Transformer:
-    return Transformer.from_crs(src, dst, always_xy=True)
-
-
-def lambert93_from_wgs84(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
-    """Lon/lat (EPSG:4326, degrees) → x/y (EPSG:2154, metres)."""
-    x, y = _transformer(SERVICE_CRS, METRIC_CRS).transform(lon, lat)
-    return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-
-
-def wgs84_from_lambert93(x: npt.ArrayLike, y: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
-    """x/y (EPSG:2154, metres) → lon/lat (EPSG:4326, degrees)."""
-    lon, lat = _transformer(METRIC_CRS, SERVICE_CRS).transform(x, y)
-    return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
-
-
-def geometry_to_wgs84(geom: shapely.Geometry) -> shapely.Geometry:
-    """A shapely geometry in EPSG:2154 → the same in EPSG:4326."""
-    tr = _transformer(METRIC_CRS, SERVICE_CRS)
-    return shapely.transform(geom, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
 
 
 def node_coordinates_m(
@@ -64,7 +55,7 @@ def node_coordinates_m(
         raise DataError("the road graph has no 'crs' graph attribute: refusing to guess")
     xs = np.fromiter((G.nodes[n]["x"] for n in nodes), dtype=float, count=len(nodes))
     ys = np.fromiter((G.nodes[n]["y"] for n in nodes), dtype=float, count=len(nodes))
-    x, y = _transformer(str(crs), METRIC_CRS).transform(xs, ys)
+    x, y = transformer(str(crs), METRIC_CRS).transform(xs, ys)
     return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
 
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pyproj import Transformer
 
+from geoservice.core.crs import METRIC_CRS, SERVICE_CRS, transformer
 from geoservice.core.service_date import WEEKDAYS
 from geoservice.core.timetable import GtfsTables, Pattern, Timetable, TransitParams
 from geoservice.errors import DataError
@@ -51,8 +51,7 @@ def timetable_from_tables(tables: GtfsTables, params: TransitParams) -> Timetabl
     stop_index = {s: i for i, s in enumerate(stop_ids)}
     lon = points["stop_lon"].astype(float).to_numpy()
     lat = points["stop_lat"].astype(float).to_numpy()
-    to_2154 = Transformer.from_crs("EPSG:4326", "EPSG:2154", always_xy=True)
-    x, y = to_2154.transform(lon, lat)
+    x, y = transformer(SERVICE_CRS, METRIC_CRS).transform(lon, lat)
     station = tuple(p if p else s for s, p in zip(stop_ids, points["parent_station"], strict=True))
 
     routes = tables.routes.sort_values("route_id")

@@ -9,6 +9,7 @@ seconds}`` mappings, so either plugs in.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -99,3 +100,41 @@ def road_access_s(
         if best <= limit:
             out[tt.stop_ids[i]] = math.ceil(best)
     return out
+
+
+@dataclass(frozen=True)
+class NearestStop:
+    """The stop nearest to a point, straight line (EPSG:2154).
+
+    Attributes
+    ----------
+    index, stop_id, name
+        The stop.
+    lon, lat
+        Its position, EPSG:4326.
+    distance_m
+        Straight-line distance from the point, metres.
+    """
+
+    index: int
+    stop_id: str
+    name: str
+    lon: float
+    lat: float
+    distance_m: float
+
+
+def nearest_stop(tt: Timetable, x: float, y: float) -> NearestStop | None:
+    """The stop of `tt` nearest to point (`x`, `y`) (EPSG:2154), or None without stops."""
+    if tt.n_stops == 0:
+        return None
+    d = np.hypot(tt.stop_x - x, tt.stop_y - y)
+    i = int(np.argmin(d))
+    return NearestStop(
+        index=i,
+        stop_id=tt.stop_ids[i],
+        name=tt.stop_names[i],
+        lon=float(tt.stop_lon[i]),
+        lat=float(tt.stop_lat[i]),
+        distance_m=float(d[i]),
+    )

@@ -14,7 +14,7 @@ graph both ways).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -104,19 +104,43 @@ class LatestReturns:
     search: LatestDeparture
     access_mode: str
 
-    def legs(self, i: int) -> list[Leg]:
-        """The itinerary home from the `i`-th row, leaving at its latest departure."""
+    def legs(self, i: int, ready_s: float | None = None) -> list[Leg]:
+        """The itinerary home from the `i`-th row, as it is travelled.
+
+        By train / coach: leave the offer at the latest departure (walk to the stop, board the
+        last vehicle that gets home in time), then go home as soon as the last vehicle arrives
+        (the last leg follows the last ride, it does not wait for the deadline). Straight home
+        by the access mode (no vehicle): leave at `ready_s` (the end of the stay) when given,
+        else at the latest departure. Empty when there is no way home.
+        """
         dep = float(self.departure_s[i])
         if not np.isfinite(dep):
             return []
         walk = round(float(self.walk_s[i]))
         s = int(self.stop[i])
         if s < 0:
-            return [Leg(self.access_mode, None, None, round(dep), round(dep) + walk)]
+            start = dep if ready_s is None else min(dep, float(ready_s))
+            return [Leg(self.access_mode, None, None, round(start), round(start) + walk)]
         board = int(self.search.departure_s[s])
         tt_ids = self.search.search.timetable.stop_ids
         back = [with_access_mode(leg, self.access_mode) for leg in self.search.legs_from(s)]
-        return [Leg(EGRESS_MODE, None, tt_ids[s], board - walk, board), *back]
+        legs = [Leg(EGRESS_MODE, None, tt_ids[s], board - walk, board), *back]
+        return _home_on_arrival(legs)
+
+
+def _home_on_arrival(legs: list[Leg]) -> list[Leg]:
+    """`legs` with the legs after the last ride moved to follow it without waiting (the
+    latest-departure search schedules them as late as the deadline allows)."""
+    rides = [k for k, leg in enumerate(legs) if leg.mode == "ride"]
+    if not rides:
+        return legs
+    out = legs[: rides[-1] + 1]
+    clock_s = out[-1].arrival_s
+    for leg in legs[rides[-1] + 1 :]:
+        duration = leg.arrival_s - leg.departure_s
+        out.append(replace(leg, departure_s=clock_s, arrival_s=clock_s + duration))
+        clock_s += duration
+    return out
 
 
 def latest_returns(

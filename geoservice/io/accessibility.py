@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from geoservice.errors import DataError, MissingDataError
+from geoservice.io.manifest import sha256_file
 from geoservice.settings import Settings
 
 #: Folder inside ``data/`` and file names.
@@ -28,14 +29,6 @@ FINGERPRINT_FILE = "fingerprint.json"
 #: Configuration tables the figures depend on.
 CONFIG_TABLES = ("accessibility", "network", "themes", "transit")
 _METADATA_KEY = b"geoservice.fingerprint"
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _plain(value: Any) -> Any:
@@ -71,7 +64,7 @@ def inputs_fingerprint(settings: Settings, table_version: str) -> tuple[str, dic
             rel = path.relative_to(settings.data_dir).as_posix()
         except ValueError:
             rel = path.name
-        parts[rel] = _sha256(path)
+        parts[rel] = sha256_file(path)
     config = {name: _plain(settings.section(name)) for name in CONFIG_TABLES}
     parts["config"] = hashlib.sha256(
         json.dumps(config, sort_keys=True, ensure_ascii=False).encode("utf-8")

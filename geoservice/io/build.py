@@ -1,83 +1,28 @@
 """``geoservice data build``: raw published sources → small derived files in ``data/``.
 
-Each step reads raw files (after checking their sha256), writes deterministic outputs
-(same input → byte-identical files) and reports every repair it made. The build ends by
-writing ``MANIFEST.json``: sha256 of every source read and every file written.
+Each step (see :mod:`geoservice.io.build_steps`) reads raw files after checking their
+sha256 and writes deterministic outputs (same input → byte-identical files). The build runs
+the steps in order and ends by writing ``MANIFEST.json`` (:mod:`geoservice.io.manifest`):
+sha256 of every source read and every file written.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from geoservice.runtime import MANIFEST_NAME
+from geoservice.io.build_steps import BuildContext, BuildStep
+from geoservice.io.census_grid import build_population
+from geoservice.io.manifest import MANIFEST_NAME, sha256_file, write_manifest
+from geoservice.io.offers import build_offers
+from geoservice.io.territory import build_territory
+from geoservice.io.transit_build import build_transit
+from geoservice.io.travelmapping import build_roads
 from geoservice.settings import Settings
-
-
-@dataclass
-class BuildContext:
-    """What a build step receives.
-
-    Attributes
-    ----------
-    settings
-        The configuration (themes, network parameters...).
-    raw_dir
-        Folder of the raw sources.
-    out_dir
-        Folder the derived files are written to.
-    echo
-        Where progress lines go (the console by default).
-    """
-
-    settings: Settings
-    raw_dir: Path
-    out_dir: Path
-    echo: Callable[[str], None] = print
-
-
-@dataclass
-class StepResult:
-    """What a build step did.
-
-    Attributes
-    ----------
-    outputs
-        Files written, inside ``out_dir``.
-    sources
-        Raw files read, relative to ``raw_dir`` → their verified sha256.
-    repairs
-        One human-readable line per record repaired by rule.
-    """
-
-    outputs: list[Path] = field(default_factory=list)
-    sources: dict[str, str] = field(default_factory=dict)
-    repairs: list[str] = field(default_factory=list)
-
-
-BuildStep = Callable[[BuildContext], StepResult]
-
-
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def default_steps() -> list[tuple[str, BuildStep]]:
     """The build steps, in order."""
-    from geoservice.io.census_grid import build_population
-    from geoservice.io.gtfs import build_transit  # gtfs imports this module
-    from geoservice.io.offers import build_offers
-    from geoservice.io.territory import build_territory
-    from geoservice.io.travelmapping import build_roads
-
     return [
         ("territory", build_territory),
         ("offers", build_offers),
@@ -131,9 +76,6 @@ def build_data(
         "outputs": dict(sorted(outputs.items())),
         "repairs": repairs,
     }
-    (ctx.out_dir / MANIFEST_NAME).write_text(
-        json.dumps(manifest, indent=1, ensure_ascii=False, sort_keys=False) + "\n",
-        encoding="utf-8",
-    )
+    write_manifest(ctx.out_dir, manifest)
     echo(f"wrote {MANIFEST_NAME}: {len(outputs)} output file(s) from {len(sources)} source(s)")
     return manifest

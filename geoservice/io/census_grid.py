@@ -30,7 +30,7 @@ from geoservice.core.census_population import (
 )
 from geoservice.core.snapping import METRIC_CRS
 from geoservice.errors import DataError
-from geoservice.io.build import BuildContext, StepResult
+from geoservice.io.build_steps import BuildContext, StepResult
 from geoservice.io.sources import verify_source
 
 GRID_DIR = "eurostat-census2021-grid"

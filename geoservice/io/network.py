@@ -15,6 +15,7 @@ import networkx as nx
 
 from geoservice.core.network import RoadNetwork, network_params_from_config
 from geoservice.errors import MissingDataError
+from geoservice.io.osm_files import load_network_file
 from geoservice.io.travelmapping import load_travelmapping_graph
 from geoservice.settings import Settings
 
@@ -27,8 +28,6 @@ def load_graph_file(path: Path, network_type: str = "all") -> nx.MultiDiGraph:
     `network_type` selects the ways of an OSM file (see ``geoservice.io.osm``); a GraphML
     file is loaded as it was saved.
     """
-    from geoservice.io.osm import load_network_file
-
     if not path.is_file():
         raise MissingDataError(f"road network file {path} not found")
     G = load_network_file(path, network_type=network_type)

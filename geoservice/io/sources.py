@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from geoservice.errors import ChecksumMismatchError, DataError, MissingDataError
-from geoservice.io.build import sha256_file
+from geoservice.io.manifest import sha256_file
 
 SOURCES_NAME = "SOURCES.md"
 TRAVELMAPPING_MANIFEST = "travelmapping-roads/MANIFEST.sha256"

@@ -20,7 +20,7 @@ from shapely.geometry import shape
 
 from geoservice.core.commune_origins import ORIGIN_COLUMNS
 from geoservice.errors import DataError
-from geoservice.io.build import BuildContext, StepResult
+from geoservice.io.build_steps import BuildContext, StepResult
 from geoservice.io.geojson_files import read_geojson, write_geojson
 from geoservice.io.sources import verify_source
 from geoservice.io.town_halls import (

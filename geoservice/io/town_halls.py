@@ -21,7 +21,7 @@ from geoservice.core.commune_origins import (
 )
 from geoservice.core.snapping import METRIC_CRS, SERVICE_CRS
 from geoservice.errors import DataError
-from geoservice.io.build import BuildContext, StepResult
+from geoservice.io.build_steps import BuildContext, StepResult
 from geoservice.io.sources import verify_source
 from geoservice.settings import Settings
 

@@ -36,7 +36,8 @@ import numpy as np
 from pyproj import Geod
 
 from geoservice.errors import ChecksumMismatchError, DataError, MissingDataError
-from geoservice.io.build import BuildContext, StepResult, sha256_file
+from geoservice.io.build_steps import BuildContext, StepResult
+from geoservice.io.manifest import sha256_file
 
 #: Folder of the Travel Mapping sources inside the raw directory.
 RAW_SUBDIR = "travelmapping-roads"

@@ -16,7 +16,8 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
-from pyproj import Transformer
+
+from geoservice.core.crs import SERVICE_CRS, transformer
 
 #: Projected CRS every map is drawn in (Lambert-93, metres).
 MAP_CRS = "EPSG:2154"
@@ -134,8 +135,8 @@ def true_north_angle_deg(x_m: float, y_m: float, crs: str = MAP_CRS) -> float:
 
     In Lambert-93 it is under 1° over the Nièvre, but it is computed rather than assumed.
     """
-    to_geo = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
-    to_map = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    to_geo = transformer(crs, SERVICE_CRS)
+    to_map = transformer(SERVICE_CRS, crs)
     lon, lat = to_geo.transform(x_m, y_m)
     x2, y2 = to_map.transform(lon, lat + 0.05)
     return math.degrees(math.atan2(x2 - x_m, y2 - y_m))

@@ -7,13 +7,12 @@ from typing import Any
 
 from geoservice.errors import InvalidParameterError
 from geoservice.maps.choropleth import (
-    DEFAULT_ATTRIBUTION,
-    DEFAULT_PALETTE,
     DEFAULT_THRESHOLD_MINUTES,
     DEFAULT_UNREACHABLE_COLOR,
     DEFAULT_UNREACHABLE_LABEL,
-    SCHEMES,
 )
+from geoservice.maps.classification import DEFAULT_PALETTE, SCHEMES
+from geoservice.maps.page import DEFAULT_ATTRIBUTION, ImageSize, MapTexts
 from geoservice.settings import Settings
 
 
@@ -97,11 +96,23 @@ class MapConfig:
         options.update({key: value for key, value in overrides.items() if value is not None})
         return options
 
-    def render_options(self) -> dict[str, Any]:
-        """Keyword arguments for the PNG / HTML renderers: size, resolution, attribution."""
-        return {
-            "width_px": self.width_px,
-            "height_px": self.height_px,
-            "dpi": self.dpi,
-            "attribution": self.attribution,
-        }
+    def image_size(self) -> ImageSize:
+        """The PNG size and resolution of the maps."""
+        return ImageSize(width_px=self.width_px, height_px=self.height_px, dpi=self.dpi)
+
+    def texts(
+        self,
+        title: str | None,
+        *,
+        subtitle: str | None = None,
+        note: str | None = None,
+        legend_title: str | None = None,
+    ) -> MapTexts:
+        """The texts of a map, with the configured attribution."""
+        return MapTexts(
+            title=title,
+            subtitle=subtitle,
+            note=note,
+            attribution=self.attribution,
+            legend_title=legend_title,
+        )

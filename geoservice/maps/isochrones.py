@@ -22,7 +22,11 @@ from geoservice.maps._layout import (
     fit_extent,
     new_map_figure,
 )
-from geoservice.maps.choropleth import DEFAULT_ATTRIBUTION, DEFAULT_PALETTE, palette_colors
+from geoservice.maps.classification import DEFAULT_PALETTE, palette_colors
+from geoservice.maps.page import ImageSize, MapTexts
+
+#: Legend title of the bands, unless the texts give another.
+BAND_LEGEND_TITLE = "Temps de trajet (minutes)"
 
 
 def band_labels(values_s: list[float]) -> list[str]:
@@ -52,17 +56,12 @@ def isochrones_to_png(
     bands_gdf: gpd.GeoDataFrame,
     communes_gdf: gpd.GeoDataFrame,
     *,
+    texts: MapTexts | None = None,
+    size: ImageSize | None = None,
     value_col: str = "value",
-    title: str = "Isochrones",
-    subtitle: str | None = None,
-    note: str | None = None,
     origins_lonlat: Sequence[tuple[float, float]] = (),
     frame: Literal["bands", "communes"] = "bands",
     palette: str = DEFAULT_PALETTE,
-    attribution: str = DEFAULT_ATTRIBUTION,
-    width_px: int = 1200,
-    height_px: int = 1000,
-    dpi: int = 150,
 ) -> bytes:
     """A PNG of nested isochrone bands (largest first) over commune outlines, in EPSG:2154.
 
@@ -75,24 +74,27 @@ def isochrones_to_png(
         reachable): the map then shows the communes and says so in the legend.
     communes_gdf
         Commune polygons with a CRS, drawn as the base layer.
+    texts
+        Texts printed on the page; default title "Isochrones", legend title
+        :data:`BAND_LEGEND_TITLE`.
+    size
+        Pixel size and resolution of the image; default :class:`ImageSize`.
     value_col
         Column of band limits, seconds.
-    title, subtitle, note, attribution
-        Texts printed on the page.
     origins_lonlat
         Starting points (longitude, latitude, EPSG:4326) to mark.
     frame
         Zoom to the bands (with a margin) or show all the communes.
     palette
         matplotlib colormap; the nearest band gets its first colour.
-    width_px, height_px, dpi
-        Exact pixel size of the image, and its resolution.
 
     Returns
     -------
     bytes
         The PNG file's content.
     """
+    texts = texts or MapTexts(title="Isochrones")
+    size = size or ImageSize()
     for name, gdf in (("bands_gdf", bands_gdf), ("communes_gdf", communes_gdf)):
         if not isinstance(gdf, gpd.GeoDataFrame):
             raise InvalidParameterError(name, f"expected a GeoDataFrame, got {type(gdf).__name__}")
@@ -112,7 +114,7 @@ def isochrones_to_png(
     colors = palette_colors(len(limits_s), palette)
     labels = band_labels(limits_s)
 
-    fig, ax = new_map_figure(width_px, height_px, dpi)
+    fig, ax = new_map_figure(size.width_px, size.height_px, size.dpi)
     if frame == "bands" and len(bands):
         bounds = tuple(bands.total_bounds)
         margin = 0.15
@@ -148,7 +150,7 @@ def isochrones_to_png(
         handles.append(Patch(facecolor="white", edgecolor="white", label="aucune zone atteinte"))
     add_scale_bar(ax, limits)
     add_north_arrow(ax, limits)
-    add_titles(fig, title, subtitle)
-    add_legend(ax, handles, "Temps de trajet (minutes)")
-    add_attribution(fig, attribution, note)
+    add_titles(fig, texts.picture_title(), texts.subtitle)
+    add_legend(ax, handles, texts.legend_title or BAND_LEGEND_TITLE)
+    add_attribution(fig, texts.attribution, texts.note)
     return figure_to_png(fig)

@@ -4,22 +4,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 import geopandas as gpd
 import pandas as pd
 
 from geoservice.errors import InvalidParameterError
-from geoservice.maps.choropleth import (
-    DEFAULT_LEGEND_TITLE,
-    choropleth_frame_to_geojson,
-    choropleth_frame_to_html,
-    choropleth_frame_to_png,
-    classify_frame,
-    join_values,
-)
+from geoservice.maps.choropleth import classify_frame, join_values
+from geoservice.maps.choropleth_geojson import choropleth_to_geojson
+from geoservice.maps.choropleth_html import choropleth_to_html
+from geoservice.maps.choropleth_png import choropleth_to_png
 from geoservice.maps.config import MapConfig
+from geoservice.maps.page import DEFAULT_ATTRIBUTION, MapTexts
 
 #: Output formats and their media types.
 MEDIA_TYPES: Final = {
@@ -53,7 +50,13 @@ def accessibility_zones(communes: gpd.GeoDataFrame, figures: pd.DataFrame) -> gp
     return join_values(communes, values.dropna(subset=["code"]), "time_s")
 
 
-def accessibility_texts(target_label: str, mode: str, network_limits: str = "") -> dict[str, str]:
+def accessibility_texts(
+    target_label: str,
+    mode: str,
+    network_limits: str = "",
+    *,
+    attribution: str = DEFAULT_ATTRIBUTION,
+) -> MapTexts:
     """Title, subtitle and note of a time-to-nearest map (French; the users are in Nièvre).
 
     Parameters
@@ -64,15 +67,18 @@ def accessibility_texts(target_label: str, mode: str, network_limits: str = "") 
         ``drive``, ``bike``, ``walk`` or ``transit``.
     network_limits
         What the network leaves out, printed in the note.
+    attribution
+        The data attribution (``MapConfig.attribution``).
     """
     note = "Départ : point représentatif de chaque commune."
     if network_limits:
         note = f"{note} Réseau : {network_limits}."
-    return {
-        "title": f"Temps jusqu'à l'offre la plus proche : {target_label}",
-        "subtitle": f"Depuis chaque commune, {MODE_PHRASES_FR.get(mode, mode)}",
-        "note": note,
-    }
+    return MapTexts(
+        title=f"Temps jusqu'à l'offre la plus proche : {target_label}",
+        subtitle=f"Depuis chaque commune, {MODE_PHRASES_FR.get(mode, mode)}",
+        note=note,
+        attribution=attribution,
+    )
 
 
 @dataclass(frozen=True)
@@ -101,11 +107,8 @@ def render_choropleth(
     value_col: str,
     fmt: str,
     *,
+    texts: MapTexts,
     config: MapConfig | None = None,
-    title: str,
-    subtitle: str | None = None,
-    note: str | None = None,
-    legend_title: str = DEFAULT_LEGEND_TITLE,
     metadata: Mapping[str, Any] | None = None,
     **classify_overrides: Any,
 ) -> RenderedMap:
@@ -117,13 +120,14 @@ def render_choropleth(
         Zones and their column of times in seconds (NaN = unreachable).
     fmt
         ``png``, ``html`` or ``geojson``.
+    texts
+        Texts of the map (the GeoJSON keeps them too); ``MapConfig.texts`` gives them the
+        configured attribution.
     config
         Map defaults (``config/maps.toml``); default :class:`MapConfig` defaults.
-    title, subtitle, note, legend_title
-        Texts of the map (the GeoJSON keeps them too).
     metadata
         Stored as the GeoJSON's ``metadata`` (e.g. the API's data limits); other formats
-        print the `note` instead.
+        print the note instead.
     **classify_overrides
         ``scheme``, ``k``, ``bins_minutes``, ``threshold_minutes``... replacing the config's;
         None values are ignored.
@@ -132,29 +136,16 @@ def render_choropleth(
         raise InvalidParameterError("format", f"unknown map format {fmt!r}", MEDIA_TYPES)
     config = config or MapConfig()
     cf = classify_frame(gdf, value_col, **config.classify_options(**classify_overrides))
-    texts: dict[str, Any] = {
-        "title": title,
-        "subtitle": subtitle,
-        "note": note,
-        "legend_title": legend_title,
-    }
     content: bytes
     if fmt == "geojson":
-        collection = choropleth_frame_to_geojson(
-            cf,
-            title=title,
-            subtitle=subtitle,
-            note=note,
-            attribution=config.attribution,
-            legend_title=legend_title,
-        )
+        collection = choropleth_to_geojson(cf, texts)
         if metadata is not None:
             collection["metadata"] = dict(metadata)
         content = json.dumps(collection, ensure_ascii=False).encode("utf-8")
     elif fmt == "png":
-        content = choropleth_frame_to_png(cf, **texts, **config.render_options())
+        content = choropleth_to_png(cf, texts, config.image_size())
     else:
-        content = choropleth_frame_to_html(cf, **texts, **config.render_options()).encode("utf-8")
+        content = choropleth_to_html(cf, texts, config.image_size()).encode("utf-8")
     return RenderedMap(
         content=content,
         media_type=MEDIA_TYPES[fmt],
@@ -197,15 +188,16 @@ def render_accessibility_map(
     **classify_overrides
         As :func:`render_choropleth`.
     """
-    texts = accessibility_texts(target_label, mode, network_limits)
+    config = config or MapConfig()
+    texts = accessibility_texts(target_label, mode, network_limits, attribution=config.attribution)
+    if title:  # an empty title keeps the default, as None does
+        texts = replace(texts, title=title)
     return render_choropleth(
         accessibility_zones(communes, figures),
         "time_s",
         fmt,
+        texts=texts,
         config=config,
-        title=title or texts["title"],
-        subtitle=texts["subtitle"],
-        note=texts["note"],
         metadata=metadata,
         **classify_overrides,
     )

@@ -6,13 +6,10 @@ from dataclasses import dataclass
 
 import geopandas as gpd
 import shapely
-from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
+from geoservice.core.crs import METRIC_CRS, SERVICE_CRS, transformer
 from geoservice.errors import InvalidParameterError, MissingColumnError, OutsideCoverageError
-
-_TO_2154 = Transformer.from_crs("EPSG:4326", "EPSG:2154", always_xy=True)
-_TO_4326 = Transformer.from_crs("EPSG:2154", "EPSG:4326", always_xy=True)
 
 
 @dataclass(frozen=True)
@@ -73,7 +70,7 @@ def commune_point(coverage: Coverage, commune_code: str) -> ResolvedLocation:
     if rows.empty:
         raise InvalidParameterError("commune_code", f"no commune with INSEE code {commune_code!r}")
     point = rows.geometry.iloc[0].representative_point()
-    lon, lat = _TO_4326.transform(point.x, point.y)
+    lon, lat = transformer(METRIC_CRS, SERVICE_CRS).transform(point.x, point.y)
     return ResolvedLocation(
         lon=round(lon, 6), lat=round(lat, 6), commune_code=commune_code, located_by="commune"
     )
@@ -103,7 +100,7 @@ def resolve_location(
         if commune_code is None:
             raise InvalidParameterError("location", "give lon and lat, or commune_code")
         return commune_point(coverage, commune_code)
-    x, y = _TO_2154.transform(lon, lat)
+    x, y = transformer(SERVICE_CRS, METRIC_CRS).transform(lon, lat)
     point = shapely.Point(x, y)
     if not coverage.area.contains(point):
         distance_m = float(coverage.area.distance(point)) + coverage.margin_m

@@ -92,6 +92,8 @@ class ApiToken(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    #: What the token is for, chosen by its owner (``POST /accounts/me/tokens``).
+    label: Mapped[str | None] = mapped_column(String(80), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 

@@ -1,26 +1,20 @@
-"""Posted offers: create, edit, delete, moderate, search. Every function takes a Session.
+"""Posted offers: create, edit, delete, moderate, read one. Every function takes a Session.
 
 The caller owns the transaction (:meth:`~geoservice.store.db.Store.write`): an offer and its
 moderation event are committed together or not at all. Deletion is soft (``deleted_at``)
-so that the moderation history of a deleted offer is kept.
+so that the moderation history of a deleted offer is kept. Every status change is decided
+by :func:`geoservice.store.moderation.decide`.
 """
 
 from __future__ import annotations
 
-import functools
-import re
-import unicodedata
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
-import geopandas as gpd
-import shapely
-from sqlalchemy import ColumnElement, Select, and_, exists, func, not_, or_, select, text
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from geoservice.core.offers import OFFER_COLUMNS
 from geoservice.errors import InvalidParameterError, NotFoundError, PermissionDeniedError
 from geoservice.store.location import ResolvedLocation
 from geoservice.store.models import (
@@ -31,14 +25,17 @@ from geoservice.store.models import (
     OfferTiming,
     utc_now,
 )
-from geoservice.store.policy import (
-    Actor,
-    require_owner_or_moderator,
-    require_user,
-    status_after_decision,
-    status_after_edit,
-    status_on_create,
+from geoservice.store.moderation import (
+    DELETED,
+    NEW,
+    PUBLIC_STATES,
+    SET_ACTIONS,
+    decide,
+    state_of,
+    stored,
 )
+from geoservice.store.policy import Actor, require_owner_or_moderator, require_user
+from geoservice.store.search import search_text_of
 
 #: Fields copied as given from a validated payload onto an :class:`Offer`.
 CONTENT_FIELDS: tuple[str, ...] = (
@@ -60,22 +57,6 @@ CONTENT_FIELDS: tuple[str, ...] = (
     "url",
     "image_url",
 )
-WHEN_VALUES: tuple[str, ...] = ("upcoming", "current", "past")
-#: Columns of the shared offers schema (``Runtime.offers``), geometry aside.
-OFFERS_FRAME_COLUMNS: tuple[str, ...] = OFFER_COLUMNS
-_WORD = re.compile(r"\w+")
-
-
-def normalise_text(value: str) -> str:
-    """Lower case without diacritics: ``"Église Saint-Étienne"`` → ``"eglise saint-etienne"``."""
-    decomposed = unicodedata.normalize("NFKD", value)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-
-
-def search_text_of(offer: Offer) -> str:
-    """The text the full-text index sees: title, organiser, place, description."""
-    parts = [offer.title, offer.organiser, offer.location_name, offer.address, offer.description]
-    return normalise_text(" ".join(p for p in parts if p))
 
 
 def row_id_from_offer_id(offer_id: str) -> int:
@@ -85,6 +66,16 @@ def row_id_from_offer_id(offer_id: str) -> int:
         if number.isascii() and number.isdigit() and len(number) < 12:
             return int(number)
     raise NotFoundError(f"no posted offer {offer_id!r}")
+
+
+def offer_state(offer: Offer) -> str:
+    """The moderation state of `offer` (see :mod:`geoservice.store.moderation`)."""
+    return state_of(offer.status, offer.published_at)
+
+
+def is_public(offer: Offer) -> bool:
+    """Whether everybody may see `offer`."""
+    return offer.deleted_at is None and offer_state(offer) in PUBLIC_STATES
 
 
 def _record_event(
@@ -110,19 +101,22 @@ def _record_event(
     )
 
 
-def _set_status(
+def _enter_state(
     session: Session,
     offer: Offer,
     actor: Actor,
-    status: str,
+    state: str,
     now: datetime,
     reason: str | None = None,
 ) -> None:
-    if status == offer.status:
-        return
-    _record_event(session, offer, actor, offer.status, status, now, reason)
-    offer.status = status
-    if status == "published" and offer.published_at is None:
+    """Store `state` on `offer` (status and ``published_at``) and record the change."""
+    columns = stored(state)
+    if columns.status != offer.status:
+        _record_event(session, offer, actor, offer.status, columns.status, now, reason)
+        offer.status = columns.status
+    if not columns.public:
+        offer.published_at = None
+    elif offer.published_at is None:
         offer.published_at = now
 
 
@@ -158,17 +152,19 @@ def create_offer(
 ) -> Offer:
     """Insert a new offer from a validated payload; its status follows the actor's role.
 
-    ``data["status"] == "draft"`` keeps it unsubmitted; any other status is decided by
-    :func:`~geoservice.store.policy.status_on_create`.
+    ``data["status"] == "draft"`` keeps it unsubmitted; otherwise the state machine decides
+    (``pending`` for anonymous callers and contributors, ``published`` for the others).
     """
     now = now or utc_now()
-    status = status_on_create(actor, draft=data.get("status") == "draft")
+    action = "create_draft" if data.get("status") == "draft" else "create"
+    state = decide(NEW, actor.role, action)
+    columns = stored(state)
     offer = Offer(
-        status=status,
+        status=columns.status,
         author_id=actor.user_id,
         created_at=now,
         updated_at=now,
-        published_at=now if status == "published" else None,
+        published_at=now if columns.public else None,
         accessibility={},
         registration=[],
         description="",
@@ -177,7 +173,7 @@ def create_offer(
     _apply_content(offer, data, location)
     session.add(offer)
     session.flush()  # assigns offer.id
-    _record_event(session, offer, actor, None, status, now)
+    _record_event(session, offer, actor, None, columns.status, now)
     return offer
 
 
@@ -188,17 +184,18 @@ def _live_offer(session: Session, offer_id: str) -> Offer:
     return offer
 
 
-def _can_see(actor: Actor, offer: Offer) -> bool:
-    if offer.status in {"published", "cancelled"}:
+def can_see(actor: Actor, offer: Offer) -> bool:
+    """Public offers: everybody; the others: their author and moderators."""
+    if is_public(offer):
         return True
     return actor.is_moderator or (actor.user_id is not None and actor.user_id == offer.author_id)
 
 
 def get_offer(session: Session, offer_id: str, actor: Actor) -> Offer:
-    """The offer `offer_id` if `actor` may see it (published ones: everybody; else the
-    author and moderators); 404 otherwise, so that hidden offers do not leak."""
+    """The offer `offer_id` if `actor` may see it (:func:`can_see`); 404 otherwise, so that
+    hidden offers do not leak."""
     offer = _live_offer(session, offer_id)
-    if not _can_see(actor, offer):
+    if not can_see(actor, offer):
         raise NotFoundError(f"no posted offer {offer_id!r}")
     return offer
 
@@ -212,22 +209,35 @@ def update_offer(
     *,
     now: datetime | None = None,
 ) -> Offer:
-    """Apply a validated partial payload; only the author or a moderator may."""
+    """Apply a validated partial payload; only the author or a moderator may.
+
+    A requested ``status`` equal to the current one changes nothing; another one is a
+    status change decided first, then a content change (any other field) is decided from
+    the state it led to. Both go through the state machine; nothing is written when either
+    is refused.
+    """
     now = now or utc_now()
     require_user(actor, "editing an offer")
     offer = get_offer(session, offer_id, actor)
     require_owner_or_moderator(actor, offer.author_id, "edit")
-    content_changed = location is not None or any(k != "status" for k in changes)
+    content = {k: v for k, v in changes.items() if k not in {"status", "reason"}}
+    content_changed = location is not None or bool(content)
     requested = changes.get("status")
     reason = changes.get("reason")
-    if requested == "rejected" and not reason:
-        raise InvalidParameterError("reason", "rejecting an offer needs a reason")
-    new_status = status_after_edit(actor, offer.status, requested)
-    if requested is None and not content_changed:
+    state = offer_state(offer)
+    if requested is not None and requested != offer.status:
+        if requested not in SET_ACTIONS:
+            raise InvalidParameterError("status", f"unknown status {requested!r}", SET_ACTIONS)
+        state = decide(state, actor.role, SET_ACTIONS[requested])
+        if requested == "rejected" and not (reason and reason.strip()):
+            raise InvalidParameterError("reason", "rejecting an offer needs a reason")
+    if content_changed:
+        state = decide(state, actor.role, "edit")
+    elif state == offer_state(offer):
         return offer
-    _apply_content(offer, {k: v for k, v in changes.items() if k != "status"}, location)
+    _apply_content(offer, content, location)
     offer.updated_at = now
-    _set_status(session, offer, actor, new_status, now, reason)
+    _enter_state(session, offer, actor, state, now, reason)
     return offer
 
 
@@ -239,7 +249,8 @@ def delete_offer(
     require_user(actor, "deleting an offer")
     offer = get_offer(session, offer_id, actor)
     require_owner_or_moderator(actor, offer.author_id, "delete")
-    _record_event(session, offer, actor, offer.status, "deleted", now)
+    decide(offer_state(offer), actor.role, "delete")
+    _record_event(session, offer, actor, offer.status, DELETED, now)
     offer.deleted_at = now
     offer.updated_at = now
 
@@ -259,10 +270,14 @@ def moderate_offer(
     if not actor.is_moderator:
         raise PermissionDeniedError("only moderators approve or reject offers")
     offer = _live_offer(session, offer_id)
+    if decision not in {"approve", "reject"}:
+        raise InvalidParameterError(
+            "decision", f"unknown decision {decision!r}", ["approve", "reject"]
+        )
+    state = decide(offer_state(offer), actor.role, decision)
     if decision == "reject" and not (reason and reason.strip()):
         raise InvalidParameterError("reason", "rejecting an offer needs a reason")
-    new_status = status_after_decision(offer.status, decision)
-    _set_status(session, offer, actor, new_status, now, reason)
+    _enter_state(session, offer, actor, state, now, reason)
     offer.updated_at = now
     return offer
 
@@ -291,244 +306,3 @@ def moderation_queue(
         select(Offer).where(where).order_by(Offer.updated_at, Offer.id).limit(limit).offset(offset)
     )
     return list(rows), total
-
-
-@dataclass(frozen=True)
-class OfferFilter:
-    """Criteria of :func:`search_stored_offers`; every given criterion must hold.
-
-    Attributes
-    ----------
-    q
-        Words that must all appear (prefix match, accents and case ignored).
-    themes
-        At least one of these themes.
-    kinds
-        One of these kinds.
-    commune_code
-        INSEE code of the commune.
-    bbox
-        ``(min_lon, min_lat, max_lon, max_lat)``, EPSG:4326.
-    when
-        ``upcoming`` (a timing starts after now), ``current`` (a timing is under way, or the
-        offer has no timings: permanent), ``past`` (every timing has ended).
-    date_from, date_to
-        A timing overlaps ``[date_from, date_to]``; offers without timings are excluded.
-    statuses
-        Statuses to include (the public search: published only).
-    """
-
-    q: str | None = None
-    themes: Sequence[str] = ()
-    kinds: Sequence[str] = ()
-    commune_code: str | None = None
-    bbox: tuple[float, float, float, float] | None = None
-    when: str | None = None
-    date_from: datetime | None = None
-    date_to: datetime | None = None
-    statuses: Sequence[str] = field(default_factory=lambda: ("published",))
-
-
-def fts_words(q: str) -> list[str]:
-    """The words of a search text, normalised; punctuation and operators dropped."""
-    return _WORD.findall(normalise_text(q))
-
-
-def _full_text_condition(session: Session, q: str) -> ColumnElement[bool] | None:
-    words = fts_words(q)
-    if not words:
-        return None
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
-        # Each word quoted (so it is never FTS5 syntax) and prefix-matched; all must appear.
-        match = " AND ".join('"' + w.replace('"', '""') + '"*' for w in words)
-        fts_ids = text("SELECT rowid FROM offers_fts WHERE offers_fts MATCH :match").bindparams(
-            match=match
-        )
-        return Offer.id.in_(fts_ids.columns(rowid=Offer.id.type))
-    query = " & ".join(f"{w}:*" for w in words)
-    return func.to_tsvector("simple", Offer.search_text).op("@@")(func.to_tsquery("simple", query))
-
-
-def _filter_conditions(
-    session: Session, flt: OfferFilter, now: datetime
-) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = [
-        Offer.deleted_at.is_(None),
-        Offer.status.in_(list(flt.statuses)),
-    ]
-    if flt.q:
-        condition = _full_text_condition(session, flt.q)
-        if condition is not None:
-            conditions.append(condition)
-    if flt.themes:
-        conditions.append(
-            exists().where(OfferTheme.offer_id == Offer.id, OfferTheme.theme.in_(list(flt.themes)))
-        )
-    if flt.kinds:
-        conditions.append(Offer.kind.in_(list(flt.kinds)))
-    if flt.commune_code:
-        conditions.append(Offer.commune_code == flt.commune_code)
-    if flt.bbox is not None:
-        min_lon, min_lat, max_lon, max_lat = flt.bbox
-        conditions += [Offer.lon.between(min_lon, max_lon), Offer.lat.between(min_lat, max_lat)]
-    has_timing = exists().where(OfferTiming.offer_id == Offer.id)
-    if flt.when == "upcoming":
-        conditions.append(
-            exists().where(OfferTiming.offer_id == Offer.id, OfferTiming.begin_at > now)
-        )
-    elif flt.when == "current":
-        under_way = exists().where(
-            OfferTiming.offer_id == Offer.id, OfferTiming.begin_at <= now, OfferTiming.end_at >= now
-        )
-        conditions.append(or_(under_way, not_(has_timing)))
-    elif flt.when == "past":
-        not_over = exists().where(OfferTiming.offer_id == Offer.id, OfferTiming.end_at >= now)
-        conditions += [has_timing, not_(not_over)]
-    elif flt.when is not None:
-        raise InvalidParameterError("when", f"unknown value {flt.when!r}", WHEN_VALUES)
-    if flt.date_from is not None or flt.date_to is not None:
-        overlap = [OfferTiming.offer_id == Offer.id]
-        if flt.date_from is not None:
-            overlap.append(OfferTiming.end_at >= flt.date_from)
-        if flt.date_to is not None:
-            overlap.append(OfferTiming.begin_at <= flt.date_to)
-        conditions.append(exists().where(*overlap))
-    return conditions
-
-
-def search_stored_offers(
-    session: Session,
-    flt: OfferFilter,
-    *,
-    now: datetime | None = None,
-    limit: int | None = None,
-    offset: int = 0,
-) -> tuple[list[Offer], int]:
-    """Posted offers matching `flt`, ordered by id (oldest first); and the total count.
-
-    Parameters
-    ----------
-    limit, offset
-        Paging; ``limit=None`` returns every match.
-    now
-        Reference time of ``when`` (default: the current time).
-    """
-    now = now or utc_now()
-    conditions = _filter_conditions(session, flt, now)
-    query: Select[Offer] = select(Offer).where(*conditions).order_by(Offer.id)
-    if limit is None and offset == 0:
-        # Every match is returned: its length is the count (one query instead of two).
-        offers = list(session.scalars(query))
-        return offers, len(offers)
-    total = session.scalar(select(func.count()).select_from(Offer).where(*conditions)) or 0
-    if limit is not None:
-        query = query.limit(limit)
-    return list(session.scalars(query.offset(offset))), total
-
-
-def _iso_utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat()
-
-
-def offer_to_record(offer: Offer) -> dict[str, Any]:
-    """A posted offer as a plain JSON-ready dict (datetimes as ISO 8601 UTC strings)."""
-    return {
-        "offer_id": offer.offer_id,
-        "kind": offer.kind,
-        "title": offer.title,
-        "description": offer.description,
-        "themes": offer.themes,
-        "timings": [
-            {"begin": _iso_utc(t.begin_at), "end": _iso_utc(t.end_at)} for t in offer.timings
-        ],
-        "lon": offer.lon,
-        "lat": offer.lat,
-        "commune_code": offer.commune_code,
-        "located_by": offer.located_by,
-        "location_name": offer.location_name,
-        "address": offer.address,
-        "accessibility": dict(offer.accessibility or {}),
-        "age_min": offer.age_min,
-        "age_max": offer.age_max,
-        "free": offer.free,
-        "price_eur": offer.price_eur,
-        "conditions": offer.conditions,
-        "registration": list(offer.registration or []),
-        "attendance_mode": offer.attendance_mode,
-        "online_url": offer.online_url,
-        "url": offer.url,
-        "image_url": offer.image_url,
-        "organiser": offer.organiser,
-        "status": offer.status,
-        "author": offer.author.name if offer.author is not None else None,
-        "created_at": _iso_utc(offer.created_at),
-        "updated_at": _iso_utc(offer.updated_at),
-        "published_at": _iso_utc(offer.published_at) if offer.published_at else None,
-        "source": "contribution",
-    }
-
-
-def event_to_record(event: ModerationEvent) -> dict[str, Any]:
-    """A moderation event as a plain dict."""
-    return {
-        "at": _iso_utc(event.at),
-        "actor": event.actor_name,
-        "actor_role": event.actor_role,
-        "from_status": event.from_status,
-        "to_status": event.to_status,
-        "reason": event.reason,
-    }
-
-
-def offers_frame_from_records(
-    records: Sequence[Mapping[str, Any]], *, licence: str
-) -> gpd.GeoDataFrame:
-    """Posted offer records as rows of the shared offers schema (EPSG:4326 points).
-
-    The columns are those of ``Runtime.offers`` so that posted and open-data offers are
-    searched and served together: ``name`` is the title, ``category`` the kind, ``period``
-    ``first day → last day`` of the timings, ``source`` ``contribution``, ``licence`` the
-    platform's licence for contributions, ``attribution`` the organiser (else the author),
-    ``location_quality`` ``source`` for a posted point and ``commune_centroid_missing`` for
-    an offer placed at its commune.
-    """
-    columns = [*OFFERS_FRAME_COLUMNS, "geometry"]
-    if not records:  # the usual case of a search: a copy of a frame built once
-        return _empty_offers_frame().copy()
-    rows = []
-    for r in records:
-        timings = r.get("timings") or []
-        period = None
-        if timings:
-            first = min(t["begin"] for t in timings)[:10]
-            last = max(t["end"] for t in timings)[:10]
-            period = first if first == last else f"{first} → {last}"
-        rows.append(
-            {
-                "offer_id": r["offer_id"],
-                "name": r["title"],
-                "category": r["kind"],
-                "themes": tuple(r.get("themes") or ()),
-                "commune_code": r.get("commune_code"),
-                "address": r.get("address"),
-                "url": r.get("url"),
-                "period": period,
-                "source": "contribution",
-                "source_id": r["offer_id"].removeprefix(OFFER_ID_PREFIX),
-                "licence": licence,
-                "attribution": r.get("organiser") or r.get("author") or "anonymous",
-                "location_quality": (
-                    "commune_centroid_missing" if r.get("located_by") == "commune" else "source"
-                ),
-                "geometry": shapely.Point(r["lon"], r["lat"]),
-            }
-        )
-    return gpd.GeoDataFrame(rows, columns=columns, geometry="geometry", crs="EPSG:4326")
-
-
-@functools.cache
-def _empty_offers_frame() -> gpd.GeoDataFrame:
-    """The frame of no posted offer (never handed out: callers get a copy)."""
-    columns = [*OFFERS_FRAME_COLUMNS, "geometry"]
-    return gpd.GeoDataFrame([], columns=columns, geometry="geometry", crs="EPSG:4326")

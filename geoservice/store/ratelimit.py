@@ -50,6 +50,17 @@ class TokenBucketLimiter:
                 return 3600.0
             return (1.0 - tokens) / rate_per_s
 
+    def retry_after_s(self, key: str) -> float:
+        """Seconds until `key` could take a token (0: now), without taking one."""
+        rate_per_s = self.per_hour / 3600.0
+        with self._lock:
+            now = self.clock()
+            tokens, last = self._buckets.get(key, (float(self.burst), now))
+            tokens = min(float(self.burst), tokens + (now - last) * rate_per_s)
+        if tokens >= 1.0:
+            return 0.0
+        return 3600.0 if rate_per_s <= 0 else (1.0 - tokens) / rate_per_s
+
     def _forget_some(self) -> None:
         if len(self._buckets) > self.max_keys:
             fullest = sorted(self._buckets, key=lambda k: -self._buckets[k][0])

@@ -16,8 +16,30 @@ from geoservice.errors import GeoserviceError
 from geoservice.runtime import Runtime, load_runtime
 from geoservice.settings import Settings, load_settings
 from geoservice.store.db import Store
-from geoservice.web import contributions, frontend, health
+from geoservice.web import (
+    accessibility,
+    accounts,
+    claims,
+    communes,
+    contributions,
+    coverage,
+    frontend,
+    health,
+    isochrones,
+    maps,
+    matrix,
+    offers,
+    ors_routing,
+    project_matches,
+    projects,
+    reachable,
+    rides,
+    route,
+    transit,
+    trips,
+)
 from geoservice.web.context import EXTENSION_KEY
+from geoservice.web.json_limits import check_json_body
 from geoservice.web.middleware import install_middleware
 from geoservice.web.problems import (
     ProblemSchema,
@@ -97,6 +119,7 @@ def create_app(
     app.extensions[contributions.STORE_EXTENSION_KEY] = contributions.contributions_state_from(
         settings, runtime, store
     )
+    app.extensions[accounts.ACCOUNTS_EXTENSION_KEY] = accounts.accounts_state_from(settings)
 
     api = Api(app)
     # ``<any(geojson, png, html):fmt>`` path parameters are documented as enums.
@@ -108,7 +131,11 @@ def create_app(
         api.register_blueprint(blp)
     app.register_blueprint(frontend.blp)
 
-    install_middleware(app, cors_origins=tuple(settings.get("api.cors_origins", ())))
+    install_middleware(
+        app,
+        cors_origins=tuple(settings.get("api.cors_origins", ())),
+        tile_url=str(settings.get("frontend.tile_url", "") or ""),
+    )
     proxy_hops = int(settings.get("api.proxy_hops", 0))
     if proxy_hops > 0:
         # Behind that many trusted reverse proxies, the client address (per-IP rate limits of
@@ -117,6 +144,7 @@ def create_app(
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=proxy_hops, x_proto=proxy_hops, x_host=proxy_hops
         )
+    app.before_request(check_json_body)
     app.register_error_handler(GeoserviceError, handle_geoservice_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected_error)
@@ -129,32 +157,27 @@ def _any_converter_schema(converter: AnyConverter) -> dict[str, Any]:
 
 def _resource_blueprints() -> list[flask_smorest.Blueprint]:
     """The /api/v1 resources, one blueprint each."""
-    from geoservice.web import (
-        accessibility,
-        communes,
-        isochrones,
-        maps,
-        offers,
-        reachable,
-        transit,
-        trips,
-    )
-
     return [
         communes.blp,
         offers.blp,
         contributions.blp,
+        claims.blp,
+        accounts.blp,
         isochrones.blp,
         transit.blp,
         reachable.blp,
         accessibility.blp,
         maps.blp,
         trips.blp,
+        matrix.blp,
+        route.blp,
+        coverage.blp,
+        projects.blp,
+        project_matches.blp,
+        rides.blp,
     ]
 
 
 def _root_blueprints() -> list[flask_smorest.Blueprint]:
     """Blueprints mounted at their own prefix (the openrouteservice URL scheme, /ors/v2)."""
-    from geoservice.web import isochrones
-
-    return [isochrones.ors_blp]
+    return [isochrones.ors_blp, ors_routing.ors_routing_blp]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,30 +17,70 @@ LOCAL_TIMEZONE = ZoneInfo("Europe/Paris")
 _PHONE = re.compile(r"^\+?[0-9][0-9 .()/-]{5,24}$")
 _COMMUNE_CODE = r"^(\d{5}|2[AB]\d{3})$"
 _HTTP_URL = {"schemes": {"http", "https"}, "require_tld": False}
+#: Timings are accepted between these years (UTC), and with offsets up to ±14 h (the
+#: widest in use): anything else is a typo, and would overflow date arithmetic.
+TIMING_YEARS = (1900, 2100)
+MAX_UTC_OFFSET = timedelta(hours=14)
+#: Control characters (and lone surrogates, which no database stores) are refused in text;
+#: multi-line fields keep tab, line feed and carriage return.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def no_control_characters(*, multiline: bool = False) -> Callable[[str], None]:
+    """A validator refusing control characters (NUL...) in a text field."""
+    pattern = _CONTROL_MULTILINE if multiline else _CONTROL
+
+    def check(value: str) -> None:
+        found = pattern.search(value)
+        if found is not None:
+            code = f"U+{ord(found.group()):04X}"
+            raise ValidationError(f"contains a control character ({code}) at {found.start()}")
+
+    return check
+
+
+def _string(
+    max_length: int, *, min_length: int = 0, multiline: bool = False, **kwargs: Any
+) -> fields.String:
+    checks: list[Callable[[Any], Any]] = [
+        validate.Length(min=min_length, max=max_length),
+        no_control_characters(multiline=multiline),
+    ]
+    return fields.String(validate=checks, **kwargs)
 
 
 def _http_url(max_length: int = 500) -> fields.Url:
     return fields.Url(
         relative=False,
-        validate=validate.Length(max=max_length),
+        validate=[validate.Length(max=max_length), no_control_characters()],
         allow_none=True,
         **_HTTP_URL,  # type: ignore[arg-type]
     )
 
 
-def _text(max_length: int, *, required: bool = False, allow_none: bool = True) -> fields.String:
-    return fields.String(
-        required=required,
-        allow_none=allow_none and not required,
-        validate=validate.Length(min=1 if required else 0, max=max_length),
-    )
+def _text(max_length: int, *, multiline: bool = False) -> fields.String:
+    return _string(max_length, multiline=multiline, allow_none=True)
+
+
+def _check_timing(value: datetime) -> None:
+    low, high = TIMING_YEARS
+    offset = value.utcoffset()
+    if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+        raise ValidationError(f"UTC offset {offset} is beyond ±14:00")
+    if not low <= value.year <= high or not low <= value.astimezone(UTC).year <= high:
+        raise ValidationError(f"must be between the years {low} and {high}")
 
 
 class TimingSchema(Schema):
     """One occurrence. ISO 8601; without an offset, Europe/Paris local time."""
 
-    begin = fields.AwareDateTime(required=True, default_timezone=LOCAL_TIMEZONE)
-    end = fields.AwareDateTime(required=True, default_timezone=LOCAL_TIMEZONE)
+    begin = fields.AwareDateTime(
+        required=True, default_timezone=LOCAL_TIMEZONE, validate=_check_timing
+    )
+    end = fields.AwareDateTime(
+        required=True, default_timezone=LOCAL_TIMEZONE, validate=_check_timing
+    )
 
     @validates_schema
     def _check_order(self, data: dict[str, Any], **_: Any) -> None:
@@ -60,7 +102,7 @@ class RegistrationSchema(Schema):
     """How to register: an e-mail address, a phone number or a web link."""
 
     type = fields.String(required=True, validate=validate.OneOf(["email", "phone", "link"]))
-    value = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    value = _string(300, min_length=1, required=True)
 
     @validates_schema
     def _check_value(self, data: dict[str, Any], **_: Any) -> None:
@@ -82,15 +124,13 @@ class OfferFieldsSchema(Schema):
     """The fields of a posted offer (names follow OpenAgenda where it has one)."""
 
     kind = fields.String(validate=validate.OneOf(KINDS))
-    title = fields.String(validate=validate.Length(min=1, max=200))
-    description = fields.String(validate=validate.Length(max=10_000))
-    themes = fields.List(
-        fields.String(validate=validate.Length(min=1, max=40)), validate=validate.Length(max=10)
-    )
+    title = _string(200, min_length=1)
+    description = _string(10_000, multiline=True)
+    themes = fields.List(_string(40, min_length=1), validate=validate.Length(max=10))
     timings = fields.List(fields.Nested(TimingSchema), validate=validate.Length(max=100))
     lon = fields.Float(allow_nan=False, validate=validate.Range(-180, 180))
     lat = fields.Float(allow_nan=False, validate=validate.Range(-90, 90))
-    commune_code = fields.String(validate=validate.Regexp(_COMMUNE_CODE))
+    commune_code = fields.String(validate=[validate.Regexp(_COMMUNE_CODE), no_control_characters()])
     location_name = _text(200)
     address = _text(300)
     accessibility = fields.Nested(AccessibilitySchema)
@@ -98,7 +138,7 @@ class OfferFieldsSchema(Schema):
     age_max = fields.Integer(allow_none=True, validate=validate.Range(0, 120))
     free = fields.Boolean(allow_none=True)
     price_eur = fields.Float(allow_none=True, allow_nan=False, validate=validate.Range(0, 100_000))
-    conditions = _text(500)
+    conditions = _text(500, multiline=True)
     registration = fields.List(fields.Nested(RegistrationSchema), validate=validate.Length(max=10))
     attendance_mode = fields.String(validate=validate.OneOf(ATTENDANCE_MODES))
     online_url = _http_url()
@@ -133,7 +173,7 @@ class OfferCreateSchema(OfferFieldsSchema):
     """
 
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    title = _string(200, min_length=1, required=True)
     status = fields.String(validate=validate.OneOf(["draft", "pending", "published"]))
 
     @validates_schema
@@ -146,14 +186,14 @@ class OfferPatchSchema(OfferFieldsSchema):
     """``PATCH /offers/{id}`` body: any subset of the fields; `status` and `reason` too."""
 
     status = fields.String(validate=validate.OneOf(STATUSES))
-    reason = fields.String(validate=validate.Length(min=1, max=2_000))
+    reason = _string(2_000, min_length=1, multiline=True)
 
 
 class ModerationSchema(Schema):
     """``POST /offers/{id}/moderation`` body."""
 
     decision = fields.String(required=True, validate=validate.OneOf(["approve", "reject"]))
-    reason = fields.String(validate=validate.Length(min=1, max=2_000))
+    reason = _string(2_000, min_length=1, multiline=True)
 
 
 class PageQuerySchema(Schema):

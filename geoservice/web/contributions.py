@@ -1,9 +1,10 @@
 """Posted offers: ``POST /offers``, ``PATCH``/``DELETE /offers/{id}``, moderation, exports.
 
-Authentication: ``Authorization: Bearer TOKEN`` (tokens from ``geoservice users add``).
-Without the header the caller is anonymous and may only submit offers into moderation,
-rate-limited per client address. ``GET /offers`` (search) is the offers blueprint's; it
-includes the published posted offers through :func:`search_stored_offers`.
+Authentication (:mod:`geoservice.web.identity`): ``Authorization: Bearer TOKEN``, or the
+session cookie with its CSRF token on writes. Without either the caller is anonymous and may
+only submit offers into moderation, rate-limited per client address. ``GET /offers``
+(search) is the offers blueprint's; it includes the published posted offers through
+:func:`search_stored_offers`.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from geoservice.core.offers import OfferQuery
 from geoservice.errors import (
-    AuthenticationError,
     InvalidParameterError,
     LimitExceededError,
     RateLimitedError,
@@ -30,7 +30,6 @@ from geoservice.errors import (
 )
 from geoservice.runtime import Runtime
 from geoservice.settings import Settings
-from geoservice.store.auth import actor_from_token
 from geoservice.store.config import KINDS, StoreConfig, store_config_from_settings
 from geoservice.store.db import Store, head_revision, open_store
 from geoservice.store.export import (
@@ -47,25 +46,24 @@ from geoservice.store.location import (
 )
 from geoservice.store.models import OFFER_ID_PREFIX, Offer
 from geoservice.store.offers import (
-    OfferFilter,
     create_offer,
     delete_offer,
-    event_to_record,
     get_offer,
     moderate_offer,
     moderation_queue,
     offer_history,
-    offer_to_record,
-    offers_frame_from_records,
-    search_stored_offers,
     update_offer,
 )
-from geoservice.store.policy import ANONYMOUS_ACTOR, Actor, require_owner_or_moderator
+from geoservice.store.policy import Actor, require_owner_or_moderator
 from geoservice.store.ratelimit import TokenBucketLimiter
+from geoservice.store.records import event_to_record, offer_to_record, offers_frame_from_records
+from geoservice.store.search import OfferFilter, search_stored_offers
+from geoservice.web import identity
 from geoservice.web.blueprint import Blueprint
 from geoservice.web.context import get_runtime
 from geoservice.web.contribution_schemas import (
     LOCAL_TIMEZONE,
+    TIMING_YEARS,
     ModerationEventSchema,
     ModerationSchema,
     OfferCreateSchema,
@@ -121,7 +119,8 @@ blp = Blueprint(
     __name__,
     description=(
         "Offers posted by people and organisations, with moderation. Send "
-        "`Authorization: Bearer TOKEN`; anonymous posts go to moderation, rate-limited."
+        "`Authorization: Bearer TOKEN`, or the session cookie with `X-CSRF-Token` on writes; "
+        "anonymous posts go to moderation, rate-limited."
     ),
 )
 
@@ -179,15 +178,9 @@ def describe_store() -> dict[str, Any]:
 
 
 def current_actor(state: ContributionsState) -> Actor:
-    """The caller: a user from the bearer token, or anonymous without the header."""
-    header = request.headers.get("Authorization")
-    if header is None:
-        return ANONYMOUS_ACTOR
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise AuthenticationError("the Authorization header must be 'Bearer TOKEN'")
-    with state.store.read() as session:
-        return actor_from_token(session, token.strip())
+    """The caller: bearer token, session cookie (with CSRF check) or anonymous; see
+    :mod:`geoservice.web.identity`."""
+    return identity.current_actor(state.store)
 
 
 def _check_payload(data: dict[str, Any], config: StoreConfig) -> None:
@@ -236,6 +229,10 @@ def posted_offers_frame(
     title, organiser, place, address and description; days are Europe/Paris days.
     """
     state = get_state()
+    low, high = TIMING_YEARS
+    for name, day in (("date_from", date_from), ("date_to", date_to)):
+        if day is not None and not low <= day.year <= high:
+            raise InvalidParameterError(name, f"must be between the years {low} and {high}")
     kinds = tuple(c for c in query.categories if c in KINDS)
     if query.categories and not kinds:  # only open-data categories asked for
         return offers_frame_from_records([], licence=state.config.licence)
@@ -416,13 +413,14 @@ class EventsCalendar(MethodView):
     @blp.response(200, content_type="text/calendar")
     @blp.doc(**file_doc("text/calendar", {"type": "string"}, ICS_EXAMPLE))
     def get(self) -> Response:
-        """iCalendar feed of published (and later cancelled) events, one VEVENT per timing."""
+        """iCalendar feed of published events (and those cancelled while published, marked
+        cancelled), one VEVENT per timing."""
         state = get_state()
         with state.store.read() as session:
             offers, _ = search_stored_offers(
                 session, OfferFilter(kinds=("event",), statuses=("published", "cancelled"))
             )
-            records = [offer_to_record(o) for o in offers if o.published_at is not None]
+            records = [offer_to_record(o) for o in offers]
         host = urlsplit(request.host_url).hostname or "geoservice"
         body = offers_to_ical(records, host=host, generated_at=datetime.now(UTC))
         return Response(body, mimetype="text/calendar")

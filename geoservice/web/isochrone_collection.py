@@ -26,12 +26,15 @@ from geoservice.core.isochrones import (
 )
 from geoservice.core.network import RoadNetwork
 from geoservice.core.population import PopulationEstimate, PopulationIndex, rounded_by_age
+from geoservice.core.snapping import lambert93_from_wgs84
+from geoservice.core.transit_access import road_access_s
 from geoservice.core.transit_isochrones import TransitDeparture
 from geoservice.errors import InvalidParameterError
 from geoservice.runtime import Runtime
 from geoservice.web.context import get_runtime, road_network_or_error
 from geoservice.web.isochrone_schemas import AREA_FACTOR_FROM_M2
 from geoservice.web.problems import request_fields
+from geoservice.web.transit_coverage import access_document
 from geoservice.web.transit_requests import local_moment, timetable_or_error
 
 _POPULATION_KEY = "geoservice.isochrones.population"
@@ -169,9 +172,36 @@ def isochrone_collection(
             "holiday": service.holiday,
         }
         document["departure"] = local_moment(args["departure"], "departure")[0].isoformat()
+        document["transit"] = _transit_access(transit, network, locations)
+        if "hint" in document["transit"]:
+            document["hint"] = document["transit"]["hint"]
         document["window_minutes"] = transit.window_minutes
         document["statistic"] = transit.statistic if transit.window_minutes is not None else None
     return document
+
+
+def _transit_access(
+    transit: TransitDeparture, network: RoadNetwork, locations: Sequence[tuple[float, float]]
+) -> dict[str, Any]:
+    """The access part of a transit answer (:func:`access_document`) for each origin;
+    ``access_stops``, ``nearest_stop`` and ``hint`` at the top are the first origin with no
+    stop in reach, else the first origin's."""
+    tt = transit.timetable
+    with request_fields(mode="access_mode"):
+        access_net = network.mode(transit.access_mode)
+    origins = []
+    for i, (lon, lat) in enumerate(locations):
+        x, y = lambert93_from_wgs84(lon, lat)
+        with request_fields(location=f"locations.{i}"):
+            stops = road_access_s(tt, access_net, float(x), float(y))
+        doc = access_document(tt, float(x), float(y), len(stops), transit.access_mode)
+        origins.append({"group_index": i, **doc})
+    top = next((o for o in origins if o["access_stops"] == 0), origins[0] if origins else {})
+    return {
+        "access_mode": transit.access_mode,
+        **{k: v for k, v in top.items() if k != "group_index"},
+        "origins": origins,
+    }
 
 
 def _collection(

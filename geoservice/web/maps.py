@@ -105,10 +105,9 @@ class IsochroneMap(MethodView):
         png = isochrones_to_png(
             bands,
             runtime.communes,
-            title="Isochrones",
-            subtitle=f"Mode : {mode}",
+            texts=config.texts("Isochrones", subtitle=f"Mode : {mode}"),
+            size=config.image_size(),
             origins_lonlat=[(float(args["lon"]), float(args["lat"]))],
             palette=config.palette,
-            **config.render_options(),
         )
         return _binary(png, MEDIA_TYPES["png"])

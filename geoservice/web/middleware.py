@@ -6,6 +6,7 @@ import json
 import logging
 import time
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, request
 
@@ -15,22 +16,35 @@ logger = logging.getLogger("geoservice.requests")
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data: https:; style-src 'self'; "
-        "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'"
-    ),
     "X-Frame-Options": "DENY",
 }
 
 
-def install_middleware(app: Flask, *, cors_origins: Sequence[str]) -> None:
+def content_security_policy(tile_url: str = "") -> str:
+    """The page's CSP: everything from this origin; images also from the tile host of
+    `tile_url` (``[frontend] tile_url``), and from nowhere else, so that an image smuggled
+    into the page by data could not call an outside host."""
+    images = ["'self'"]
+    parts = urlsplit(tile_url.replace("{s}", "*"))  # Leaflet's subdomains: a wildcard
+    if parts.scheme in {"http", "https"} and parts.hostname:
+        images.append(f"{parts.scheme}://{parts.netloc}")
+    return (
+        f"default-src 'self'; img-src {' '.join(images)}; style-src 'self'; "
+        "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'"
+    )
+
+
+def install_middleware(app: Flask, *, cors_origins: Sequence[str], tile_url: str = "") -> None:
     """Add request logging, security headers and CORS (``/api/*`` and ``/ors/*`` only).
 
     Parameters
     ----------
     cors_origins
         Origins allowed to call the API from a browser; ``"*"`` allows any.
+    tile_url
+        URL template of the background tiles; its host is the only outside image source.
     """
+    headers = {**SECURITY_HEADERS, "Content-Security-Policy": content_security_policy(tile_url)}
     allowed = tuple(cors_origins)
 
     @app.before_request
@@ -39,7 +53,7 @@ def install_middleware(app: Flask, *, cors_origins: Sequence[str]) -> None:
 
     @app.after_request
     def _decorate(response: Response) -> Response:
-        for name, value in SECURITY_HEADERS.items():
+        for name, value in headers.items():
             response.headers.setdefault(name, value)
         origin = request.headers.get("Origin")
         on_api = request.path.startswith(("/api/", "/ors/"))

@@ -36,7 +36,9 @@ def request_catalogue(
     base = open_data_catalogue(runtime, field)
     posted = posted_offers_frame(
         OfferQuery(themes=selection.themes, categories=selection.categories),
-        date_from=selection.date_from,
+        date_from=max(
+            (d for d in (selection.date_from, selection.on_date) if d is not None), default=None
+        ),
         date_to=selection.date_to,
     )
     return base.with_offers(posted)

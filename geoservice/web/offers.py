@@ -37,7 +37,7 @@ from geoservice.core.reachable import offer_travel_times, travel_times_by_offer
 from geoservice.core.reachable_offers import ReachableOffers
 from geoservice.errors import InvalidParameterError, NotFoundError
 from geoservice.runtime import Runtime
-from geoservice.store.offers import WHEN_VALUES
+from geoservice.store.search import WHEN_VALUES
 from geoservice.web.blueprint import Blueprint
 from geoservice.web.context import get_runtime
 from geoservice.web.contribution_schemas import LOCAL_TIMEZONE
@@ -86,6 +86,13 @@ class OffersQuerySchema(Schema):
         }
     )
     date_to = fields.Date(metadata={"description": "YYYY-MM-DD, included"})
+    date = fields.Date(
+        metadata={
+            "description": "YYYY-MM-DD: keep what is a thing to do that day: festivals in "
+            "season, posted offers with a timing that day or later (never a past event), "
+            "permanent venues (their opening hours are not in the data)"
+        }
+    )
     near = fields.String(
         metadata={"description": "lon,lat (degrees) of the origin of the within_minutes filter"}
     )
@@ -189,6 +196,7 @@ class Offers(MethodView):
         runtime = get_runtime()
         settings = runtime.settings
         date_from, date_to = args.pop("date_from", None), args.pop("date_to", None)
+        on_date = args.pop("date", None)
         when = args.pop("when", None)
         near, mode = args.pop("near", None), args.pop("mode", None)
         within_minutes = args.pop("within_minutes", None)
@@ -213,8 +221,8 @@ class Offers(MethodView):
         )
         index = offer_index(runtime)
         rows = np.flatnonzero(index.matches(query))  # in offer_id order
-        if date_from is not None or date_to is not None:
-            dates = OfferSelection(date_from=date_from, date_to=date_to)
+        if date_from is not None or date_to is not None or on_date is not None:
+            dates = OfferSelection(date_from=date_from, date_to=date_to, on_date=on_date)
             rows = rows[select_offers(index.frame.iloc[rows], dates)]
         if when == "current":
             today = datetime.now(LOCAL_TIMEZONE).date()
@@ -225,7 +233,8 @@ class Offers(MethodView):
             ]
         elif when is not None:
             rows = rows[0:0]  # open-data offers have seasons, not dated timings
-        posted = posted_offers_frame(query, when=when, date_from=date_from, date_to=date_to)
+        posted_from = max((d for d in (date_from, on_date) if d is not None), default=None)
+        posted = posted_offers_frame(query, when=when, date_from=posted_from, date_to=date_to)
         if origin is None:
             return _search_collection(index, rows.tolist(), posted, query)
         # One catalogue: the open-data tables of start-up and the posted offers' built now.
@@ -314,7 +323,7 @@ def _travel_times(
         ids = t_times.direct.egress.offer_ids[t_times.rows]
         ok = np.isfinite(t_times.travel_time_s)
         by_id = dict(zip(ids[ok].tolist(), t_times.travel_time_s[ok].tolist(), strict=True))
-        transit = transit_document(t_times.service_date, query, t_times.access_stops)
+        transit = transit_document(t_times, query, origin)
     else:
         if any(v is not None for v in transit_args.values()):
             field = next(k for k, v in transit_args.items() if v is not None)

@@ -143,6 +143,11 @@ HEALTH: dict[str, Any] = {
         "network": {"type": ["object", "null"]},
         "transit": {"type": ["object", "null"]},
         "accessibility": {"type": ["object", "null"]},
+        "updates": {
+            "type": "object",
+            "description": "per source of `geoservice data update`: kind, last_success, age_s, "
+            "last_error (empty when data/ was never updated)",
+        },
         "store": {
             "type": "object",
             "required": ["status"],

@@ -368,3 +368,47 @@ ICS_EXAMPLE = (
 
 # A posted offer reads back exactly as it was answered when created.
 EXAMPLES["posted_offer"] = EXAMPLES["posted_offer_created"]
+
+# GET /api/v1/coverage/transit?date=2026-12-12 (one item of 309 shown; measured figures).
+EXAMPLES["coverage_transit"] = {
+    "date": "2026-12-12",
+    "service_date": {
+        "requested": "2026-12-12",
+        "used": "2025-02-01",
+        "reason": "2026-12-12 is outside the timetable validity 2025-01-22 → 2025-04-22; the "
+        "timetable of Saturday 2025-02-01, the same weekday in the first full week "
+        "(Monday–Sunday) of the validity, is used",
+        "holiday": None,
+    },
+    "level": "commune",
+    "radii_m": [1000, 2000],
+    "served_stops": 136,
+    "totals": {
+        "population": 200976,
+        "population_no_stop_within_1000m": 137435,
+        "population_no_stop_within_2000m": 108730,
+        "communes": 309,
+        "communes_without_service": 280,
+    },
+    "networks": {
+        "loaded": [
+            {"id": "ter", "name": "TER Bourgogne-Franche-Comté (SNCF) : trains et cars TER"}
+        ],
+        "missing": [{"id": "mobigo", "name": "Mobigo", "what": "cars régionaux"}],
+    },
+    "method": "Eurostat Census 2021 1 km grid cells cut by the commune outlines, …",
+    "items": [
+        {
+            "code": "58001",
+            "name": "Achun",
+            "population": 165,
+            "population_no_stop_within_1000m": 165,
+            "share_no_stop_within_1000m": 1.0,
+            "population_no_stop_within_2000m": 165,
+            "share_no_stop_within_2000m": 1.0,
+            "served_stops": 0,
+            "transit_service": False,
+            "nearest_served_stop_m": 14474,
+        }
+    ],
+}

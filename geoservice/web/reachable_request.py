@@ -53,6 +53,7 @@ def selection_from_args(runtime: Runtime, args: Mapping[str, Any]) -> OfferSelec
         categories=categories,
         date_from=args.get("date_from"),
         date_to=args.get("date_to"),
+        on_date=args.get("date"),
     )
 
 

@@ -34,6 +34,13 @@ class ReachableQuerySchema(Schema):
         }
     )
     date_to = fields.Date(metadata={"description": "YYYY-MM-DD, included"})
+    date = fields.Date(
+        metadata={
+            "description": "YYYY-MM-DD: keep what is a thing to do that day: festivals in "
+            "season, posted offers with a timing that day or later (never a past event), "
+            "permanent venues (their opening hours are not in the data)"
+        }
+    )
     limit = fields.Integer(metadata={"description": "offers returned, 1..reachable.max_limit"})
     geometry = fields.Boolean(
         load_default=False, metadata={"description": "add each path as a GeoJSON LineString"}
@@ -70,8 +77,20 @@ class LegsSchema(Schema):
 
 
 class ReturnSchema(Schema):
-    departure = fields.String(metadata={"description": "latest time to leave the offer"})
-    arrival = fields.String(metadata={"description": "home by then"})
+    departure = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "leave the offer then: the first leg's departure (the last train or "
+            "coach home; straight home: when the stay ends), never before the stay ends"
+        },
+    )
+    arrival = fields.String(
+        allow_none=True, metadata={"description": "home then: the last leg's arrival"}
+    )
+    walk_only = fields.Boolean(
+        allow_none=True, metadata={"description": "true: no train or coach on the way home"}
+    )
+    note = fields.String(metadata={"description": "with walk_only: says so"})
     itinerary = fields.List(fields.Nested(LegSchema))
 
 
@@ -81,6 +100,9 @@ class ReachablePropertiesSchema(OfferPropertiesSchema):
     distance_m = fields.Integer(metadata={"description": "along the path, metres"})
     route_refs = fields.List(fields.String(), metadata={"description": "roads used, in order"})
     legs = fields.Nested(LegsSchema)
+    rides_available = fields.Integer(
+        metadata={"description": "open rides with a free seat to it from near the origin"}
+    )
     path = fields.Raw(
         metadata={"description": "GeoJSON LineString, EPSG:4326 (with geometry=true)"}
     )
@@ -107,13 +129,22 @@ class ServiceDateInfoSchema(Schema):
     requested = fields.String()
     used = fields.String(metadata={"description": "timetable day used"})
     reason = fields.String()
+    holiday = fields.String(allow_none=True)
 
 
 class TransitInfoSchema(Schema):
     service_date = fields.Nested(ServiceDateInfoSchema)
     departure = fields.String()
     access_mode = fields.String()
-    access_stops = fields.Integer(metadata={"description": "stops reached by the access leg"})
+    access_stops = fields.Integer(
+        metadata={"description": "stops reached by the access leg (0: no train or coach)"}
+    )
+    access_limit = fields.String(metadata={"description": "the access limit, in words"})
+    nearest_stop = fields.Dict(
+        allow_none=True,
+        metadata={"description": "stop_id, name, lon, lat, distance_m (straight line)"},
+    )
+    hint = fields.String(metadata={"description": "when access_stops is 0: says so"})
     stay_minutes = fields.Integer(allow_none=True)
     return_arrive_by = fields.String(allow_none=True)
 
@@ -149,6 +180,7 @@ class ReachableCollectionSchema(Schema):
     transit = fields.Nested(
         TransitInfoSchema, metadata={"description": "mode transit: service date used and why"}
     )
+    rides = fields.Dict(metadata={"description": "how rides_available is counted"})
 
 
 class NearestItemSchema(Schema):

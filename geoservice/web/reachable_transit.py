@@ -27,6 +27,7 @@ from geoservice.web.transit_offers import (
     transit_document,
     transit_query_from_args,
     transit_times,
+    way_back_document,
 )
 
 
@@ -83,22 +84,23 @@ def transit_ranking(
             arrival=clock(query.day, query.start_s + travel_s),
             itinerary=itinerary_document(tt, times.legs(i), query.day, str(names[row])),
         )
-        if returns is not None:
-            props["way_back"] = {  # served as "return"
-                "departure": clock(query.day, float(returns.departure_s[i])),
-                "arrival": clock(query.day, returns.arrive_by_s),
-                "itinerary": itinerary_document(tt, returns.legs(i), query.day),
-            }
+        if returns is not None and stay_min is not None:
+            ready_s = query.start_s + travel_s + stay_min * 60
+            props["way_back"] = way_back_document(  # served as "return"
+                tt, returns.legs(i, ready_s), query.day
+            )
         feature["properties"] = props
         features.append(feature)
-    transit = transit_document(times.service_date, query, times.access_stops)
+    transit = transit_document(times, query, origin)
     transit["stay_minutes"] = stay_min
     transit["return_arrive_by"] = (
         clock(query.day, trips.return_arrive_by_s) if returns is not None else None
     )
     document = ranked_collection(origin, TRANSIT, minutes, ranked.total, limit, features)
     document["transit"] = transit
-    if not features:
+    if "hint" in transit:
+        document["hint"] = transit["hint"]
+    elif not features:
         document["hint"] = (
             f"no offer matching the filters is reached within {minutes:g} min by "
             f"{query.access_mode} + train / coach"
@@ -158,9 +160,11 @@ def transit_nearest(
         "origin": origin_document(origin),
         "mode": TRANSIT,
         "nearest": items,
-        "transit": transit_document(times.service_date, query, times.access_stops),
+        "transit": transit_document(times, query, origin),
     }
-    if all(i["offer_id"] is None for i in items):
+    if "hint" in document["transit"]:
+        document["hint"] = document["transit"]["hint"]
+    elif all(i["offer_id"] is None for i in items):
         document["hint"] = (
             f"no offer can be reached within {limits.max_minutes:g} min by "
             f"{query.access_mode} + train / coach from this origin at this time"

@@ -44,6 +44,7 @@ from geoservice.web.openapi_docs import (
 )
 from geoservice.web.openapi_examples import EXAMPLES
 from geoservice.web.problems import request_fields
+from geoservice.web.transit_coverage import access_document
 from geoservice.web.transit_requests import (
     LOCAL_DATETIME_FIELD,
     check_stop_or_point,
@@ -101,6 +102,11 @@ class EarliestResponse(Schema):
     departure = fields.String()
     window_minutes = fields.Integer(allow_none=True)
     access_stops = fields.Integer(metadata={"description": "Stops reachable by the access walk"})
+    access_limit = fields.String()
+    nearest_stop = fields.Dict(
+        allow_none=True, metadata={"description": "from a point: the nearest stop, distance_m"}
+    )
+    hint = fields.String(metadata={"description": "from a point with no stop in reach"})
     stops = fields.List(fields.Nested(StopArrivalSchema))
 
 
@@ -136,6 +142,11 @@ class LatestResponse(Schema):
     service_date = fields.Nested(ServiceDateSchema)
     arrive_by = fields.String()
     egress_stops = fields.Integer(metadata={"description": "Stops within the egress walk"})
+    access_limit = fields.String()
+    nearest_stop = fields.Dict(
+        allow_none=True, metadata={"description": "to a point: the nearest stop, distance_m"}
+    )
+    hint = fields.String(metadata={"description": "to a point with no stop in reach"})
     stops = fields.List(fields.Nested(StopDepartureSchema))
 
 
@@ -158,6 +169,17 @@ def _access(tt: Timetable, args: Mapping[str, Any], field: str = "from_stop") ->
         msg = f"access_mode {mode!r} needs the road network, which is not loaded"
         raise InvalidParameterError("access_mode", msg, allowed=["walk"])
     return {k: float(v) for k, v in walk_access_s(tt, float(x), float(y)).items()}
+
+
+def _point_access(
+    tt: Timetable, args: Mapping[str, Any], n_stops: int, mode: str, stop_field: str
+) -> dict[str, Any]:
+    """``access_stops``, and for a point (not a stop): the nearest stop and, when no stop is
+    in reach, a ``hint`` (:func:`geoservice.web.transit_coverage.access_document`)."""
+    if stop_field in args:
+        return {"access_stops": n_stops}
+    x, y = lambert93_from_wgs84(args["lon"], args["lat"])
+    return access_document(tt, float(x), float(y), n_stops, mode)
 
 
 def _stop_entry(
@@ -227,7 +249,7 @@ class Earliest(MethodView):
             "service_date": service_date_document(service),
             "departure": departure.isoformat(),
             "window_minutes": window,
-            "access_stops": len(access),
+            **_point_access(tt, args, len(access), mode, "from_stop"),
             "stops": entries,
         }
 
@@ -268,6 +290,11 @@ class Latest(MethodView):
             "service_date": service_date_document(result.service_date),
             "arrive_by": arrive_by.isoformat(),
             "egress_stops": len(egress),
+            **{
+                k: v
+                for k, v in _point_access(tt, args, len(egress), mode, "to_stop").items()
+                if k != "access_stops"
+            },
             "stops": entries,
         }
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import numpy.typing as npt
 from marshmallow import fields, validate
@@ -18,13 +18,13 @@ from marshmallow import fields, validate
 from geoservice.core.network import MODES
 from geoservice.core.raptor_result import Leg
 from geoservice.core.reachable_offers import ReachableOffers
-from geoservice.core.service_date import ServiceDate
 from geoservice.core.timetable import Timetable
 from geoservice.core.transit_reachable import TransitOfferTimes, transit_offer_times
 from geoservice.errors import InvalidParameterError
 from geoservice.web.itineraries import clock_iso, leg_document
 from geoservice.web.origins import Origin
 from geoservice.web.problems import request_fields
+from geoservice.web.transit_coverage import access_document
 from geoservice.web.transit_requests import local_moment, timetable_or_error
 
 #: Schema fields the transit mode adds to a query schema.
@@ -105,10 +105,26 @@ def _name_offer_end(legs: list[dict[str, Any]], offer_name: str) -> list[dict[st
     return legs
 
 
+class MetricPoint(Protocol):
+    """A place with EPSG:2154 coordinates (an :class:`Origin`, a matrix or route place)."""
+
+    @property
+    def x_m(self) -> float: ...
+
+    @property
+    def y_m(self) -> float: ...
+
+
 def transit_document(
-    service: ServiceDate, query: TransitQuery, access_stops: int
+    times: TransitOfferTimes, query: TransitQuery, origin: MetricPoint
 ) -> dict[str, Any]:
-    """What every transit answer says: the service date used and why, departure, access."""
+    """What every transit answer says: the service date used and why, departure, access
+    (stops reached, the nearest stop, and a hint when none is reached:
+    :func:`geoservice.web.transit_coverage.access_document`)."""
+    service = times.service_date
+    access = access_document(
+        times.search.timetable, origin.x_m, origin.y_m, times.access_stops, query.access_mode
+    )
     return {
         "service_date": {
             "requested": service.requested.isoformat(),
@@ -118,10 +134,28 @@ def transit_document(
         },
         "departure": query.departure.isoformat(),
         "access_mode": query.access_mode,
-        "access_stops": access_stops,
+        **access,
     }
 
 
 def clock(day: date, seconds: float) -> str:
     """ISO datetime of `seconds` after midnight of `day` (local time), rounded to the second."""
     return clock_iso(day, round(seconds))
+
+
+def way_back_document(tt: Timetable, legs: Sequence[Leg], day: date) -> dict[str, Any]:
+    """The way home served: its first leg's departure, its last leg's arrival, its legs, and
+    whether it takes any vehicle (``walk_only``: straight home by the access mode, or on foot
+    between stops, with a note saying so)."""
+    if not legs:
+        return {"departure": None, "arrival": None, "walk_only": None, "itinerary": []}
+    walk_only = not any(leg.mode == "ride" for leg in legs)
+    document: dict[str, Any] = {
+        "departure": clock(day, legs[0].departure_s),
+        "arrival": clock(day, legs[-1].arrival_s),
+        "walk_only": walk_only,
+        "itinerary": itinerary_document(tt, legs, day),
+    }
+    if walk_only:
+        document["note"] = f"no train or coach: home by {legs[0].mode} only"
+    return document

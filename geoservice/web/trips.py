@@ -23,7 +23,8 @@ from geoservice.web.context import get_runtime
 from geoservice.web.itineraries import LegSchema
 from geoservice.web.openapi_examples import EXAMPLES
 from geoservice.web.problems import request_fields
-from geoservice.web.transit_offers import clock, itinerary_document
+from geoservice.web.transit_coverage import access_document
+from geoservice.web.transit_offers import clock, way_back_document
 from geoservice.web.transit_requests import local_moment, timetable_or_error
 
 blp = Blueprint(
@@ -72,13 +73,26 @@ class ReturnResponseSchema(Schema):
     service_date = fields.Nested(TripServiceDateSchema)
     found = fields.Boolean(metadata={"description": "a way back leaves at or after `after`"})
     departure = fields.String(
-        allow_none=True, metadata={"description": "latest time to leave the offer"}
+        allow_none=True,
+        metadata={"description": "leave the offer then (first leg; never before `after`)"},
     )
-    arrival = fields.String(allow_none=True, metadata={"description": "arrival home"})
+    arrival = fields.String(
+        allow_none=True, metadata={"description": "arrival home: the last leg's arrival"}
+    )
+    walk_only = fields.Boolean(
+        allow_none=True, metadata={"description": "true: no train or coach on the way home"}
+    )
+    note = fields.String(metadata={"description": "with walk_only: says so"})
     itinerary = fields.List(fields.Nested(LegSchema))
     last_departure = fields.String(
         allow_none=True,
         metadata={"description": "when not found: the last way back that day, before `after`"},
+    )
+    transit = fields.Dict(
+        metadata={
+            "description": "stops in reach of home (access_stops), the nearest stop, and a hint "
+            "when none is"
+        }
     )
     hint = fields.String()
 
@@ -116,7 +130,8 @@ class Return(MethodView):
         name = str(offers["name"].iloc[row])
         leave = float(returns.departure_s[0])
         found = bool(can_get_home(returns, after_s)[0])
-        legs = returns.legs(0) if found else []
+        legs = returns.legs(0, after_s) if found else []
+        way_back = way_back_document(tt, legs, day)
         document: dict[str, Any] = {
             "offer": {
                 "offer_id": args["offer"],
@@ -136,14 +151,23 @@ class Return(MethodView):
                 "holiday": returns.service_date.holiday,
             },
             "found": found,
-            "departure": clock(day, leave) if found else None,
-            "arrival": clock(day, legs[-1].arrival_s) if legs else None,
-            "itinerary": itinerary_document(tt, legs, day) if found else [],
+            "departure": way_back["departure"],
+            "arrival": way_back["arrival"],
+            "walk_only": way_back["walk_only"],
+            "itinerary": way_back["itinerary"],
             "last_departure": None,
         }
+        if "note" in way_back:
+            document["note"] = way_back["note"]
+        home_access = access_document(
+            tt, float(x), float(y), len(returns.search.search.access_s), args["access_mode"]
+        )
+        document["transit"] = home_access
         if legs and legs[0].from_stop is None and legs[0].to_stop is not None:
             document["itinerary"][0]["from_name"] = name
-        if not found:
+        if "hint" in home_access:
+            document["hint"] = home_access["hint"].replace("this origin", "home")
+        elif not found:
             if np.isfinite(leave):
                 document["last_departure"] = clock(day, leave)
                 document["hint"] = (

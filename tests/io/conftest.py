@@ -16,7 +16,7 @@ import pytest
 import shapely
 from shapely import Polygon
 
-from geoservice.io import osm
+from geoservice.io import osm, osm_download
 from geoservice.io.sources import verify_source
 
 # ../shared/data/raw/SOURCES.md §8
@@ -106,6 +106,6 @@ def fake_overpass(
         nodes = [e for e in answer["elements"] if e["type"] == "node" and e["id"] in used]
         yield {**overpass_json, "elements": nodes + ways}
 
-    monkeypatch.setattr(osm, "_require_overpass", lambda: None)
+    monkeypatch.setattr(osm_download, "_require_overpass", lambda: None)
     monkeypatch.setattr(ox._overpass, "_download_overpass_network", download)
     return requests

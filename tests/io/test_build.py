@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from geoservice.io.build import build_data, sha256_file
+from geoservice.io.build import build_data
+from geoservice.io.manifest import sha256_file
 from geoservice.settings import Settings
 
 

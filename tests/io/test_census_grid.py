@@ -7,8 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from geoservice.io.build import BuildContext, sha256_file
+from geoservice.io.build_steps import BuildContext
 from geoservice.io.census_grid import GRID_COLUMNS, OUT_FILE, build_population
+from geoservice.io.manifest import sha256_file
 from geoservice.settings import Settings
 
 

@@ -11,13 +11,12 @@ import pytest
 import shapely
 
 from geoservice.errors import ChecksumMismatchError, MissingColumnError
-from geoservice.io.build import BuildContext, build_data
-from geoservice.io.gtfs import (
-    build_transit,
-    read_area_polygon_2154,
-    read_gtfs_dir,
-    read_gtfs_zip,
-)
+from geoservice.io.build import build_data
+from geoservice.io.build_steps import BuildContext
+from geoservice.io.gtfs import read_gtfs_dir, read_gtfs_zip
+from geoservice.io.gtfs_subset import read_area_polygon_2154
+from geoservice.io.manifest import sha256_file
+from geoservice.io.transit_build import build_transit
 from geoservice.settings import Settings
 
 TER_ZIP = "sncf-ter-gtfs/export-ter-gtfs-last.zip"
@@ -105,8 +104,6 @@ def test_second_feed_is_merged_by_configuration(
     shutil.copy(raw_dir / TER_ZIP, raw / TER_ZIP)
     second = raw / "second.zip"
     _zip_dir(built, second)
-    from geoservice.io.build import sha256_file
-
     feeds = [
         dict(settings.get("transit.feeds")[0]),
         {"id": "b", "path": "second.zip", "sha256": sha256_file(second)},

@@ -23,7 +23,7 @@ from geoservice.errors import (
     MissingDataError,
     ServiceUnavailableError,
 )
-from geoservice.io import osm
+from geoservice.io import osm, osm_download
 from geoservice.io.network import load_network_graph, load_road_network
 from geoservice.settings import Settings
 
@@ -244,7 +244,7 @@ def test_highway_lists_become_the_most_important_class() -> None:
     G.add_edge(1, 2, highway=["residential", "trunk_link", "tertiary"], ref=["N 4", "D 32"],
                osmid=[30, 10, 20], length=74.0)  # fmt: skip
     G.add_edge(2, 1, highway="residential", length=74.0)
-    osm._normalise_graph(G, network_type="drive", source="test")
+    osm.normalise_graph(G, network_type="drive", source="test")
     assert G.edges[1, 2, 0]["highway"] == "trunk_link"
     assert G.edges[1, 2, 0]["ref"] == "D 32;N 4"
     assert G.edges[1, 2, 0]["osmid"] == [10, 20, 30]
@@ -372,7 +372,7 @@ def test_download_without_network_is_a_service_error(
     with pytest.raises(ServiceUnavailableError, match=r"from Overpass \(https://.*/status\)"):
         osm.graph_from_polygon(osm_bounds)
     # the download itself failing
-    monkeypatch.setattr(osm, "_require_overpass", lambda: None)
+    monkeypatch.setattr(osm_download, "_require_overpass", lambda: None)
     monkeypatch.setattr(ox._overpass, "_download_overpass_network", offline)
     with pytest.raises(ServiceUnavailableError, match=r"could not download.*--osm-file"):
         osm.graph_from_polygon(osm_bounds)
@@ -450,7 +450,7 @@ def test_complete_ways_keeps_the_longest_run() -> None:
         {"id": 2, "nodes": [1, 9, 2, 3, 4, 9, 5]},
         {"id": 3, "nodes": [9, 1, 9]},
     ]
-    kept, cut = osm._complete_ways(ways, {1, 2, 3, 4, 5})
+    kept, cut = osm.complete_ways(ways, {1, 2, 3, 4, 5})
     assert cut == 2
     assert kept == [{"id": 1, "nodes": [1, 2, 3]}, {"id": 2, "nodes": [2, 3, 4]}]
 

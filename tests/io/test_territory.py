@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from geoservice.io.build import BuildContext
+from geoservice.io.build_steps import BuildContext
 from geoservice.io.territory import build_territory, load_communes, load_zones
 from geoservice.runtime import Runtime
 from geoservice.settings import Settings

@@ -10,7 +10,8 @@ import pytest
 
 from geoservice.core.snapping import lambert93_from_wgs84
 from geoservice.errors import ChecksumMismatchError, DataError
-from geoservice.io.build import BuildContext, sha256_file
+from geoservice.io.build_steps import BuildContext
+from geoservice.io.manifest import sha256_file
 from geoservice.io.travelmapping import (
     EDGES_FILE,
     NODES_FILE,

@@ -59,7 +59,7 @@ def test_png_of_each_theme_and_mode_has_its_size_and_class_colours(
     assert (cf.frame["class"].to_numpy()[~finite] == UNREACHABLE_CLASS).all()
 
     texts = accessibility_texts(theme, mode)
-    rendered = render_choropleth(zones, "time_s", "png", config=SMALL, **texts)
+    rendered = render_choropleth(zones, "time_s", "png", config=SMALL, texts=texts)
     image = Image.open(io.BytesIO(rendered.content)).convert("RGB")
     assert image.size == (480, 400)
     pixels = np.asarray(image).reshape(-1, 3)

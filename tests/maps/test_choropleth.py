@@ -23,15 +23,12 @@ from matplotlib.colors import to_hex
 from PIL import Image
 
 from geoservice.errors import InvalidParameterError, MissingColumnError
-from geoservice.maps.choropleth import (
-    DEFAULT_ATTRIBUTION,
-    UNREACHABLE_CLASS,
-    choropleth_to_geojson,
-    choropleth_to_html,
-    choropleth_to_png,
-    classify_frame,
-    join_values,
-)
+from geoservice.maps.choropleth import classify_frame, join_values
+from geoservice.maps.choropleth_geojson import choropleth_to_geojson
+from geoservice.maps.choropleth_html import choropleth_to_html
+from geoservice.maps.choropleth_png import choropleth_to_png
+from geoservice.maps.classification import UNREACHABLE_CLASS
+from geoservice.maps.page import DEFAULT_ATTRIBUTION, ImageSize, MapTexts
 
 THRESHOLD_MINUTES = 45.0
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -54,19 +51,18 @@ def _pixel_colors(png: bytes) -> dict[str, int]:
 
 @pytest.fixture(scope="module")
 def collection(test_times: gpd.GeoDataFrame, test_col: str) -> dict:
-    return choropleth_to_geojson(
-        test_times, test_col, title="TEST", threshold_minutes=THRESHOLD_MINUTES
-    )
+    cf = classify_frame(test_times, test_col, threshold_minutes=THRESHOLD_MINUTES)
+    return choropleth_to_geojson(cf, MapTexts(title="TEST"))
 
 
 @pytest.fixture(scope="module")
 def png(test_times: gpd.GeoDataFrame, test_col: str, artifacts_dir: Path) -> bytes:
     content = choropleth_to_png(
-        test_times,
-        test_col,
-        title="Carte de test — pas des temps de trajet",
-        subtitle="Distance à vol d'oiseau jusqu'à Nevers ÷ 50 km/h (entrée de test)",
-        threshold_minutes=THRESHOLD_MINUTES,
+        classify_frame(test_times, test_col, threshold_minutes=THRESHOLD_MINUTES),
+        MapTexts(
+            title="Carte de test — pas des temps de trajet",
+            subtitle="Distance à vol d'oiseau jusqu'à Nevers ÷ 50 km/h (entrée de test)",
+        ),
     )
     (artifacts_dir / "choropleth_test_input.png").write_bytes(content)
     return content
@@ -174,7 +170,9 @@ def test_png_size_follows_the_arguments_and_leaves_no_pyplot_figure(
     test_times: gpd.GeoDataFrame, test_col: str
 ) -> None:
     content = choropleth_to_png(
-        test_times, test_col, title="T", width_px=640, height_px=480, dpi=80, k=3
+        classify_frame(test_times, test_col, k=3),
+        MapTexts(title="T"),
+        ImageSize(width_px=640, height_px=480, dpi=80),
     )
     assert Image.open(io.BytesIO(content)).size == (640, 480)
     assert plt.get_fignums() == []
@@ -184,7 +182,8 @@ def test_html_page_embeds_the_png_and_lists_the_legend(
     test_times: gpd.GeoDataFrame, test_col: str, artifacts_dir: Path
 ) -> None:
     page = choropleth_to_html(
-        test_times, test_col, title="Carte <test>", threshold_minutes=THRESHOLD_MINUTES
+        classify_frame(test_times, test_col, threshold_minutes=THRESHOLD_MINUTES),
+        MapTexts(title="Carte <test>"),
     )
     (artifacts_dir / "choropleth_test_input.html").write_text(page, encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>")
@@ -257,7 +256,7 @@ def test_all_unreachable_still_renders_a_geojson_with_only_the_unreachable_class
     communes: gpd.GeoDataFrame,
 ) -> None:
     frame = communes.assign(t=np.nan)
-    collection = choropleth_to_geojson(frame, "t")
+    collection = choropleth_to_geojson(classify_frame(frame, "t"))
     classes = collection["legend"]["classes"]
     assert [c["class"] for c in classes] == [-1]
     assert classes[0]["count"] == len(communes)
@@ -273,3 +272,19 @@ def test_user_bounds_above_the_data_give_a_readable_first_label() -> None:
     cf = classify_frame(zones, "t", scheme="UserDefined", bins_minutes=[15, 30])
     assert [e["label"] for e in cf.legend] == ["≤ 15 min", "15–30 min", "30–200 min", "injoignable"]
     assert [e["count"] for e in cf.legend] == [0, 0, 2, 0]
+
+
+def test_pictures_need_a_title_and_a_readable_size(
+    test_times: gpd.GeoDataFrame, test_col: str
+) -> None:
+    cf = classify_frame(test_times, test_col)
+    with pytest.raises(InvalidParameterError) as info:
+        choropleth_to_png(cf, MapTexts())
+    assert info.value.field == "title"
+    with pytest.raises(InvalidParameterError) as info:
+        ImageSize(width_px=120, height_px=480, dpi=80)
+    assert info.value.field == "size"
+    # The GeoJSON needs neither; its legend title falls back to the renderer's default.
+    collection = choropleth_to_geojson(cf, MapTexts(legend_title="Minutes"))
+    assert "title" not in collection
+    assert collection["legend"]["title"] == "Minutes"

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from geoservice.errors import InvalidParameterError
-from geoservice.maps.choropleth import UNREACHABLE_CLASS, classify_values, palette_colors
+from geoservice.maps.classification import UNREACHABLE_CLASS, classify_values, palette_colors
 
 
 def _mapclassify(scheme: str, y: np.ndarray, **kw: object) -> mapclassify.classifiers.MapClassifier:

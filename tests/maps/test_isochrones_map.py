@@ -19,8 +19,9 @@ from PIL import Image
 
 from geoservice.cli import main
 from geoservice.errors import InvalidParameterError, MissingColumnError
-from geoservice.maps.choropleth import palette_colors
+from geoservice.maps.classification import palette_colors
 from geoservice.maps.isochrones import band_labels, bands_by_limit, isochrones_to_png
+from geoservice.maps.page import ImageSize, MapTexts
 
 
 @pytest.fixture(scope="module")
@@ -45,11 +46,9 @@ def test_isochrone_png_has_the_size_and_each_band_colour(
     png = isochrones_to_png(
         test_bands,
         communes,
-        title="Bandes de test (disques, pas des isochrones calculées)",
+        texts=MapTexts(title="Bandes de test (disques, pas des isochrones calculées)"),
+        size=ImageSize(width_px=1000, height_px=800, dpi=100),
         origins_lonlat=[(3.159, 46.99)],
-        width_px=1000,
-        height_px=800,
-        dpi=100,
     )
     (artifacts_dir / "isochrones_test_input.png").write_bytes(png)
     image = Image.open(io.BytesIO(png)).convert("RGB")
@@ -80,7 +79,7 @@ def test_bands_of_several_origins_are_merged_per_limit(test_bands: gpd.GeoDataFr
 
 def test_no_band_is_an_empty_map_not_an_error(communes: gpd.GeoDataFrame) -> None:
     empty = gpd.GeoDataFrame({"value": []}, geometry=[], crs="EPSG:4326")
-    png = isochrones_to_png(empty, communes, width_px=400, height_px=300, dpi=50)
+    png = isochrones_to_png(empty, communes, size=ImageSize(width_px=400, height_px=300, dpi=50))
     assert Image.open(io.BytesIO(png)).size == (400, 300)
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from geoservice.errors import InvalidParameterError
 from geoservice.maps.config import MapConfig
+from geoservice.maps.page import MapTexts
 from geoservice.maps.render import render_choropleth
 
 
@@ -17,7 +18,12 @@ def test_geojson_rendering_uses_the_config_and_its_overrides(
 ) -> None:
     config = MapConfig(scheme="Quantiles", k=4, underserved_minutes=40, attribution="X")
     rendered = render_choropleth(
-        test_times, test_col, "geojson", config=config, title="T", threshold_minutes=None
+        test_times,
+        test_col,
+        "geojson",
+        texts=config.texts("T"),
+        config=config,
+        threshold_minutes=None,
     )
     assert rendered.media_type == "application/geo+json"
     collection = json.loads(rendered.content)
@@ -40,9 +46,7 @@ def test_geojson_keeps_the_texts_and_the_metadata(
         test_times,
         test_col,
         "geojson",
-        title="T",
-        subtitle="S",
-        note="Réseau : routes principales seulement.",
+        texts=MapTexts(title="T", subtitle="S", note="Réseau : routes principales seulement."),
         metadata={"network": {"main_roads_only": True}},
     )
     collection = json.loads(rendered.content)
@@ -55,14 +59,14 @@ def test_html_and_png_renderings_have_their_media_types(
     test_times: gpd.GeoDataFrame, test_col: str
 ) -> None:
     config = MapConfig(width_px=400, height_px=300, dpi=50)
-    html = render_choropleth(test_times, test_col, "html", config=config, title="T")
+    html = render_choropleth(test_times, test_col, "html", config=config, texts=config.texts("T"))
     assert html.media_type.startswith("text/html")
     assert html.content.decode("utf-8").startswith("<!DOCTYPE html>")
-    png = render_choropleth(test_times, test_col, "png", config=config, title="T")
+    png = render_choropleth(test_times, test_col, "png", config=config, texts=config.texts("T"))
     assert png.media_type == "image/png"
     assert png.content.startswith(b"\x89PNG")
 
 
 def test_unknown_format_names_the_allowed_ones(test_times: gpd.GeoDataFrame, test_col: str) -> None:
     with pytest.raises(InvalidParameterError, match="allowed: geojson, html, png"):
-        render_choropleth(test_times, test_col, "svg", title="T")
+        render_choropleth(test_times, test_col, "svg", texts=MapTexts(title="T"))

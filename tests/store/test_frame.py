@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from geoservice.store.offers import OFFERS_FRAME_COLUMNS, offers_frame_from_records
+from geoservice.store.records import OFFERS_FRAME_COLUMNS, offers_frame_from_records
 
 
 def test_posted_records_become_offer_rows() -> None:

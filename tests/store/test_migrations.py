@@ -8,6 +8,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
+import geoservice.store.account_models
+import geoservice.store.project_models
+import geoservice.store.ride_models  # noqa: F401
 from geoservice.store.db import (
     create_store_engine,
     database_revision,
@@ -48,6 +51,7 @@ def test_downgrade_then_upgrade(database_url: str) -> None:
             command.downgrade(config, "base")
         assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
         assert upgrade_database(engine) == head_revision()
-        assert {"offers", "users", "moderation_events"} <= set(inspect(engine).get_table_names())
+        tables = set(inspect(engine).get_table_names())
+        assert {"offers", "users", "moderation_events", "account_credentials"} <= tables
     finally:
         engine.dispose()

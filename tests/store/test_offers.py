@@ -14,16 +14,15 @@ from geoservice.store.db import Store, open_store
 from geoservice.store.location import Coverage, resolve_location
 from geoservice.store.models import ModerationEvent, Offer
 from geoservice.store.offers import (
-    OfferFilter,
     create_offer,
     delete_offer,
     get_offer,
     moderate_offer,
     offer_history,
-    search_stored_offers,
     update_offer,
 )
 from geoservice.store.policy import Actor
+from geoservice.store.search import OfferFilter, search_stored_offers
 
 NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
 NEVERS = "58194"

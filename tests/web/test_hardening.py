@@ -13,7 +13,8 @@ from flask import Flask
 
 from geoservice.cli import main
 from geoservice.errors import ChecksumMismatchError, MissingDataError
-from geoservice.runtime import Runtime, load_runtime, read_manifest, verify_outputs
+from geoservice.io.manifest import read_manifest, verify_outputs
+from geoservice.runtime import Runtime, load_runtime
 from geoservice.settings import Settings, load_settings
 from geoservice.web import create_app
 
@@ -64,8 +65,11 @@ def test_the_default_time_limit_lets_normal_requests_through(client) -> None:  #
 
 def test_gunicorn_backstop_is_larger_than_the_in_app_limit(settings: Settings) -> None:
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
-    match = re.search(r"gunicorn .*--timeout (\d+)", makefile)
-    assert match, "make serve-prod must set gunicorn --timeout"
+    config = re.search(r"gunicorn .*--config (\S+)", makefile)
+    assert config, "make serve-prod must read its gunicorn settings from a file"
+    text = (ROOT / config.group(1)).read_text(encoding="utf-8")
+    match = re.search(r"^timeout = (\d+)$", text, re.MULTILINE)
+    assert match, f"{config.group(1)} must set the gunicorn timeout"
     assert int(match.group(1)) > float(settings.get("limits.compute_timeout_s"))
 
 

@@ -27,6 +27,14 @@ async function readBody(response) {
   return null;
 }
 
+// The CSRF token of the signed-in session (account.js sets it): sent with every write, which
+// the API requires when the session cookie authenticates the request.
+let csrfToken = null;
+
+export function setCsrfToken(token) {
+  csrfToken = token || null;
+}
+
 /** GET or POST JSON; resolves to the parsed body, rejects with ApiError. */
 export async function request(path, { params, body, method, signal } = {}) {
   let url = path;
@@ -40,6 +48,7 @@ export async function request(path, { params, body, method, signal } = {}) {
   }
   const init = { method: method || (body === undefined ? "GET" : "POST"), signal };
   init.headers = { Accept: "application/json, application/geo+json, application/problem+json" };
+  if (csrfToken && init.method !== "GET") init.headers["X-CSRF-Token"] = csrfToken;
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
@@ -71,4 +80,17 @@ export const api = {
   accessibility: (params, signal) => request("/api/v1/accessibility", { params, signal }),
   underserved: (params, signal) => request("/api/v1/underserved", { params, signal }),
   scenario: (body) => request("/api/v1/scenarios", { body }),
+  signUp: (body) => request("/api/v1/accounts", { body }),
+  signIn: (body) => request("/api/v1/sessions", { body }),
+  signOut: () => request("/api/v1/sessions/current", { method: "DELETE" }),
+  me: () => request("/api/v1/accounts/me"),
+  requestPasswordReset: (body) => request("/api/v1/password-resets", { body }),
+  confirmPasswordReset: (body) => request("/api/v1/password-resets/confirm", { body }),
+  projects: (params, signal) => request("/api/v1/projects", { params, signal }),
+  project: (id) => request(`/api/v1/projects/${Number(id)}`),
+  createProject: (body) => request("/api/v1/projects", { body }),
+  projectMatches: (id, params) => request(`/api/v1/projects/${Number(id)}/matches`, { params }),
+  rideMatches: (params) => request("/api/v1/rides/matches", { params }),
+  offerRide: (body) => request("/api/v1/rides", { body }),
+  bookRide: (id, body) => request(`/api/v1/rides/${Number(id)}/bookings`, { body }),
 };

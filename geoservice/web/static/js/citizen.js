@@ -1,11 +1,14 @@
 // Habitant: pick a place and a mode, see the isochrone bands and the offers reachable,
 // ranked by travel time (GET /api/v1/isochrones, GET /api/v1/reachable).
 
+import { ridePanel } from "./rides_panel.js";
 import { api, ApiError } from "./api.js";
+import { noStopAccess, noStopMessage, todayInParis } from "./transit_access.js";
 import {
   CATEGORY_LABELS,
   MODE_LABELS,
   el,
+  textContent,
   formatDate,
   formatDateTime,
   formatDistance,
@@ -92,6 +95,8 @@ export function createCitizenView(ctx) {
   const themeSelect = document.getElementById("citizen-theme");
   const departureField = document.getElementById("departure-field");
   const departureInput = document.getElementById("departure");
+  const visitDateField = document.getElementById("visit-date-field");
+  const visitDateInput = document.getElementById("visit-date");
   const transitRadio = document.getElementById("mode-transit");
   const transitNote = document.getElementById("transit-note");
   const originLabel = document.getElementById("origin-label");
@@ -119,6 +124,8 @@ export function createCitizenView(ctx) {
     d.setHours(d.getHours() + 1);
     const pad = (n) => String(n).padStart(2, "0");
     departureInput.value = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:00`;
+    // Road modes: the day of the outing, today in Europe/Paris unless changed.
+    visitDateInput.value = todayInParis();
   }
 
   for (const f of [...ctx.communes].sort((a, b) =>
@@ -136,6 +143,7 @@ export function createCitizenView(ctx) {
     transitNote.textContent = reason;
     transitNote.hidden = false;
     departureField.hidden = true;
+    visitDateField.hidden = false;
   }
   if (!ctx.health || !ctx.health.transit || !ctx.has("GET", "/api/v1/transit/isochrones")) {
     disableTransit(
@@ -148,7 +156,10 @@ export function createCitizenView(ctx) {
     return checked ? checked.value : "drive";
   }
   form.addEventListener("change", (event) => {
-    if (event.target.name === "mode") departureField.hidden = selectedMode() !== "transit";
+    if (event.target.name === "mode") {
+      departureField.hidden = selectedMode() !== "transit";
+      visitDateField.hidden = selectedMode() === "transit";
+    }
   });
 
   function setOrigin(lon, lat, label) {
@@ -183,7 +194,7 @@ export function createCitizenView(ctx) {
         className: "isochrone-band",
       })
         .bindTooltip(
-          `≤ ${Math.round(feature.properties.value / 60)} min : ${formatInteger(feature.properties.area_km2)} km², ~${formatInteger(feature.properties.population)} habitants`,
+          textContent(`≤ ${Math.round(feature.properties.value / 60)} min : ${formatInteger(feature.properties.area_km2)} km², ~${formatInteger(feature.properties.population)} habitants`),
           { sticky: true },
         )
         .addTo(bandLayer);
@@ -266,6 +277,9 @@ export function createCitizenView(ctx) {
       : null;
     details.append(el("h3", {}, item.name), dl);
     if (itinerary) details.append(el("h4", {}, "Itinéraire"), itinerary);
+    if (["event", "festival"].includes(item.category) && ctx.has("get", "/api/v1/rides/matches")) {
+      details.append(ridePanel(ctx, item, origin));
+    }
     details.hidden = false;
     const path = pathOf(item);
     if (path) {
@@ -325,7 +339,7 @@ export function createCitizenView(ctx) {
           fillColor: OFFER_COLOR,
           fillOpacity: 1,
         })
-          .bindTooltip(item.name)
+          .bindTooltip(textContent(item.name))
           .on("click", (e) => {
             L.DomEvent.stopPropagation(e);
             showDetails(item);
@@ -351,6 +365,8 @@ export function createCitizenView(ctx) {
     const minutes = bandsFor(maxMinutes);
     const theme = themeSelect.value;
     const departure = mode === "transit" && departureInput.value ? departureInput.value : undefined;
+    // Always a date: the departure's day by transit, the day of the outing by road.
+    const date = mode === "transit" ? (departure || todayInParis()).slice(0, 10) : visitDateInput.value || todayInParis();
     ctx.clearError();
     notice.textContent = "";
     layer.eachLayer((l) => l.clearLayers && l.clearLayers());
@@ -362,7 +378,7 @@ export function createCitizenView(ctx) {
       fillColor: "#ffffff",
       fillOpacity: 1,
     })
-      .bindTooltip(`Départ : ${origin.label}`)
+      .bindTooltip(textContent(`Départ : ${origin.label}`))
       .addTo(originLayer);
     ctx.showStatus(`Calcul des zones atteignables en ${MODE_LABELS[mode]}…`);
     list.setAttribute("aria-busy", "true");
@@ -376,7 +392,7 @@ export function createCitizenView(ctx) {
         : api.isochrones({ ...isoParams, mode }, signal),
       hasRanking
         ? api.reachable(
-            { ...where, max_minutes: maxMinutes, theme, departure, limit: 50, geometry: true },
+            { ...where, max_minutes: maxMinutes, theme, date, departure, limit: 50, geometry: true },
             signal,
           )
         : Promise.resolve(null),
@@ -399,6 +415,21 @@ export function createCitizenView(ctx) {
       rankingRefusesTransit = true;
       ranked = { status: "fulfilled", value: null };
     }
+    const noStop =
+      mode === "transit"
+        ? noStopAccess(iso.status === "fulfilled" ? iso.value : null, ranked.status === "fulfilled" ? ranked.value : null)
+        : null;
+    if (noStop) {
+      // No stop within reach: say so, and show no walking results as "transports en commun".
+      const message = noStopMessage(noStop, ctx.health);
+      notice.textContent = message;
+      summary.textContent = message;
+      summary.classList.add("no-transit");
+      renderList([], { withTimes: true });
+      ctx.showStatus(`Pas de transports en commun depuis ${origin.label}.`);
+      return;
+    }
+    summary.classList.remove("no-transit");
     if (iso.status === "fulfilled") {
       drawBands(iso.value, minutes, mode);
       const notes = [];
@@ -433,7 +464,7 @@ export function createCitizenView(ctx) {
       // No ranking for this mode here: list the offers inside the largest band, without
       // travel times.
       withTimes = false;
-      items = await offersInsideBands(iso.status === "fulfilled" ? iso.value : null, theme, signal);
+      items = await offersInsideBands(iso.status === "fulfilled" ? iso.value : null, theme, date, signal);
       summary.textContent = `${items.length} offre(s) dans la zone atteignable (temps de trajet non disponibles : ce service ne classe pas les offres en ${MODE_LABELS[mode]}).`;
     } else {
       ctx.showError("Le classement des offres accessibles a échoué", ranked.reason);
@@ -447,11 +478,11 @@ export function createCitizenView(ctx) {
     );
   }
 
-  async function offersInsideBands(collection, theme, signal) {
+  async function offersInsideBands(collection, theme, date, signal) {
     if (!collection || !collection.features || !collection.features.length) return [];
     const bounds = L.geoJSON(collection).getBounds();
     const [w, s, e, n] = [bounds.getWest(), bounds.getSouth(), bounds.getEast(), bounds.getNorth()];
-    const data = await api.offers({ bbox: `${w},${s},${e},${n}`, theme, limit: 500 }, signal);
+    const data = await api.offers({ bbox: `${w},${s},${e},${n}`, theme, date, limit: 500 }, signal);
     const largest = [...collection.features].sort((a, b) => b.properties.value - a.properties.value)[0];
     return data.features
       .filter((f) => largest && pointInGeometry(f.geometry.coordinates, largest.geometry))

@@ -81,6 +81,16 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+/**
+ * A tooltip or popup content made of one text node: Leaflet inserts a string given to
+ * bindTooltip/bindPopup as HTML, so data (titles, names) must never be passed as a string.
+ */
+export function textContent(text) {
+  const node = document.createElement("span");
+  node.textContent = String(text);
+  return node;
+}
+
 /** A safe http(s) link, or plain text for any other scheme. */
 export function safeLink(url, text) {
   try {

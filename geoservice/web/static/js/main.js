@@ -6,6 +6,8 @@ import { el, formatDate, formatInteger } from "./format.js";
 import { createCitizenView } from "./citizen.js";
 import { createPlannerView } from "./planner.js";
 import { createProposeView } from "./propose.js";
+import { createProjectsView } from "./projects.js";
+import { createAccountArea } from "./account.js";
 
 const statusBox = document.getElementById("status");
 const errorBox = document.getElementById("error");
@@ -117,6 +119,26 @@ function listDataLimits(health) {
   } else {
     list.append(el("li", {}, "Transports en commun : pas d'horaires chargés dans ce service."));
   }
+  const networks = health.transit_networks;
+  if (networks) {
+    const loaded = (networks.loaded || []).map((n) => n.name).join(", ") || "aucun";
+    const missing = (networks.missing || []).map((n) => `${n.name} (${n.what})`).join(", ");
+    list.append(
+      el(
+        "li",
+        { id: "limits-networks" },
+        `Réseaux de transport en commun chargés : ${loaded}.`,
+        missing ? ` Absents des données : ${missing} ; les trajets qui en dépendent ne sont pas calculés.` : "",
+      ),
+    );
+  }
+  list.append(
+    el(
+      "li",
+      { id: "limits-opening-hours" },
+      "Horaires d'ouverture des lieux : absents des données. Un lieu classé peut être fermé le jour choisi ; les festivals ne sont connus que par leur saison, pas par leurs dates.",
+    ),
+  );
   const counts = health.data && health.data.counts;
   if (counts) {
     const byCategory = counts.offers_by_category || {};
@@ -134,6 +156,7 @@ function listDataLimits(health) {
 }
 
 async function start() {
+  createAccountArea();
   const config = readConfig();
   let L;
   try {
@@ -218,6 +241,7 @@ async function start() {
     citizen: createCitizenView(ctx),
     planner: createPlannerView(ctx),
     propose: createProposeView(ctx),
+    projects: createProjectsView(ctx),
   };
   const activeView = setUpTabs(views);
   map.on("click", (event) => activeView().onMapClick(event.latlng));

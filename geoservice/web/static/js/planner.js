@@ -2,7 +2,14 @@
 // their population, and a what-if scenario (add venues by clicking the map).
 
 import { api } from "./api.js";
-import { MODE_LABELS, el, formatDuration, formatInteger, formatMinutes } from "./format.js";
+import {
+  MODE_LABELS,
+  el,
+  formatDuration,
+  formatInteger,
+  formatMinutes,
+  textContent,
+} from "./format.js";
 import { communeAt, communeOrigin, findCommune } from "./geo.js";
 
 /** Client-side classes when the API gives times but no colours (viridis, reversed). */
@@ -41,7 +48,8 @@ function itemsOf(data) {
 export function createPlannerView(ctx) {
   const { L, map } = ctx;
   const form = document.getElementById("planner-form");
-  const themeSelect = document.getElementById("planner-theme");
+  const targetSelect = document.getElementById("planner-target");
+  const themeGroup = document.getElementById("planner-themes");
   const modeSelect = document.getElementById("planner-mode");
   const thresholdInput = document.getElementById("threshold");
   const mapNote = document.getElementById("choropleth-note");
@@ -67,14 +75,20 @@ export function createPlannerView(ctx) {
   let controller = null;
 
   for (const theme of ctx.config.themes) {
-    themeSelect.append(el("option", { value: theme.id }, theme.label));
+    themeGroup.append(el("option", { value: `theme:${theme.id}` }, theme.label));
   }
-  themeSelect.value = "cinema";
+  targetSelect.value = "category:cinema";
+  /** The measured offer as API parameters: {category} (type de lieu) or {theme} (thème). */
+  const target = () => {
+    const [kind, value] = targetSelect.value.split(":");
+    return kind === "category" ? { category: value } : { theme: value };
+  };
   const syncCategory = () => {
-    venueCategory.value = CATEGORY_FOR_THEME[themeSelect.value] || "festival";
+    const t = target();
+    venueCategory.value = t.category || CATEGORY_FOR_THEME[t.theme] || "festival";
   };
   syncCategory();
-  themeSelect.addEventListener("change", syncCategory);
+  targetSelect.addEventListener("change", syncCategory);
   if (!ctx.health || !ctx.health.transit) {
     const transit = modeSelect.querySelector('option[value="transit"]');
     if (transit) transit.remove();
@@ -95,7 +109,7 @@ export function createPlannerView(ctx) {
   function describeMethod(collection, mode) {
     const meta = collection.metadata || {};
     const parts = [
-      "Temps depuis un point représentatif de chaque commune (à l'intérieur de son contour).",
+      "Temps depuis la mairie de chaque commune (un point à l'intérieur de la commune quand la mairie publiée est hors de son contour).",
     ];
     if (meta.network && meta.network.main_roads_only) {
       parts.push("Réseau routier principal uniquement (A, N, D) : temps indicatifs.");
@@ -165,7 +179,7 @@ export function createPlannerView(ctx) {
         const name = p.name || (commune && commune.properties.name) || p.code;
         const minutes = minutesOf(p);
         featureLayer.bindTooltip(
-          `${name} : ${minutes === null ? "injoignable" : formatMinutes(minutes)}`,
+          textContent(`${name} : ${minutes === null ? "injoignable" : formatMinutes(minutes)}`),
           { sticky: true },
         );
       },
@@ -230,15 +244,15 @@ export function createPlannerView(ctx) {
     if (controller) controller.abort();
     controller = new AbortController();
     const { signal } = controller;
-    const theme = themeSelect.value;
+    const what = target();
     const mode = modeSelect.value;
     const threshold = Number(thresholdInput.value);
     ctx.clearError();
     ctx.showStatus("Calcul de l'accessibilité des communes…");
     const [choro, under] = await Promise.allSettled([
-      loadChoropleth({ theme, mode, threshold_minutes: threshold }, signal),
+      loadChoropleth({ ...what, mode, threshold_minutes: threshold }, signal),
       ctx.has("GET", "/api/v1/underserved")
-        ? api.underserved({ theme, mode, threshold_minutes: threshold }, signal)
+        ? api.underserved({ ...what, mode, threshold_minutes: threshold }, signal)
         : Promise.reject(missing("la liste des communes sous-desservies (/api/v1/underserved)")),
     ]);
     if (signal.aborted) return;
@@ -257,7 +271,7 @@ export function createPlannerView(ctx) {
       underservedSummary.textContent = "";
       ctx.showError("La liste des communes sous-desservies n'a pas pu être calculée", under.reason);
     }
-    ctx.showStatus(choro.status === "fulfilled" ? `Carte : ${themeSelect.selectedOptions[0].textContent}, ${MODE_LABELS[mode]}.` : "");
+    ctx.showStatus(choro.status === "fulfilled" ? `Carte : ${targetSelect.selectedOptions[0].textContent}, ${MODE_LABELS[mode]}.` : "");
   }
 
   function renderVenues() {
@@ -272,7 +286,7 @@ export function createPlannerView(ctx) {
         fillColor: "#d1495b",
         fillOpacity: 1,
       })
-        .bindTooltip(`Nouveau lieu ${i + 1}`)
+        .bindTooltip(textContent(`Nouveau lieu ${i + 1}`))
         .addTo(venueLayer);
       const remove = el("button", { type: "button", class: "link-button" }, "retirer");
       remove.setAttribute("aria-label", `Retirer le lieu ${i + 1}`);
@@ -376,7 +390,7 @@ export function createPlannerView(ctx) {
     }
   });
   scenarioRun.addEventListener("click", async () => {
-    const theme = themeSelect.value;
+    const what = target();
     const mode = modeSelect.value;
     const threshold = Number(thresholdInput.value);
     ctx.clearError();
@@ -387,13 +401,13 @@ export function createPlannerView(ctx) {
     ctx.showStatus("Calcul du scénario…");
     try {
       const result = await api.scenario({
-        theme,
+        ...what,
         mode,
         thresholds_minutes: [threshold],
         add: venues.map((v, i) => ({
           ...(v.commune ? { commune: v.commune } : { lon: v.lon, lat: v.lat }),
           category: venueCategory.value,
-          themes: [theme],
+          themes: what.theme ? [what.theme] : [],
           name: `Nouveau lieu ${i + 1}`,
         })),
       });

@@ -1,0 +1,22 @@
+"""gunicorn settings of ``make serve-prod`` (docs/operations.md explains the choice).
+
+Threaded workers (``gthread``): a slow client holds at most one thread of one worker, and
+only while it sends (a thread waits at most 5 s for data, then hands the connection back
+to the worker's poller), so a few slow or idle sockets cannot stall the service as they
+stalled the two single-request ``sync`` workers. The data loaded per worker is read-only
+and the node R-tree is locked, so threads share it safely.
+"""
+
+worker_class = "gthread"
+workers = 2
+threads = 16
+# A request running longer than this is cut off (the heaviest endpoints have their own,
+# shorter, deadlines).
+timeout = 30
+graceful_timeout = 30
+# Idle kept-alive connections are closed after this many seconds.
+keepalive = 5
+# Request line and headers limits (gunicorn's defaults, stated).
+limit_request_line = 4094
+limit_request_fields = 100
+limit_request_field_size = 8190
