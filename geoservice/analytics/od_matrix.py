@@ -23,6 +23,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from geoservice.core.commune_origins import commune_origins_m
 from geoservice.core.directions import RoadPath, edge_classes, road_path
 from geoservice.core.matrix import road_matrix
 from geoservice.core.network import MODES, RoadNetwork
@@ -103,11 +104,12 @@ class PlaceResolver:
     ) -> None:
         self.network = network
         self.reachable = reachable
-        points = communes.geometry.to_crs(METRIC_CRS).representative_point()
+        # The same origin as every commune-based answer (its town hall, else a point inside).
+        xs, ys = commune_origins_m(communes)
         self.commune_codes = [str(c) for c in communes["code"]]
         self._commune_xy = {
-            code: (float(p.x), float(p.y))
-            for code, p in zip(self.commune_codes, points, strict=True)
+            code: (float(x), float(y))
+            for code, x, y in zip(self.commune_codes, xs, ys, strict=True)
         }
         offers = reachable.offers
         metric = offers.geometry.to_crs(METRIC_CRS)

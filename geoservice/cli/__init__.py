@@ -1,8 +1,9 @@
 """The ``geoservice`` command line: one module per command group.
 
-``data`` (:mod:`.data`), ``network`` (:mod:`.network`), ``serve`` (:mod:`.serve`), ``map``
-(:mod:`.maps`), ``db`` and ``users`` (:mod:`.database`), ``accessibility``
-(:mod:`.accessibility`); their arguments are in :mod:`.parser`. The console script is
+``data build`` (:mod:`.data`), ``data update`` and ``agenda`` (:mod:`.update`), ``network``
+(:mod:`.network`), ``serve`` (:mod:`.serve`), ``map`` (:mod:`.maps`), ``db`` and ``users``
+(:mod:`.database`), ``accessibility`` (:mod:`.accessibility`), ``matrix`` (:mod:`.matrix`);
+their arguments are in :mod:`.parser`. The console script is
 ``geoservice = geoservice.cli:main``.
 """
 

@@ -129,7 +129,7 @@ def offers_open_between(
     for i, (category, period) in enumerate(zip(categories, periods, strict=True)):
         text = period if isinstance(period, str) and period.strip() else None
         if text is None:
-            keep[i] = category in VENUE_CATEGORIES
+            keep[i] = category in PERMANENT_CATEGORIES
             continue
         span = dates_from_period(text)
         if span is not None:
@@ -148,11 +148,17 @@ def _in_season(season: tuple[MonthDay, MonthDay], day: date) -> bool:
     return start <= today <= end
 
 
+#: Offers with no dates that are there every day: open-data venues and posted offers that are
+#: not events (an event without timings has no day).
+PERMANENT_CATEGORIES = (*VENUE_CATEGORIES, "venue", "work", "skill", "resource")
+
+
 def offers_on_date(offers: pd.DataFrame, day: date) -> npt.NDArray[np.bool_]:
     """Which offers are a thing to do on `day` (or, for dated events, from `day` on).
 
-    - venues (museums, cinemas, libraries) without a ``period``: permanent, kept. Their
-      opening hours are not in the data: a venue kept may still be closed that day;
+    - venues (museums, cinemas, libraries) and posted venues, works, skills and resources
+      without a ``period``: permanent, kept. Opening hours are not in the data: a venue kept
+      may still be closed that day;
     - festivals (yearly season text): kept when `day` lies inside the season;
     - posted offers (dated ``first → last`` span of their timings): kept when a timing is on
       `day` or later (last day ≥ `day`): a past event is never a thing to do;
@@ -164,7 +170,7 @@ def offers_on_date(offers: pd.DataFrame, day: date) -> npt.NDArray[np.bool_]:
     for i, (category, period) in enumerate(zip(categories, periods, strict=True)):
         text = period if isinstance(period, str) and period.strip() else None
         if text is None:
-            keep[i] = category in VENUE_CATEGORIES
+            keep[i] = category in PERMANENT_CATEGORIES
             continue
         span = dates_from_period(text)
         if span is not None:

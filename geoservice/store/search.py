@@ -66,7 +66,8 @@ class OfferFilter:
         ``upcoming`` (a timing starts after now), ``current`` (a timing is under way, or the
         offer has no timings: permanent), ``past`` (every timing has ended).
     date_from, date_to
-        A timing overlaps ``[date_from, date_to]``; offers without timings are excluded.
+        A timing overlaps ``[date_from, date_to]``; offers without timings are kept when they
+        are not events (permanent), excluded when they are events (no day to match).
     statuses
         Stored statuses to include, among the public ones: ``published`` (the default)
         and ``cancelled`` (those cancelled while published).
@@ -147,7 +148,10 @@ def _filter_conditions(
             overlap.append(OfferTiming.end_at >= flt.date_from)
         if flt.date_to is not None:
             overlap.append(OfferTiming.begin_at <= flt.date_to)
-        conditions.append(exists().where(*overlap))
+        # A venue, work, skill or resource without timings is permanent: on every day. An
+        # event without timings has no day, so no date keeps it.
+        permanent = and_(Offer.kind != "event", not_(has_timing))
+        conditions.append(or_(exists().where(*overlap), permanent))
     return conditions
 
 

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from marshmallow import ValidationError, fields
 
 from geoservice.core.timetable import Timetable
-from geoservice.errors import InvalidParameterError, MissingDataError
+from geoservice.errors import InvalidParameterError, ServiceUnavailableError
 from geoservice.web.context import get_runtime
 
 #: Local time of the timetables (every agency of the TER feed uses it).
@@ -54,5 +54,6 @@ def local_moment(moment: datetime, field: str) -> tuple[datetime, date, int]:
 def timetable_or_error() -> Timetable:
     tt = get_runtime().transit
     if tt is None:
-        raise MissingDataError("no timetable loaded: run `geoservice data build`")
+        # The service runs without it (503, not a 500): public transport is unavailable.
+        raise ServiceUnavailableError("no timetable loaded: run `geoservice data build`")
     return tt

@@ -59,9 +59,10 @@ def test_dated_periods_of_posted_offers() -> None:
         geometry=[shapely.Point(3.5, 47.0)] * 3,
         crs=4326,
     )
+    # A posted venue without timings is permanent, like the open-data venues.
     keep = offers_open_between(offers, date(2026, 7, 10), date(2026, 7, 31))
-    assert keep.tolist() == [True, False, False]
-    assert offers_open_between(offers, date(2026, 8, 1), None).tolist() == [False, True, False]
+    assert keep.tolist() == [True, False, True]
+    assert offers_open_between(offers, date(2026, 8, 1), None).tolist() == [False, True, True]
 
 
 def test_one_selection_by_theme_category_and_dates(runtime: Runtime) -> None:

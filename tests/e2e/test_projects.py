@@ -30,7 +30,11 @@ def app(runtime: Runtime, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     auth = make_users(store, {"mjc": "organisation", "driver": "contributor"})
     post_offer(api, auth["mjc"], "skill", "Ingénieur du son", NEVERS)
     post_offer(api, auth["mjc"], "resource", "Scène mobile", CLAMECY)
-    event = post_offer(api, auth["mjc"], "event", EVENT_TITLE, NEVERS, themes=["music"])
+    day = (datetime.now(UTC) + timedelta(days=20)).date().isoformat()
+    timings = [{"begin": f"{day}T20:30:00+01:00", "end": f"{day}T22:30:00+01:00"}]
+    event = post_offer(
+        api, auth["mjc"], "event", EVENT_TITLE, NEVERS, themes=["music"], timings=timings
+    )
     project = {
         "title": "Fête au bord de l'Yonne",
         "commune_code": CLAMECY,

@@ -146,8 +146,10 @@ def test_when_and_date_filters(store: Store, coverage: Coverage) -> None:
         assert titles(when="upcoming") == {"soon"}
         assert titles(when="current") == {"now", "permanent"}
         assert titles(when="past") == {"past"}
+        # A date keeps the events on then and the permanent venue (no timings), never the past.
         assert titles(date_from=NOW + timedelta(days=1), date_to=NOW + timedelta(days=5)) == {
-            "soon"
+            "soon",
+            "permanent",
         }
         assert titles(commune_code=NEVERS) == {"past", "now", "soon", "permanent"}
         assert titles(commune_code="58086") == set()
