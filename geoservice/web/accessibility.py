@@ -42,6 +42,7 @@ from geoservice.web.openapi_docs import (
     UNDERSERVED_EXAMPLE,
     json_response_doc,
 )
+from geoservice.web.scenario_rides import shared_rides_block
 
 blp = Blueprint(
     "accessibility",
@@ -178,6 +179,14 @@ class ScenarioBodySchema(Schema):
     thresholds_minutes = fields.List(
         fields.Float(validate=validate.Range(min=0, min_inclusive=False))
     )
+    shared_rides = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "also count, per threshold, the inhabitants beyond it with an open "
+            "ride with a free seat to an offer of the target leaving nearby (offered seats, "
+            "not a transport service; see docs/projects-and-rides.md)"
+        },
+    )
 
 
 def _zone_frame(model: AccessibilityModel, level: str) -> pd.DataFrame:
@@ -298,7 +307,12 @@ class Scenarios(MethodView):
     @blp.response(200, description="per-commune before/after and population newly within")
     @blp.doc(**json_response_doc(SCENARIO, SCENARIO_EXAMPLE))
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
-        """What if venues were added (points or communes) and/or existing offers removed."""
+        """What if venues were added (points or communes) and/or existing offers removed.
+
+        With ``shared_rides``, the answer's ``shared_rides`` member also counts the
+        inhabitants beyond each threshold with an offered seat to the target leaving nearby
+        (``basis``: offered seats, not a transport service).
+        """
         model = _model()
         target, mode = _target_and_mode(model, body)
         venues = []
@@ -331,7 +345,7 @@ class Scenarios(MethodView):
             for vid, v in zip(result.added_ids, venues, strict=True)
         ]  # fmt: skip
         changed = result.communes["delta_s"].fillna(0) != 0
-        return {
+        answer: dict[str, Any] = {
             "target": {"type": target.type, "value": target.value},
             "mode": mode,
             "added": added,
@@ -341,6 +355,9 @@ class Scenarios(MethodView):
             "metadata": planning_metadata(model),
             "communes": _records(result.communes),
         }
+        if body["shared_rides"]:
+            answer["shared_rides"] = shared_rides_block(model, target, result, body["remove"])
+        return answer
 
 
 @blp.route("/suggestions")

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from geoservice.analytics.shared_rides import BASIS
+
 #: A GeoJSON geometry (RFC 7946), EPSG:4326.
 GEOMETRY: dict[str, Any] = {
     "type": "object",
@@ -262,6 +264,20 @@ SCENARIO = _planner(
         "removed": {"type": "array", "items": {"type": "string"}},
         "thresholds": _ROWS,
         "communes_changed": {"type": "integer", "minimum": 0},
+        "shared_rides": {
+            "type": "object",
+            "description": "only with shared_rides: inhabitants reached by shared ride; "
+            "offered seats, not a transport service",
+            "required": ["basis", "nearby_km", "rides", "seats_offered", "thresholds"],
+            "properties": {
+                "basis": {"enum": [BASIS]},
+                "definition": {"type": "string"},
+                "nearby_km": {"type": "number"},
+                "rides": {"type": "integer", "minimum": 0},
+                "seats_offered": {"type": "integer", "minimum": 0},
+                "thresholds": _ROWS,
+            },
+        },
     },
 )
 SCENARIO_EXAMPLE = {
@@ -270,6 +286,22 @@ SCENARIO_EXAMPLE = {
     "removed": [],
     "thresholds": [{"threshold_minutes": 15, "population_newly_within": 657}],
     "communes_changed": 20,
+    "shared_rides": {
+        "basis": BASIS,
+        "nearby_km": 10.0,
+        "rides": 0,
+        "seats_offered": 0,
+        "thresholds": [
+            {
+                "threshold_minutes": 15,
+                "population_by_shared_ride": 0,
+                "communes_by_shared_ride": 0,
+                "rides_used": 0,
+                "seats_offered_used": 0,
+                "commune_codes": [],
+            }
+        ],
+    },
 }
 
 
