@@ -130,6 +130,14 @@ def postgres_database(postgres_server: str) -> Iterator[str]:
 
 #: Tables emptied between tests on the shared PostgreSQL database, children first.
 STORE_TABLES = (
+    "notifications",
+    "ride_bookings",
+    "rides",
+    "project_events",
+    "project_responses",
+    "project_needs",
+    "project_themes",
+    "projects",
     "moderation_events",
     "offer_timings",
     "offer_themes",

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from geoservice.errors import NotFoundError
 from geoservice.store.account_models import AccountCredentials, AccountSession, PasswordReset
+from geoservice.store.collab_deletion import delete_collab_data
 from geoservice.store.models import ApiToken, ModerationEvent, Offer, User
 
 #: Shown instead of a deleted account's name in moderation histories.
@@ -57,6 +58,8 @@ def delete_account(session: Session, user_id: int) -> DeletionSummary:
         .where(ModerationEvent.actor_id == user_id)
         .values(actor_id=None, actor_name=DELETED_ACTOR_NAME)
     )
+    # Projects and rides (their personal points too): geoservice.store.collab_deletion.
+    delete_collab_data(session, user_id, DELETED_ACTOR_NAME)
     for table in (AccountSession, PasswordReset, ApiToken):
         session.execute(delete(table).where(table.user_id == user_id))
     session.execute(delete(AccountCredentials).where(AccountCredentials.user_id == user_id))

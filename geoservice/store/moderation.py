@@ -173,10 +173,12 @@ TRANSITIONS: dict[tuple[str, str, str], str] = {
 }
 
 
-def decide(state: str, role: str, action: str) -> str:
+def decide(state: str, role: str, action: str, *, subject: str = "offer") -> str:
     """The state after `role` does `action` on an offer in `state`, or the refusal.
 
     The caller has already checked that the actor is the offer's author or a moderator.
+    Projects go through the same table; `subject` (``offer`` or ``project``) only names
+    the thing in the refusals.
 
     Raises
     ------
@@ -199,9 +201,9 @@ def decide(state: str, role: str, action: str) -> str:
         raise AuthenticationError("this needs an API token (Authorization: Bearer TOKEN)")
     if action in DECISION_ACTIONS.values():
         if role != "moderator":
-            raise PermissionDeniedError("only moderators approve or reject offers")
+            raise PermissionDeniedError(f"only moderators approve or reject {subject}s")
         applies = _APPROVABLE if action == "approve" else _REJECTABLE
-        msg = f"cannot {action} an offer whose status is {_stored_status(state)!r}"
+        msg = f"cannot {action} {_article(subject)} whose status is {_stored_status(state)!r}"
         raise ConflictError(f"{msg}; applies to: {', '.join(sorted(applies))}")
     if action.startswith("set_"):
         wanted = action.removeprefix("set_")
@@ -210,9 +212,13 @@ def decide(state: str, role: str, action: str) -> str:
             for (s, r, a) in TRANSITIONS
             if s == state and r == role and a.startswith("set_")
         }
-        msg = f"a {role} may not set status {wanted!r} on a {state.replace('_', ' ')} offer"
+        msg = f"a {role} may not set status {wanted!r} on a {state.replace('_', ' ')} {subject}"
         raise PermissionDeniedError(f"{msg}; allowed: {', '.join(sorted(allowed))}")
-    raise PermissionDeniedError(f"a {role} may not {action} a {state.replace('_', ' ')} offer")
+    raise PermissionDeniedError(f"a {role} may not {action} a {state.replace('_', ' ')} {subject}")
+
+
+def _article(subject: str) -> str:
+    return f"an {subject}" if subject[0] in "aeiou" else f"a {subject}"
 
 
 def state_of(status: str, published_at: datetime | None) -> str:

@@ -30,7 +30,10 @@ from geoservice.web import (
     matrix,
     offers,
     ors_routing,
+    project_matches,
+    projects,
     reachable,
+    rides,
     route,
     transit,
     trips,
@@ -169,6 +172,9 @@ def _resource_blueprints() -> list[flask_smorest.Blueprint]:
         matrix.blp,
         route.blp,
         coverage.blp,
+        projects.blp,
+        project_matches.blp,
+        rides.blp,
     ]
 
 

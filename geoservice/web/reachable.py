@@ -39,6 +39,7 @@ from geoservice.web.reachable_schemas import (
     ReachableQuerySchema,
 )
 from geoservice.web.reachable_transit import transit_nearest, transit_ranking
+from geoservice.web.ride_availability import with_rides_available
 
 blp = Blueprint(
     "reachable",
@@ -70,7 +71,8 @@ class Reachable(MethodView):
         catalogue = request_catalogue(runtime, selection)
         mask = select_offers(catalogue.offers, selection)
         if mode == TRANSIT:
-            return transit_ranking(request, catalogue, args, minutes, mask, limit)
+            document = transit_ranking(request, catalogue, args, minutes, mask, limit)
+            return with_rides_available(document, origin)
         if args.get("return_trip"):
             msg = "return=true needs mode=transit (a way home by public transport)"
             raise InvalidParameterError("return", msg)
@@ -116,7 +118,7 @@ class Reachable(MethodView):
                 "raise max_minutes, try another mode or loosen theme / category / dates"
             )
         document["info"] = network_info(road_network_or_error(runtime))
-        return document
+        return with_rides_available(document, origin)
 
 
 @blp.route("/nearest")

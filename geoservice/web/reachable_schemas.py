@@ -100,6 +100,9 @@ class ReachablePropertiesSchema(OfferPropertiesSchema):
     distance_m = fields.Integer(metadata={"description": "along the path, metres"})
     route_refs = fields.List(fields.String(), metadata={"description": "roads used, in order"})
     legs = fields.Nested(LegsSchema)
+    rides_available = fields.Integer(
+        metadata={"description": "open rides with a free seat to it from near the origin"}
+    )
     path = fields.Raw(
         metadata={"description": "GeoJSON LineString, EPSG:4326 (with geometry=true)"}
     )
@@ -177,6 +180,7 @@ class ReachableCollectionSchema(Schema):
     transit = fields.Nested(
         TransitInfoSchema, metadata={"description": "mode transit: service date used and why"}
     )
+    rides = fields.Dict(metadata={"description": "how rides_available is counted"})
 
 
 class NearestItemSchema(Schema):

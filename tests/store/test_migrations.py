@@ -8,7 +8,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-import geoservice.store.account_models  # noqa: F401  (the account tables are in Base.metadata)
+import geoservice.store.account_models
+import geoservice.store.project_models
+import geoservice.store.ride_models  # noqa: F401
 from geoservice.store.db import (
     create_store_engine,
     database_revision,

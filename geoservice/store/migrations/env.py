@@ -5,7 +5,9 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-import geoservice.store.account_models  # noqa: F401  (registers the account tables)
+import geoservice.store.account_models
+import geoservice.store.project_models
+import geoservice.store.ride_models  # noqa: F401  (the ride tables)
 from geoservice.store.db import normalise_database_url
 from geoservice.store.models import Base
 

@@ -86,4 +86,11 @@ export const api = {
   me: () => request("/api/v1/accounts/me"),
   requestPasswordReset: (body) => request("/api/v1/password-resets", { body }),
   confirmPasswordReset: (body) => request("/api/v1/password-resets/confirm", { body }),
+  projects: (params, signal) => request("/api/v1/projects", { params, signal }),
+  project: (id) => request(`/api/v1/projects/${Number(id)}`),
+  createProject: (body) => request("/api/v1/projects", { body }),
+  projectMatches: (id, params) => request(`/api/v1/projects/${Number(id)}/matches`, { params }),
+  rideMatches: (params) => request("/api/v1/rides/matches", { params }),
+  offerRide: (body) => request("/api/v1/rides", { body }),
+  bookRide: (id, body) => request(`/api/v1/rides/${Number(id)}/bookings`, { body }),
 };

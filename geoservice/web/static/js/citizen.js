@@ -1,6 +1,7 @@
 // Habitant: pick a place and a mode, see the isochrone bands and the offers reachable,
 // ranked by travel time (GET /api/v1/isochrones, GET /api/v1/reachable).
 
+import { ridePanel } from "./rides_panel.js";
 import { api, ApiError } from "./api.js";
 import { noStopAccess, noStopMessage, todayInParis } from "./transit_access.js";
 import {
@@ -276,6 +277,9 @@ export function createCitizenView(ctx) {
       : null;
     details.append(el("h3", {}, item.name), dl);
     if (itinerary) details.append(el("h4", {}, "Itinéraire"), itinerary);
+    if (["event", "festival"].includes(item.category) && ctx.has("get", "/api/v1/rides/matches")) {
+      details.append(ridePanel(ctx, item, origin));
+    }
     details.hidden = false;
     const path = pathOf(item);
     if (path) {

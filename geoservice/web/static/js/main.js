@@ -6,6 +6,7 @@ import { el, formatDate, formatInteger } from "./format.js";
 import { createCitizenView } from "./citizen.js";
 import { createPlannerView } from "./planner.js";
 import { createProposeView } from "./propose.js";
+import { createProjectsView } from "./projects.js";
 import { createAccountArea } from "./account.js";
 
 const statusBox = document.getElementById("status");
@@ -240,6 +241,7 @@ async function start() {
     citizen: createCitizenView(ctx),
     planner: createPlannerView(ctx),
     propose: createProposeView(ctx),
+    projects: createProjectsView(ctx),
   };
   const activeView = setUpTabs(views);
   map.on("click", (event) => activeView().onMapClick(event.latlng));
