@@ -25,6 +25,7 @@ from geoservice.web import (
     coverage,
     frontend,
     health,
+    impact,
     isochrones,
     maps,
     matrix,
@@ -159,6 +160,7 @@ def _resource_blueprints() -> list[flask_smorest.Blueprint]:
     """The /api/v1 resources, one blueprint each."""
     return [
         communes.blp,
+        impact.blp,
         offers.blp,
         contributions.blp,
         claims.blp,
