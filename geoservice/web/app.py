@@ -26,6 +26,7 @@ from geoservice.web import (
     frontend,
     health,
     impact,
+    impact_map,
     isochrones,
     maps,
     matrix,
@@ -161,6 +162,7 @@ def _resource_blueprints() -> list[flask_smorest.Blueprint]:
     return [
         communes.blp,
         impact.blp,
+        impact_map.blp,
         offers.blp,
         contributions.blp,
         claims.blp,

@@ -164,6 +164,18 @@ def test_snapshots_on_two_days_give_a_two_point_series_and_csv_equals_json(
     # from / to select the days.
     only_today = _series(api, f"{query}&from={TODAY.isoformat()}")
     assert {p["date"] for s in only_today["series"] for p in s["points"]} == {TODAY.isoformat()}
+    # The picture: the series and the map of the latest value per commune.
+    png = api.get("/api/v1/maps/impact.png?indicator=offers.posted&level=commune")
+    assert png.status_code == 200
+    assert png.mimetype == "image/png"
+    assert png.data[:8] == b"\x89PNG\r\n\x1a\n"
+    zones = api.get(
+        "/api/v1/maps/impact.png?indicator=reach.drive.music.30min.population&level=epci"
+    )
+    assert zones.status_code == 200
+    refused = api.get("/api/v1/maps/impact.png?indicator=reach.drive.music.30min.population")
+    assert refused.status_code == 400
+    assert "indicator" in refused.get_data(as_text=True)
     # Proxies are off by default: no money value beside any quantity.
     assert document["value_proxies"]["enabled"] is False
     assert all(p["proxy_value_eur"] is None for s in document["series"] for p in s["points"])
