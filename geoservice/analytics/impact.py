@@ -225,9 +225,12 @@ def values_by_level(
     """Commune rows (``commune_code``, ``indicator``, ``value``) summed to every level.
 
     The commune level keeps its non-zero rows, and drops ``reach.*`` (all or nothing for a
-    commune); zone levels hold every zone × indicator of `indicators`, zeros included.
+    commune); zone levels hold every zone × indicator of `indicators` (and of the data),
+    zeros included.
     """
     known = commune_values[commune_values["commune_code"].isin(set(communes["code"]))]
+    # The expected ids, then any other the data holds (an open-data category added later).
+    every = list(indicators) + sorted(set(known["indicator"]) - set(indicators))
     frames = []
     for level in IMPACT_LEVELS:
         zone = dict(zip(communes["code"].astype(str), zones_of(communes, level), strict=True))
@@ -240,7 +243,7 @@ def values_by_level(
             summed = summed[(summed["value"] != 0) & ~summed["indicator"].str.startswith("reach.")]
         else:
             grid = pd.MultiIndex.from_product(
-                [sorted(set(zone.values())), list(indicators)], names=["zone_code", "indicator"]
+                [sorted(set(zone.values())), every], names=["zone_code", "indicator"]
             )
             summed = (
                 summed.set_index(["zone_code", "indicator"])["value"]

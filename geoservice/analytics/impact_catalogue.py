@@ -24,6 +24,18 @@ MODE_LABELS_FR = {
     "walk": "à pied",
     "transit": "en transports en commun",
 }
+#: Offer categories (open data) and kinds (posted), in French.
+KIND_LABELS_FR = {
+    "museum": "musées",
+    "cinema": "cinémas",
+    "library": "bibliothèques",
+    "festival": "festivals",
+    "event": "événements",
+    "venue": "lieux",
+    "work": "œuvres",
+    "skill": "savoir-faire",
+    "resource": "ressources",
+}
 GROUP_LABELS_FR = {
     "population": "habitants",
     "under_15": "habitants de moins de 15 ans",
@@ -204,9 +216,7 @@ def label_fr(indicator: str, theme_labels: Mapping[str, str] | None = None) -> s
             f"offre « {theme_name} »"
         )
     if len(params) == 2:
-        value = params[1]
-        if family.family == "offers.theme" or params[0] == "theme":
-            value = (theme_labels or {}).get(value, value)
+        value = KIND_LABELS_FR.get(params[1], params[1])
         return f"{family.label_fr} : {value}"
     if len(params) == 1:
         return f"{family.label_fr} : {(theme_labels or {}).get(params[0], params[0])}"
