@@ -10,7 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from geoservice.core.commune_origins import commune_origins, commune_origins_m
-from geoservice.io.build import BuildContext, StepResult
+from geoservice.io.build_steps import BuildContext, StepResult
 from geoservice.io.town_halls import origins_from_town_halls, read_town_halls
 from geoservice.runtime import Runtime
 from geoservice.settings import Settings
