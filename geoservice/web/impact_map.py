@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Response
+from flask import Response, current_app
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
@@ -26,6 +26,9 @@ blp = Blueprint(
     url_prefix="/maps",
     description="The impact indicators as a picture: time series and latest value per zone.",
 )
+
+_CACHE_KEY = "geoservice.impact_map.png"
+_CACHE_SIZE = 32
 
 UNITS_FR = {
     "offers": "offres",
@@ -77,6 +80,11 @@ class ImpactMap(MethodView):
         with get_state().store.read() as session:
             total = read_series(session, "departement", indicators=[indicator])
             local = read_series(session, level, indicators=[indicator])
+        # Same snapshots, same picture: rendered once per app (at most _CACHE_SIZE kept).
+        key = (indicator, level, tuple(s["taken_at"] for s in total.snapshots))
+        cache: dict[Any, bytes] = current_app.extensions.setdefault(_CACHE_KEY, {})
+        if key in cache:
+            return Response(cache[key], mimetype="image/png", content_type=MEDIA_TYPES["png"])
         points = [(d, v) for d, _, _, v in total.values]
         latest: date | None = max((d for d, _, _, _ in local.values), default=None)
         if latest is None and total.values:
@@ -117,6 +125,9 @@ class ImpactMap(MethodView):
             series_title=f"Évolution dans la Nièvre ({unit})",
             size=config.image_size(),
         )
+        if len(cache) >= _CACHE_SIZE:
+            cache.clear()
+        cache[key] = png
         return Response(png, mimetype="image/png", content_type=MEDIA_TYPES["png"])
 
 
