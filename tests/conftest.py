@@ -130,6 +130,8 @@ def postgres_database(postgres_server: str) -> Iterator[str]:
 
 #: Tables emptied between tests on the shared PostgreSQL database, children first.
 STORE_TABLES = (
+    "impact_values",
+    "impact_snapshots",
     "notifications",
     "ride_bookings",
     "rides",

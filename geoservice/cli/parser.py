@@ -243,6 +243,20 @@ def add_update_parsers(data: Any, sub: Any) -> None:
     listing.set_defaults(handler=("update", "cmd_agenda_list"))
 
 
+def add_impact_parser(sub: Any) -> None:
+    """Add ``impact snapshot`` to the sub-command parsers `sub`."""
+    impact = sub.add_parser("impact", help="SEROI+ impact monitor").add_subparsers(
+        dest="impact_command", required=True
+    )
+    snap = impact.add_parser(
+        "snapshot",
+        help="compute the impact indicators of a day and store them (replaces that day's)",
+    )
+    snap.add_argument("--date", help="YYYY-MM-DD (default: today, Europe/Paris)")
+    snap.add_argument("--data-dir", help="derived data folder (default: paths.data_dir)")
+    snap.set_defaults(handler=("impact", "cmd_impact_snapshot"))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command."""
     parser = argparse.ArgumentParser(prog="geoservice", description="The geoservice command line.")
@@ -256,4 +270,5 @@ def build_parser() -> argparse.ArgumentParser:
     add_users_parser(sub)
     add_accessibility_parser(sub)
     add_matrix_parser(sub)
+    add_impact_parser(sub)
     return parser

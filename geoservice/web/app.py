@@ -25,6 +25,8 @@ from geoservice.web import (
     coverage,
     frontend,
     health,
+    impact,
+    impact_map,
     isochrones,
     maps,
     matrix,
@@ -159,6 +161,8 @@ def _resource_blueprints() -> list[flask_smorest.Blueprint]:
     """The /api/v1 resources, one blueprint each."""
     return [
         communes.blp,
+        impact.blp,
+        impact_map.blp,
         offers.blp,
         contributions.blp,
         claims.blp,

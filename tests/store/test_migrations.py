@@ -9,6 +9,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 import geoservice.store.account_models
+import geoservice.store.impact_models
 import geoservice.store.project_models
 import geoservice.store.ride_models  # noqa: F401
 from geoservice.store.db import (

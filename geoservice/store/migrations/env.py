@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 import geoservice.store.account_models
+import geoservice.store.impact_models
 import geoservice.store.project_models
 import geoservice.store.ride_models  # noqa: F401  (the ride tables)
 from geoservice.store.db import normalise_database_url

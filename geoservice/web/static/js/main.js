@@ -7,6 +7,7 @@ import { createCitizenView } from "./citizen.js";
 import { createPlannerView } from "./planner.js";
 import { createProposeView } from "./propose.js";
 import { createProjectsView } from "./projects.js";
+import { createImpactView } from "./impact.js";
 import { createAccountArea } from "./account.js";
 
 const statusBox = document.getElementById("status");
@@ -242,6 +243,7 @@ async function start() {
     planner: createPlannerView(ctx),
     propose: createProposeView(ctx),
     projects: createProjectsView(ctx),
+    impact: createImpactView(ctx),
   };
   const activeView = setUpTabs(views);
   map.on("click", (event) => activeView().onMapClick(event.latlng));
