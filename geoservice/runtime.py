@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 
 from geoservice import __version__
 from geoservice.analytics.accessibility import (
@@ -17,6 +18,7 @@ from geoservice.analytics.accessibility import (
     accessibility_model,
 )
 from geoservice.analytics.accessibility_params import AccessibilityParams
+from geoservice.analytics.age_split import commune_age_populations
 from geoservice.core.census_population import CensusGridPopulation
 from geoservice.core.network import RoadNetwork
 from geoservice.core.offers import CATEGORIES, OfferIndex, ThemeConfig
@@ -174,7 +176,18 @@ def load_runtime(settings: Settings) -> Runtime:
         updates=data.updates,
         imported_events=data.imported_events,
         population_grid=data.population_grid,
-        accessibility=load_accessibility(settings, communes, offers, network, transit),
+        accessibility=load_accessibility(
+            settings,
+            communes,
+            offers,
+            network,
+            transit,
+            ages=(
+                None
+                if data.population_grid is None
+                else commune_age_populations(data.population_grid, communes)
+            ),
+        ),
     )
 
 
@@ -184,10 +197,12 @@ def load_accessibility(
     offers: gpd.GeoDataFrame,
     network: RoadNetwork,
     transit: Timetable | None = None,
+    ages: pd.DataFrame | None = None,
 ) -> AccessibilityModel:
     """The accessibility model of the service: ``data/accessibility/`` as read by ``io``, and
     the decision between the stored and recomputed tables made by
-    :func:`geoservice.analytics.accessibility.accessibility_model`."""
+    :func:`geoservice.analytics.accessibility.accessibility_model`; with `ages` (communes'
+    inhabitants per age band), the tables carry the age split."""
     fingerprint, _ = inputs_fingerprint(settings, TABLE_VERSION)
     folder = settings.data_dir / ACCESSIBILITY_DIR
     return accessibility_model(
@@ -200,6 +215,7 @@ def load_accessibility(
         stored=read_accessibility_tables(folder),
         stored_in=str(folder),
         transit=transit,
+        ages=ages,
     )
 
 

@@ -40,6 +40,7 @@ from geoservice.analytics.accessibility_tables import (
     AccessibilityTables,
     points_m,
 )
+from geoservice.analytics.age_split import with_age_split
 from geoservice.analytics.batch import compute_accessibility
 from geoservice.analytics.mode_sources import travel_time_sources
 from geoservice.analytics.targets import Target, target_from_args
@@ -82,6 +83,8 @@ class AccessibilityModel:
         ``"file"`` (read from ``data/accessibility/``) or ``"recomputed"`` (inputs changed).
     transit
         The timetable of the ``transit`` mode, if loaded.
+    has_ages
+        Whether the tables carry the age split (:mod:`geoservice.analytics.age_split`).
     source_factory
         Builds the source of a mode (default: road and transit sources from the communes).
     """
@@ -95,6 +98,7 @@ class AccessibilityModel:
     network_limits: str = ""
     tables_origin: str = "file"
     transit: Timetable | None = None
+    has_ages: bool = False
     source_factory: Callable[[str], TravelTimeSource] | None = None
     _sources: dict[str, TravelTimeSource] = field(default_factory=dict, repr=False)
     _offer_times: dict[str, FloatArray] = field(default_factory=dict, repr=False)
@@ -173,6 +177,7 @@ def accessibility_model(
     stored: tuple[dict[str, pd.DataFrame], str] | None,
     stored_in: str = "data/accessibility",
     transit: Timetable | None = None,
+    ages: pd.DataFrame | None = None,
 ) -> AccessibilityModel:
     """The model served: the stored tables when computed from these inputs, else tables
     recomputed in memory (with a warning in the log).
@@ -189,6 +194,10 @@ def accessibility_model(
         were computed from, or None when there are none.
     stored_in
         Where the stored tables live, for the log.
+    ages
+        Inhabitants per age band of each commune
+        (:func:`geoservice.analytics.age_split.commune_age_populations`); when given, the
+        tables gain the age split (:func:`~geoservice.analytics.age_split.with_age_split`).
     """
     if stored is not None and stored[1] == fingerprint:
         frames = stored[0]
@@ -217,6 +226,13 @@ def accessibility_model(
             indicators=result.indicators,
         )
         origin = "recomputed"
+    if ages is not None:
+        tables = with_age_split(
+            tables,
+            ages,
+            pd.DataFrame(communes.drop(columns="geometry")),
+            params.population_thresholds_minutes,
+        )
     return AccessibilityModel(
         communes=communes,
         offers=offers,
@@ -227,4 +243,5 @@ def accessibility_model(
         network_limits=network.limits,
         tables_origin=origin,
         transit=transit,
+        has_ages=ages is not None,
     )

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from geoservice.analytics.targets import Target
+from geoservice.errors import DataError
 
 
 @dataclass(frozen=True)
@@ -16,16 +17,17 @@ class UnderservedRanking:
 
     Attributes
     ----------
-    target, mode, threshold_minutes
-        What was asked.
+    target, mode, threshold_minutes, age
+        What was asked (``age``: ``all`` or an age band).
     communes
-        ``code``, ``name``, ``population``, ``time_s`` (null when the target has no offer),
-        ``nearest_offer_id``, ``nearest_offer_name``; sorted by population (descending), then
+        ``code``, ``name``, ``population``, (with an age band: ``population_{age}``),
+        ``time_s`` (null when the target has no offer), ``nearest_offer_id``,
+        ``nearest_offer_name``; sorted by the inhabitants of the age asked (descending), then
         time (descending), then code.
     population_beyond
-        Inhabitants of those communes.
+        Inhabitants of the age asked in those communes.
     population_total
-        Inhabitants of all communes.
+        Inhabitants of the age asked in all communes.
     """
 
     target: Target
@@ -34,6 +36,7 @@ class UnderservedRanking:
     communes: pd.DataFrame
     population_beyond: int
     population_total: int
+    age: str = "all"
 
 
 def rank_underserved(
@@ -42,6 +45,7 @@ def rank_underserved(
     target: Target,
     mode: str,
     threshold_minutes: float,
+    age: str = "all",
 ) -> UnderservedRanking:
     """Rank the communes of `figures` whose ``time_s`` exceeds `threshold_minutes`.
 
@@ -49,23 +53,32 @@ def rank_underserved(
     ----------
     figures
         One row per commune: ``code`` or ``commune_code``, ``name``, ``population``,
-        ``time_s``, ``nearest_offer_id`` (see ``AccessibilityModel.commune_figures``).
+        ``time_s``, ``nearest_offer_id`` (see ``AccessibilityModel.commune_figures``), and
+        ``population_{age}`` when `age` is an age band.
     offer_names
         Offer name by ``offer_id``.
+    age
+        ``all`` (rank by ``population``) or an age band of
+        :data:`geoservice.core.population.AGE_BANDS` (rank by ``population_{age}``).
     """
     f = figures.rename(columns={"commune_code": "code"})
+    weight = "population" if age == "all" else f"population_{age}"
+    if weight not in f.columns:
+        raise DataError(f"no age split {weight!r} in the commune figures")
+    columns = ["code", "name", "population", *([weight] if age != "all" else [])]
     time_s = f["time_s"].to_numpy(dtype=float, na_value=np.nan)
     beyond = np.nan_to_num(time_s, nan=np.inf) > threshold_minutes * 60
-    out = f.loc[beyond, ["code", "name", "population", "time_s", "nearest_offer_id"]].copy()
+    out = f.loc[beyond, [*columns, "time_s", "nearest_offer_id"]].copy()
     out["nearest_offer_name"] = out["nearest_offer_id"].map(offer_names)
     out = out.sort_values(
-        ["population", "time_s", "code"], ascending=[False, False, True], ignore_index=True
+        [weight, "time_s", "code"], ascending=[False, False, True], ignore_index=True
     )
     return UnderservedRanking(
         target=target,
         mode=mode,
         threshold_minutes=threshold_minutes,
         communes=out,
-        population_beyond=int(out["population"].sum()),
-        population_total=int(f["population"].sum()),
+        population_beyond=int(out[weight].sum()),
+        population_total=int(f[weight].sum()),
+        age=age,
     )

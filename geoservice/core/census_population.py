@@ -178,6 +178,18 @@ class CensusGridPopulation:
             y_m=np.asarray(y, dtype=np.float64),
         )
 
+    def ages_in(self, polygons_m: Sequence[shapely.Geometry]) -> FloatArray:
+        """Inhabitants per age band (:data:`AGE_BANDS`) inside each of `polygons_m`
+        (EPSG:2154, e.g. the communes), shape ``(len(polygons_m), 3)``: each cell's bands ×
+        the share of the cell's area inside the polygon."""
+        shapes = np.array([self._grid_geometry(p) for p in polygons_m], dtype=object)
+        poly_idx, cell_idx = self.tree.query(shapes, predicate="intersects")
+        area = shapely.area(shapely.intersection(self.squares[cell_idx], shapes[poly_idx]))
+        pieces = self.weights[cell_idx, 1:] * (area / CELL_SIZE_M**2)[:, None]
+        out = np.zeros((len(shapes), len(AGE_BANDS)))
+        np.add.at(out, poly_idx, pieces)
+        return out
+
     @property
     def method(self) -> str:
         """How the figure is obtained (:data:`POPULATION_METHOD`)."""

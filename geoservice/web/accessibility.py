@@ -20,6 +20,7 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from geoservice.analytics.accessibility import AccessibilityModel
+from geoservice.analytics.age_split import AGE_CHOICES
 from geoservice.analytics.scenarios import NewVenue, run_scenario
 from geoservice.analytics.suggestions import suggest_sites
 from geoservice.analytics.targets import Target
@@ -27,7 +28,12 @@ from geoservice.analytics.underserved import rank_underserved
 from geoservice.core.geojson import feature_collection_from_frame
 from geoservice.core.network import MODES
 from geoservice.core.offers import CATEGORIES
-from geoservice.errors import DataError, InvalidParameterError, LimitExceededError
+from geoservice.errors import (
+    DataError,
+    InvalidParameterError,
+    LimitExceededError,
+    ServiceUnavailableError,
+)
 from geoservice.web.blueprint import Blueprint
 from geoservice.web.context import get_runtime
 from geoservice.web.openapi_docs import (
@@ -153,6 +159,17 @@ class UnderservedQuerySchema(TargetQuerySchema):
     )
 
 
+class UnderservedAgeQuerySchema(UnderservedQuerySchema):
+    age = fields.String(
+        load_default="all",
+        validate=validate.OneOf(AGE_CHOICES),
+        metadata={
+            "description": "rank by inhabitants of this age band (census grid shares): "
+            + ", ".join(AGE_CHOICES)
+        },
+    )
+
+
 class SuggestionsQuerySchema(UnderservedQuerySchema):
     k = fields.Integer(
         load_default=3,
@@ -274,7 +291,7 @@ class Accessibility(MethodView):
 
 @blp.route("/underserved")
 class Underserved(MethodView):
-    @blp.arguments(UnderservedQuerySchema, location="query")
+    @blp.arguments(UnderservedAgeQuerySchema, location="query")
     @blp.response(200, description="communes beyond the threshold, most inhabitants first")
     @blp.doc(**json_response_doc(UNDERSERVED, UNDERSERVED_EXAMPLE))
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -282,17 +299,24 @@ class Underserved(MethodView):
         model = _model()
         target, mode = _target_and_mode(model, args)
         minutes = _threshold(model, args)
+        age = args["age"]
+        if age != "all" and not model.has_ages:
+            raise ServiceUnavailableError(
+                "the age split is not available: the census grid is not loaded"
+            )
         ranking = rank_underserved(
             model.commune_figures(target, mode),
             model.offers.set_index("offer_id")["name"],
             target,
             mode,
             minutes,
+            age=age,
         )
         return {
             "target": {"type": target.type, "value": target.value},
             "mode": mode,
             "threshold_minutes": minutes,
+            "age": age,
             "population_beyond": ranking.population_beyond,
             "population_total": ranking.population_total,
             "share_beyond": round(ranking.population_beyond / ranking.population_total, 6),

@@ -223,6 +223,7 @@ UNDERSERVED = _planner(
     ["threshold_minutes", "population_beyond", "population_total", "items"],
     {
         "threshold_minutes": {"type": "number"},
+        "age": {"type": "string", "enum": ["all", "under_15", "15_64", "65_plus"]},
         "population_beyond": {"type": "integer", "minimum": 0},
         "population_total": {"type": "integer", "minimum": 0},
         "share_beyond": {"type": "number", "minimum": 0, "maximum": 1},
@@ -232,6 +233,7 @@ UNDERSERVED = _planner(
 UNDERSERVED_EXAMPLE = {
     **_PLANNER_EXAMPLE_HEAD,
     "threshold_minutes": 30.0,
+    "age": "all",
     "population_beyond": 2262,
     "population_total": 201417,
     "share_beyond": 0.01123,

@@ -12,6 +12,7 @@ import pytest
 from geoservice.analytics.accessibility import AccessibilityModel, accessibility_model
 from geoservice.analytics.accessibility_params import AccessibilityParams
 from geoservice.analytics.accessibility_tables import points_m
+from geoservice.analytics.age_split import commune_age_populations, with_age_split
 from geoservice.analytics.batch import compute_accessibility
 from geoservice.analytics.targets import Target
 from geoservice.analytics.traveltimes import RoadTimeSource
@@ -131,8 +132,16 @@ def test_committed_tables_match_inputs_and_recomputation(
         model.params,
         transit=runtime.transit,
     )
-    pd.testing.assert_frame_equal(result.tables.communes, model.tables.communes, check_dtype=False)
-    pd.testing.assert_frame_equal(result.tables.zones, model.tables.zones, check_dtype=False)
+    # the served tables carry the age split, derived on loading (not stored): derive it here too
+    assert runtime.population_grid is not None
+    fresh = with_age_split(
+        result.tables,
+        commune_age_populations(runtime.population_grid, runtime.communes),
+        pd.DataFrame(runtime.communes.drop(columns="geometry")),
+        model.params.population_thresholds_minutes,
+    )
+    pd.testing.assert_frame_equal(fresh.communes, model.tables.communes, check_dtype=False)
+    pd.testing.assert_frame_equal(fresh.zones, model.tables.zones, check_dtype=False)
     pd.testing.assert_frame_equal(result.indicators, model.tables.indicators, check_dtype=False)
 
 

@@ -209,3 +209,27 @@ def test_health_reports_the_tables(client: FlaskClient) -> None:
     assert block["modes"] == ["bike", "drive", "transit", "walk"]
     assert block["rows"] == 309 * 13 * 4
     assert len(block["fingerprint"]) == 64
+
+
+def test_underserved_by_age_ranks_by_inhabitants_of_that_age(client: FlaskClient) -> None:
+    url = "/api/v1/underserved?category=library&mode=bike&threshold_minutes=30"
+    body = client.get(url + "&age=65_plus").get_json()
+    assert body["age"] == "65_plus"
+    items = body["items"]
+    assert items
+    olds = [i["population_65_plus"] for i in items]
+    assert olds == sorted(olds, reverse=True)
+    assert body["population_beyond"] == sum(olds)
+    assert all(i["population_65_plus"] <= i["population"] for i in items)
+    everyone = client.get(url).get_json()
+    assert everyone["age"] == "all"
+    assert {i["code"] for i in everyone["items"]} == {i["code"] for i in items}
+    assert body["population_beyond"] < everyone["population_beyond"]
+    # the département row of the zone table says the same for its 30-minute threshold
+    dep = client.get(
+        "/api/v1/accessibility?category=library&mode=bike&level=departement"
+    ).get_json()["items"][0]
+    assert dep["population_65_plus_beyond_30min"] == body["population_beyond"]
+    assert dep["population_65_plus"] == body["population_total"]
+    body = _problem(client.get(url + "&age=old"), 400)
+    assert body["invalid_params"][0]["name"] == "age"
