@@ -11,12 +11,12 @@ import {
   plural,
   textContent,
   formatDate,
-  formatDateTime,
   formatDistance,
   formatDuration,
   formatInteger,
   safeLink,
 } from "./format.js";
+import { eventDetails, formatTiming, postedNumber } from "./event_details.js";
 import { drawJourney, journeyList, journeySummary, returnBlock, returnSentence } from "./journey.js";
 import { communeAt, communeOrigin, findCommune, pointInGeometry } from "./geo.js";
 
@@ -233,7 +233,7 @@ export function createCitizenView(ctx) {
         "Dates",
         (item.timings || [])
           .slice(0, 5)
-          .map((t) => `${formatDateTime(t.begin)} → ${formatDateTime(t.end)}`)
+          .map((t) => formatTiming(t.begin, t.end))
           .join(" ; "),
       ],
       ["Temps de trajet", item.travel_time_s !== undefined ? formatDuration(item.travel_time_s) : null],
@@ -299,6 +299,21 @@ export function createCitizenView(ctx) {
       details.append(el("h4", {}, "Et pour rentrer ?"), returnBlock(item.return, stayMinutes, home));
     }
     details.hidden = false;
+    if (postedNumber(item.offer_id)) {
+      // A posted offer: its full record (dates, venue, price, contact…) from the API.
+      const shown = item.offer_id;
+      const slot = el("div", { class: "event-slot" }, el("p", { class: "hint" }, "Chargement des détails…"));
+      details.insertBefore(slot, dl.nextSibling);
+      api
+        .offer(item.offer_id)
+        .then((feature) => {
+          if (details.dataset.offerId === shown) slot.replaceChildren(eventDetails(feature.properties));
+        })
+        .catch((error) => {
+          if (details.dataset.offerId === shown) slot.replaceChildren(el("p", { class: "hint" }, ctx.describeError(error)));
+        });
+    }
+    details.dataset.offerId = item.offer_id;
     const path = journey ? null : pathOf(item);
     if (path) {
       L.geoJSON(path, { pane: "overlay", style: { color: SELECTED_COLOR, weight: 4 } }).addTo(pathLayer);
@@ -447,7 +462,7 @@ export function createCitizenView(ctx) {
       r.reason.invalidParams.some((p) => p.name === "mode");
     if (mode === "transit" && refusesMode(iso)) {
       disableTransit(
-        `Transports en commun indisponibles : le service refuse ce mode (« ${iso.reason.message} »).`,
+        `Transports en commun indisponibles : le service refuse ce mode (${ctx.describeError(iso.reason)}).`,
       );
     }
     let ranked = reach;

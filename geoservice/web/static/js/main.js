@@ -2,6 +2,7 @@
 // as the base layer, and wires the three views (habitant, aménageur, proposer une offre).
 
 import { api, ApiError } from "./api.js";
+import { describeError } from "./problems_fr.js";
 import { el, formatDate, formatInteger } from "./format.js";
 import { createCitizenView } from "./citizen.js";
 import { createPlannerView } from "./planner.js";
@@ -21,10 +22,7 @@ function showStatus(message) {
  */
 function showError(context, error) {
   if (error && error.name === "AbortError") return;
-  const detail =
-    error instanceof ApiError
-      ? `${error.message}${error.status ? ` (code ${error.status})` : ""}`
-      : String(error.message || error);
+  const detail = describeError(error);
   let list = errorBox.querySelector("ul");
   if (!list) {
     const close = el("button", { type: "button", class: "link-button" }, "Fermer");
@@ -234,6 +232,7 @@ async function start() {
     communeLayer,
     showStatus,
     showError,
+    describeError,
     clearError,
   };
   const views = {
