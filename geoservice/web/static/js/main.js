@@ -99,7 +99,17 @@ function listDataLimits(health) {
   const network = health.network;
   if (network) {
     list.append(
-      el("li", {}, `Réseau : ${network.name}. `, network.main_roads_only === false ? "" : "Réseau routier principal uniquement (A, N, D) : les rues et routes communales ne sont pas modélisées ; les villages sont rejoints en ligne droite.")
+      el(
+        "li",
+        {},
+        // The network's name is the source's (English): the page says where it comes from.
+        /travel ?mapping/i.test(network.name || "")
+          ? "Réseau : routes principales de la Nièvre, d'après le projet Travel Mapping. "
+          : `Réseau : « ${network.name} ». `,
+        network.main_roads_only === false
+          ? ""
+          : "Réseau routier principal uniquement (A, N, D) : les rues et routes communales ne sont pas modélisées ; les villages sont rejoints en ligne droite.",
+      ),
     );
   } else {
     list.append(el("li", {}, "Aucun réseau routier chargé : pas de calcul de temps de trajet."));
