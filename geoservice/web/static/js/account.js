@@ -59,6 +59,9 @@ function remembered() {
   }
 }
 
+/** The signed-in account (null when signed out), for the other views. */
+export let currentAccount = null;
+
 export function createAccountArea() {
   const dialog = document.getElementById("account-dialog");
   const title = document.getElementById("account-dialog-title");
@@ -96,6 +99,9 @@ export function createAccountArea() {
     buttons.signIn.hidden = Boolean(account);
     buttons.signUp.hidden = Boolean(account);
     buttons.signOut.hidden = !account;
+    currentAccount = account || null;
+    // "Mon espace" (workspace.js) shows or hides itself.
+    document.dispatchEvent(new CustomEvent("account-changed", { detail: account || null }));
   }
 
   /** The form's values, or null after showing which required one is missing. */

@@ -7,6 +7,7 @@ import { el, formatDate, formatInteger } from "./format.js";
 import { createCitizenView } from "./citizen.js";
 import { createPlannerView } from "./planner.js";
 import { createProposeView } from "./propose.js";
+import { createWorkspaceView } from "./workspace.js";
 import { createAccountArea } from "./account.js";
 
 const statusBox = document.getElementById("status");
@@ -82,7 +83,10 @@ function setUpTabs(views) {
       const moves = { ArrowRight: 1, ArrowLeft: -1 };
       if (event.key in moves) {
         event.preventDefault();
-        select(tabs[(i + moves[event.key] + tabs.length) % tabs.length], true);
+        let j = i;
+        do j = (j + moves[event.key] + tabs.length) % tabs.length;
+        while (tabs[j].hidden);
+        select(tabs[j], true);
       } else if (event.key === "Home" || event.key === "End") {
         event.preventDefault();
         select(tabs[event.key === "Home" ? 0 : tabs.length - 1], true);
@@ -249,6 +253,7 @@ async function start() {
     citizen: createCitizenView(ctx),
     planner: createPlannerView(ctx),
     propose: createProposeView(ctx),
+    workspace: createWorkspaceView(ctx),
   };
   const activeView = setUpTabs(views);
   map.on("click", (event) => activeView().onMapClick(event.latlng));
