@@ -61,7 +61,8 @@ export function journeySteps(legs, { from = "le départ", to = "l'arrivée" } = 
     if (leg.mode === "ride") {
       const vehicle = VEHICLE_LABELS[leg.vehicle] || "Train ou car";
       const line = lineName(leg);
-      const direction = leg.headsign ? ` (direction ${leg.headsign})` : "";
+      // Some feeds put the train number in the headsign: a direction only when it is a place.
+      const direction = /[A-Za-zÀ-ÿ]/.test(leg.headsign || "") ? ` (direction ${leg.headsign})` : "";
       steps.push({
         kind: "ride",
         vehicle: leg.vehicle || "other",
@@ -113,7 +114,7 @@ export function journeySummary(legs) {
 /** The way home of one offer (`return` of /reachable?return=true), said in a sentence. */
 export function returnSentence(ret, stayMinutes) {
   if (!ret) return "";
-  const stay = formatDuration(stayMinutes * 60);
+  const stay = stayMinutes % 60 === 0 ? `${stayMinutes / 60} h` : formatDuration(stayMinutes * 60);
   if (ret.possible === false || !ret.departure) {
     return ret.last_departure
       ? `Pas de retour possible ce jour-là après ${stay} sur place : le dernier retour part à ${formatClock(ret.last_departure)}.`
