@@ -8,6 +8,7 @@ import { createCitizenView } from "./citizen.js";
 import { createPlannerView } from "./planner.js";
 import { createProposeView } from "./propose.js";
 import { createWorkspaceView } from "./workspace.js";
+import { setUpPlannerExport } from "./planner_export.js";
 import { createAccountArea } from "./account.js";
 
 const statusBox = document.getElementById("status");
@@ -255,6 +256,7 @@ async function start() {
     propose: createProposeView(ctx),
     workspace: createWorkspaceView(ctx),
   };
+  setUpPlannerExport();
   const activeView = setUpTabs(views);
   map.on("click", (event) => activeView().onMapClick(event.latlng));
   document.body.dataset.ready = "true";

@@ -150,6 +150,7 @@ export function createPlannerView(ctx) {
 
   function drawChoropleth(collection, threshold, mode) {
     choroplethLayer.clearLayers();
+    document.dispatchEvent(new CustomEvent("planner-shown", { detail: collection })); // planner_export.js
     const hasColors = collection.features.some((f) => f.properties.color);
     const legendClasses = collection.legend && Array.isArray(collection.legend.classes)
       ? collection.legend.classes.map((c) => ({ label: c.label, color: c.color, count: c.count }))
