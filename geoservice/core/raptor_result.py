@@ -42,6 +42,8 @@ class Leg:
         access / egress, whose length the caller knows).
     route_short_name, route_long_name, trip_id, headsign
         For rides.
+    route_type
+        For rides: the GTFS ``route_type`` of the line (2 rail, 3 coach/bus, …).
     stop_ids
         For rides: the stops from boarding to alighting, both included.
     """
@@ -57,6 +59,7 @@ class Leg:
     trip_id: str | None = None
     headsign: str | None = None
     stop_ids: tuple[str, ...] = ()
+    route_type: int | None = None
 
 
 #: A ride label: pattern, row, board position, alight position, board label.
@@ -264,5 +267,6 @@ def _legs(result: EarliestArrival, stop: int, label: Label) -> list[Leg]:
         trip_id=tt.instance_trip[inst],
         headsign=tt.instance_headsign[inst],
         stop_ids=tuple(tt.stop_ids[s] for s in pat.stops[board_pos : alight_pos + 1]),
+        route_type=int(tt.route_types[pat.route]),
     )
     return [*_legs(result, board_stop, board_label), ride]

@@ -16,6 +16,7 @@ from geoservice.maps.choropleth_geojson import choropleth_to_geojson
 from geoservice.maps.choropleth_html import choropleth_to_html
 from geoservice.maps.choropleth_png import choropleth_to_png
 from geoservice.maps.config import MapConfig
+from geoservice.maps.map_language import MODE_PHRASES, mode_phrase, words
 from geoservice.maps.page import DEFAULT_ATTRIBUTION, MapTexts
 
 #: Output formats and their media types.
@@ -27,12 +28,7 @@ MEDIA_TYPES: Final = {
 
 
 #: How each mode reads in a French map subtitle.
-MODE_PHRASES_FR: Final = {
-    "drive": "en voiture",
-    "bike": "à vélo",
-    "walk": "à pied",
-    "transit": "en train et à pied",
-}
+MODE_PHRASES_FR: Final = MODE_PHRASES["fr"]
 
 
 def accessibility_zones(communes: gpd.GeoDataFrame, figures: pd.DataFrame) -> gpd.GeoDataFrame:
@@ -56,8 +52,10 @@ def accessibility_texts(
     network_limits: str = "",
     *,
     attribution: str = DEFAULT_ATTRIBUTION,
+    lang: str = "fr",
 ) -> MapTexts:
-    """Title, subtitle and note of a time-to-nearest map (French; the users are in Nièvre).
+    """Title, subtitle, note and legend title of a time-to-nearest map, in `lang` (French by
+    default: the users are in the Nièvre; ``en`` available).
 
     Parameters
     ----------
@@ -69,15 +67,18 @@ def accessibility_texts(
         What the network leaves out, printed in the note.
     attribution
         The data attribution (``MapConfig.attribution``).
+    lang
+        ``fr`` or ``en``.
     """
-    note = "Départ : point représentatif de chaque commune."
+    note = words("accessibility_note", lang)
     if network_limits:
-        note = f"{note} Réseau : {network_limits}."
+        note = f"{note} {words('network_note', lang, limits=network_limits)}"
     return MapTexts(
-        title=f"Temps jusqu'à l'offre la plus proche : {target_label}",
-        subtitle=f"Depuis chaque commune, {MODE_PHRASES_FR.get(mode, mode)}",
+        title=words("accessibility_title", lang, target=target_label),
+        subtitle=words("accessibility_subtitle", lang, mode=mode_phrase(mode, lang)),
         note=note,
         attribution=attribution,
+        legend_title=words("accessibility_legend", lang),
     )
 
 
@@ -166,6 +167,7 @@ def render_accessibility_map(
     config: MapConfig | None = None,
     title: str | None = None,
     metadata: Mapping[str, Any] | None = None,
+    lang: str = "fr",
     **classify_overrides: Any,
 ) -> RenderedMap:
     """The time-to-nearest choropleth of one target and mode (used by the CLI and the API).
@@ -185,11 +187,15 @@ def render_accessibility_map(
         Replaces the default title.
     metadata
         As :func:`render_choropleth`.
+    lang
+        Language of the texts, ``fr`` (default) or ``en``.
     **classify_overrides
         As :func:`render_choropleth`.
     """
     config = config or MapConfig()
-    texts = accessibility_texts(target_label, mode, network_limits, attribution=config.attribution)
+    texts = accessibility_texts(
+        target_label, mode, network_limits, attribution=config.attribution, lang=lang
+    )
     if title:  # an empty title keeps the default, as None does
         texts = replace(texts, title=title)
     return render_choropleth(

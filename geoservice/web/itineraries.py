@@ -39,6 +39,33 @@ class LegSchema(Schema):
     trip_id = fields.String(allow_none=True)
     headsign = fields.String(allow_none=True)
     stops = fields.List(fields.String())
+    vehicle = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "rides: train, coach (car in French), tram, metro, ferry or other, "
+            "from the line's GTFS route_type; null for walks"
+        },
+    )
+    coordinates = fields.List(
+        fields.List(fields.Float()),
+        metadata={
+            "description": "[lon, lat] of the leg's stops in order (a ride: every stop from "
+            "boarding to alighting; a walk: its stop ends; the origin or offer end of an "
+            "access or egress walk is not repeated here)"
+        },
+    )
+
+
+def vehicle_of(route_type: int | None) -> str | None:
+    """``train``, ``coach``, ``tram``, ``metro``, ``ferry`` or ``other`` for a GTFS
+    ``route_type`` (basic or extended), ``None`` for no ride."""
+    if route_type is None:
+        return None
+    basic = {0: "tram", 1: "metro", 2: "train", 3: "coach", 4: "ferry", 11: "coach"}
+    if route_type in basic:
+        return basic[route_type]
+    extended = {1: "train", 2: "coach", 7: "coach", 9: "tram", 4: "metro", 10: "ferry"}
+    return extended.get(route_type // 100, "other")
 
 
 def clock_iso(day: date, seconds: int) -> str:
@@ -59,6 +86,11 @@ def leg_document(
         return tt.stop_names[tt.stop_index[stop]] if stop is not None else None
 
     open_end = None in (leg.from_stop, leg.to_stop)
+    ends = leg.stop_ids or tuple(s for s in (leg.from_stop, leg.to_stop) if s is not None)
+    coordinates = [
+        [round(float(tt.stop_lon[i]), 6), round(float(tt.stop_lat[i]), 6)]
+        for i in (tt.stop_index[s] for s in ends)
+    ]
     return {
         "mode": access_mode if access_mode is not None and open_end else leg.mode,
         "from_stop": leg.from_stop,
@@ -73,6 +105,8 @@ def leg_document(
         "trip_id": leg.trip_id,
         "headsign": leg.headsign,
         "stops": list(leg.stop_ids),
+        "vehicle": vehicle_of(leg.route_type) if leg.mode == "ride" else None,
+        "coordinates": coordinates,
     }
 
 

@@ -16,6 +16,7 @@ from marshmallow import Schema, fields, validate
 from geoservice.errors import DataError
 from geoservice.maps.config import MapConfig
 from geoservice.maps.isochrones import isochrones_to_png
+from geoservice.maps.map_language import LANGUAGES, category_name, mode_phrase, words
 from geoservice.maps.render import MEDIA_TYPES, render_accessibility_map
 from geoservice.web.accessibility import CATEGORY_DOC, MODE_DOC, planning_metadata
 from geoservice.web.blueprint import Blueprint
@@ -33,6 +34,19 @@ blp = Blueprint(
 
 SCHEMES = ("FisherJenks", "Quantiles", "EqualInterval", "UserDefined")
 
+LANG_FIELD = fields.String(
+    load_default="fr",
+    validate=validate.OneOf(LANGUAGES),
+    metadata={
+        "description": "language of the title, subtitle, note, legend title and mode and "
+        "category names: fr (default) or en; theme names are those of config/themes.toml"
+    },
+)
+
+
+class IsochroneMapQuerySchema(IsochroneQuerySchema):
+    lang = LANG_FIELD
+
 
 class AccessibilityMapQuerySchema(Schema):
     theme = fields.String(metadata={"description": "theme id (see config/themes.toml)"})
@@ -44,6 +58,7 @@ class AccessibilityMapQuerySchema(Schema):
         validate=validate.Range(min=0, max=240, min_inclusive=False),
         metadata={"description": "communes beyond it are outlined as underserved"},
     )
+    lang = LANG_FIELD
 
 
 def _binary(content: bytes, media_type: str) -> Response:
@@ -73,7 +88,12 @@ class AccessibilityMap(MethodView):
             runtime.communes,
             model.commune_figures(target, mode),
             fmt,
-            target_label=target.label(runtime.settings),
+            target_label=(
+                category_name(target.value, args["lang"])
+                if target.type == "category"
+                else target.label(runtime.settings)
+            ),
+            lang=args["lang"],
             mode=mode,
             network_limits=model.network_limits,
             config=MapConfig.from_settings(runtime.settings),
@@ -87,7 +107,7 @@ class AccessibilityMap(MethodView):
 
 @blp.route("/isochrones.png")
 class IsochroneMap(MethodView):
-    @blp.arguments(IsochroneQuerySchema, location="query")
+    @blp.arguments(IsochroneMapQuerySchema, location="query")
     @blp.response(200, content_type="image/png", description="PNG map of the bands.")
     @blp.doc(
         responses={
@@ -98,6 +118,7 @@ class IsochroneMap(MethodView):
         """Isochrone bands around one point drawn over the communes (same query as
         ``GET /api/v1/isochrones``)."""
         runtime = get_runtime()
+        lang = args.pop("lang", "fr")
         collection = isochrones_from_query(args)
         bands = gpd.GeoDataFrame.from_features(collection["features"], crs="EPSG:4326")
         mode = collection["features"][0]["properties"]["mode"] if len(bands) else args["mode"]
@@ -105,7 +126,11 @@ class IsochroneMap(MethodView):
         png = isochrones_to_png(
             bands,
             runtime.communes,
-            texts=config.texts("Isochrones", subtitle=f"Mode : {mode}"),
+            texts=config.texts(
+                words("isochrone_title", lang),
+                subtitle=words("isochrone_subtitle", lang, mode=mode_phrase(mode, lang)),
+                legend_title=words("isochrone_legend", lang),
+            ),
             size=config.image_size(),
             origins_lonlat=[(float(args["lon"]), float(args["lat"]))],
             palette=config.palette,

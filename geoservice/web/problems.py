@@ -9,7 +9,7 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Response, current_app, json, request
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 from werkzeug.exceptions import HTTPException
 
 from geoservice.errors import (
@@ -24,6 +24,13 @@ from geoservice.errors import (
     PermissionDeniedError,
     RateLimitedError,
     ServiceUnavailableError,
+)
+from geoservice.web.problem_codes import (
+    PARAM_CODES,
+    PROBLEM_CODES,
+    code_of_error,
+    code_of_reason,
+    code_of_status,
 )
 
 PROBLEM_MIMETYPE = "application/problem+json"
@@ -49,6 +56,13 @@ class InvalidParamSchema(Schema):
     name = fields.String(required=True, metadata={"description": "the parameter, as spelled"})
     reason = fields.String(required=True)
     in_ = fields.String(data_key="in", metadata={"description": "query, json, path..."})
+    code = fields.String(
+        validate=validate.OneOf(list(PARAM_CODES)),
+        metadata={
+            "description": "stable machine code of the failure: "
+            + "; ".join(f"{k}: {v}" for k, v in PARAM_CODES.items())
+        },
+    )
 
 
 class ProblemSchema(Schema):
@@ -57,6 +71,16 @@ class ProblemSchema(Schema):
     type = fields.String(required=True, metadata={"example": "about:blank"})
     title = fields.String(required=True, metadata={"example": "Bad Request"})
     status = fields.Integer(required=True, metadata={"example": 400})
+    code = fields.String(
+        required=True,
+        validate=validate.OneOf(list(PROBLEM_CODES)),
+        metadata={
+            "example": "invalid_parameter",
+            "description": "stable machine code of the error, to show it in the client's "
+            "language (detail is English): "
+            + "; ".join(f"{k}: {v}" for k, v in PROBLEM_CODES.items()),
+        },
+    )
     detail = fields.String(required=True)
     instance = fields.String(required=True, metadata={"description": "the request path"})
     invalid_params = fields.List(fields.Nested(InvalidParamSchema))
@@ -70,10 +94,15 @@ PROBLEM_EXAMPLE = {
     "type": "about:blank",
     "title": "Bad Request",
     "status": 400,
+    "code": "invalid_parameter",
     "detail": "unknown mode 'car'; allowed: bike, drive, walk",
     "instance": "/api/v1/isochrones",
     "invalid_params": [
-        {"name": "mode", "reason": "unknown mode 'car'; allowed: bike, drive, walk"}
+        {
+            "name": "mode",
+            "reason": "unknown mode 'car'; allowed: bike, drive, walk",
+            "code": "not_allowed",
+        }
     ],
     "allowed": ["bike", "drive", "walk"],
 }
@@ -94,18 +123,24 @@ def problem_response(
     detail: str,
     *,
     title: str | None = None,
+    code: str | None = None,
     extra: Mapping[str, Any] | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> Response:
-    """A ``application/problem+json`` response."""
+    """A ``application/problem+json`` response; `code` defaults to the status's
+    (:func:`geoservice.web.problem_codes.code_of_status`), and each invalid parameter gets
+    the code of its reason."""
     body: dict[str, Any] = {
         "type": "about:blank",
         "title": title or HTTPStatus(status).phrase,
         "status": status,
+        "code": code or code_of_status(status),
         "detail": detail,
         "instance": request.path,
     }
     body.update(extra or {})
+    for param in body.get("invalid_params") or ():
+        param.setdefault("code", code_of_reason(str(param.get("reason", ""))))
     response = current_app.response_class(
         json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_MIMETYPE
     )
@@ -208,7 +243,8 @@ def handle_geoservice_error(error: GeoserviceError) -> Response:
         extra["retry_after_s"] = retry_after_s
     if status >= 500:
         current_app.logger.error("%s: %s", type(error).__name__, error)
-    return problem_response(status, str(error), extra=extra, headers=headers)
+    code = code_of_error(error)
+    return problem_response(status, str(error), code=code, extra=extra, headers=headers)
 
 
 def handle_unexpected_error(error: Exception) -> Response:

@@ -59,6 +59,13 @@ class ReachableQuerySchema(Schema):
         validate=validate.Range(min=0, max=1440),
         metadata={"description": "with return=true: time at the offer, minutes (default 120)"},
     )
+    return_only = fields.Boolean(
+        load_default=True,
+        metadata={
+            "description": "with return=true: false keeps the offers with no way home after "
+            "the stay too; their return then says possible=false and the last departure"
+        },
+    )
 
 
 class NearestQuerySchema(Schema):
@@ -92,6 +99,16 @@ class ReturnSchema(Schema):
     )
     note = fields.String(metadata={"description": "with walk_only: says so"})
     itinerary = fields.List(fields.Nested(LegSchema))
+    possible = fields.Boolean(
+        metadata={"description": "false: no way home the same day after the stay"}
+    )
+    last_departure = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "possible=false: the last way home leaves the offer then, before "
+            "the stay ends (null: none that day at all)"
+        },
+    )
 
 
 class ReachablePropertiesSchema(OfferPropertiesSchema):

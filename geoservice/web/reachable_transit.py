@@ -24,6 +24,7 @@ from geoservice.web.reachable_request import OriginRequest, ranked_collection
 from geoservice.web.transit_offers import (
     clock,
     itinerary_document,
+    no_way_back_document,
     transit_document,
     transit_query_from_args,
     transit_times,
@@ -51,6 +52,7 @@ def transit_ranking(
         times = transit_times(catalogue, origin, query, limit_s=minutes * 60.0, rows=rows)
     tt = times.search.timetable
     keep = None
+    home_ok = None
     returns = None
     stay_min: int | None = None
     trips = ReturnParams.from_section(runtime.settings.section("trips"))
@@ -66,7 +68,8 @@ def transit_ranking(
                 trips,
                 stay_minutes=args.get("stay_minutes"),
             )
-        returns, stay_min, keep = home.returns, home.stay_minutes, home.keep
+        returns, stay_min, home_ok = home.returns, home.stay_minutes, home.keep
+        keep = home_ok if args.get("return_only", True) else None
     elif args.get("stay_minutes") is not None:
         raise InvalidParameterError("stay_minutes", "stay_minutes goes with return=true")
     ranked = rank_transit_offers(times, times.direct.egress.offer_ids, keep=keep, limit=limit)
@@ -84,10 +87,12 @@ def transit_ranking(
             arrival=clock(query.day, query.start_s + travel_s),
             itinerary=itinerary_document(tt, times.legs(i), query.day, str(names[row])),
         )
-        if returns is not None and stay_min is not None:
+        if returns is not None and stay_min is not None and home_ok is not None:
             ready_s = query.start_s + travel_s + stay_min * 60
-            props["way_back"] = way_back_document(  # served as "return"
-                tt, returns.legs(i, ready_s), query.day
+            props["way_back"] = (  # served as "return"
+                way_back_document(tt, returns.legs(i, ready_s), query.day)
+                if home_ok[i]
+                else no_way_back_document(returns.departure_s[i], query.day)
             )
         feature["properties"] = props
         features.append(feature)

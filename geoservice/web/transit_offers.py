@@ -7,6 +7,7 @@ of itineraries, shared by :mod:`geoservice.web.reachable`, :mod:`geoservice.web.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -151,6 +152,7 @@ def way_back_document(tt: Timetable, legs: Sequence[Leg], day: date) -> dict[str
         return {"departure": None, "arrival": None, "walk_only": None, "itinerary": []}
     walk_only = not any(leg.mode == "ride" for leg in legs)
     document: dict[str, Any] = {
+        "possible": True,
         "departure": clock(day, legs[0].departure_s),
         "arrival": clock(day, legs[-1].arrival_s),
         "walk_only": walk_only,
@@ -159,3 +161,17 @@ def way_back_document(tt: Timetable, legs: Sequence[Leg], day: date) -> dict[str
     if walk_only:
         document["note"] = f"no train or coach: home by {legs[0].mode} only"
     return document
+
+
+def no_way_back_document(last_departure_s: float, day: date) -> dict[str, Any]:
+    """No way home after the stay: ``possible`` false, and when the last way home of the day
+    leaves the offer (``None`` if none at all)."""
+    last = clock(day, last_departure_s) if math.isfinite(last_departure_s) else None
+    return {
+        "possible": False,
+        "departure": None,
+        "arrival": None,
+        "walk_only": None,
+        "itinerary": [],
+        "last_departure": last,
+    }

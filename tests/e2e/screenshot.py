@@ -1,6 +1,8 @@
 """``make screenshot``: the README's picture of the page, taken by headless Chromium.
 
-Usage: ``python -m tests.e2e.screenshot [OUT.png]`` (default ``docs/screenshot.png``).
+Usage: ``python -m tests.e2e.screenshot [OUT.png]`` (default ``docs/screenshot.png``); also
+writes ``screenshot-transit.png`` (a train journey from a village) and
+``screenshot-planner.png`` beside it.
 The service is started in-process on a free localhost port with the embedded data.
 """
 
@@ -12,6 +14,7 @@ from pathlib import Path
 from geoservice.settings import load_settings
 from geoservice.web import create_app
 from tests.e2e.browser import find_chromium, serve_app, take_screenshot
+from tests.e2e.readme_pictures import take_planner_picture, take_transit_picture
 
 
 def main(argv: list[str]) -> int:
@@ -23,7 +26,13 @@ def main(argv: list[str]) -> int:
     app = create_app(load_settings())
     with serve_app(app) as base_url:
         take_screenshot(base_url, executable, out)
-    print(f"wrote {out}")
+        transit = take_transit_picture(
+            base_url, executable, out.with_name("screenshot-transit.png")
+        )
+        planner = take_planner_picture(
+            base_url, executable, out.with_name("screenshot-planner.png")
+        )
+    print(f"wrote {out}, {transit}, {planner}")
     return 0
 
 

@@ -90,7 +90,7 @@ def test_transit_from_nevers_uses_the_timetable(app: Flask, browser: Any, base_u
     wait_for_citizen_results(page)
     assert page.locator(".isochrone-band").count() == 3
     notice = page.locator("#isochrone-notice").inner_text()
-    assert "1 février 2025" in notice  # the same weekday inside the timetable's validity
+    assert "1er février 2025" in notice  # the same weekday inside the timetable's validity
     assert page.locator("#reachable-list li").count() > 0
     assert log.errors == []
     page.close()

@@ -95,7 +95,7 @@ def test_planner_cinemas_match_the_api(browser: Any, base_url: str, client: Flas
         query_string={"category": "cinema", "mode": "drive", "threshold_minutes": 20},
     ).get_json()
     people = f"{api['population_beyond']:,}".replace(",", "\u202f")
-    assert summary.startswith(f"{len(api['items'])} commune(s), ")
+    assert summary.startswith(f"{len(api['items'])} communes, ")
     assert people in summary.replace("\xa0", "\u202f")
     assert rows == len(api["items"])
     # Every nearest offer the page lists is a cinema of the open data.

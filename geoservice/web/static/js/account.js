@@ -4,6 +4,7 @@
 // localStorage only *that* someone signed in, so that it asks /accounts/me on the next visit.
 
 import { api, ApiError, setCsrfToken } from "./api.js";
+import { PARAM_SENTENCES, describeError } from "./problems_fr.js";
 
 const SIGNED_IN_KEY = "geoservice.signedIn";
 const RESET_PARAM = "reinitialisation";
@@ -23,13 +24,22 @@ const REQUIRED = {
 /** A French sentence for an account API error. */
 function describe(error) {
   if (!(error instanceof ApiError)) return String((error && error.message) || error);
-  const detail = error.message;
-  const named = error.invalidParams.map((p) => p.name).find((n) => n in FIELD_LABELS);
-  // Schema errors ("invalid parameter(s): …") are in English: say it in French instead.
-  if (named && detail.startsWith("invalid parameter")) {
-    return `${FIELD_LABELS[named]} : valeur manquante ou invalide.`;
+  // The API's detail is English: the page says the error from its codes.
+  const named = error.invalidParams.find((p) => p.name in FIELD_LABELS);
+  // The account rules (password length…) are explained in French by the API itself; schema
+  // failures ("invalid parameter(s): …", English) are said from their code.
+  if (named && !error.message.startsWith("invalid parameter") && /[àâçéèêëîïôûù]/.test(named.reason)) {
+    return `${FIELD_LABELS[named.name]} : ${named.reason}`;
   }
-  return named ? `${FIELD_LABELS[named]} : ${detail}` : detail;
+  if (named) {
+    return `${FIELD_LABELS[named.name]} : ${PARAM_SENTENCES[named.code] || PARAM_SENTENCES.invalid}.`;
+  }
+  // The accounts API words its own refusals in French (wrong password, account gone…).
+  if (!named && /[àâçéèêëîïôûù]/.test(error.message) && !error.message.startsWith("invalid")) {
+    return error.message;
+  }
+  const sentence = describeError(error);
+  return `${sentence.charAt(0).toUpperCase()}${sentence.slice(1)}.`;
 }
 
 function remember(signedIn) {
@@ -48,6 +58,9 @@ function remembered() {
     return false;
   }
 }
+
+/** The signed-in account (null when signed out), for the other views. */
+export let currentAccount = null;
 
 export function createAccountArea() {
   const dialog = document.getElementById("account-dialog");
@@ -86,6 +99,9 @@ export function createAccountArea() {
     buttons.signIn.hidden = Boolean(account);
     buttons.signUp.hidden = Boolean(account);
     buttons.signOut.hidden = !account;
+    currentAccount = account || null;
+    // "Mon espace" (workspace.js) shows or hides itself.
+    document.dispatchEvent(new CustomEvent("account-changed", { detail: account || null }));
   }
 
   /** The form's values, or null after showing which required one is missing. */

@@ -7,15 +7,18 @@ import { noStopAccess, noStopMessage, todayInParis } from "./transit_access.js";
 import {
   CATEGORY_LABELS,
   MODE_LABELS,
+  MODE_PHRASES,
   el,
+  plural,
   textContent,
   formatDate,
-  formatDateTime,
   formatDistance,
   formatDuration,
   formatInteger,
   safeLink,
 } from "./format.js";
+import { eventDetails, formatTiming, postedNumber } from "./event_details.js";
+import { drawJourney, journeyList, journeySummary, returnBlock, returnSentence } from "./journey.js";
 import { communeAt, communeOrigin, findCommune, pointInGeometry } from "./geo.js";
 
 /** Band colours, shortest time first (viridis, colour-blind safe). */
@@ -105,6 +108,9 @@ export function createCitizenView(ctx) {
   const details = document.getElementById("offer-details");
   const centerButton = document.getElementById("use-map-center");
   const notice = document.getElementById("isochrone-notice");
+  const stayInput = document.getElementById("stay-minutes");
+  const returnOnlyInput = document.getElementById("return-only");
+  let stayMinutes = Number(stayInput.value);
 
   const layer = L.layerGroup().addTo(map);
   const bandLayer = L.layerGroup().addTo(layer);
@@ -228,7 +234,7 @@ export function createCitizenView(ctx) {
         "Dates",
         (item.timings || [])
           .slice(0, 5)
-          .map((t) => `${formatDateTime(t.begin)} → ${formatDateTime(t.end)}`)
+          .map((t) => formatTiming(t.begin, t.end))
           .join(" ; "),
       ],
       ["Temps de trajet", item.travel_time_s !== undefined ? formatDuration(item.travel_time_s) : null],
@@ -241,6 +247,7 @@ export function createCitizenView(ctx) {
       if (value) dl.append(el("dt", {}, term), el("dd", {}, value));
     }
     if (item.url) dl.append(el("dt", {}, "Site"), el("dd", {}, safeLink(item.url)));
+    const journey = Array.isArray(item.itinerary) ? item.itinerary : null;
     let legs = Array.isArray(item.legs) ? item.legs : [];
     if (item.legs && !Array.isArray(item.legs)) {
       // Road ranking: access leg to the network, network, egress leg to the offer.
@@ -277,15 +284,44 @@ export function createCitizenView(ctx) {
       : null;
     details.append(el("h3", {}, item.name), dl);
     if (itinerary) details.append(el("h4", {}, "Itinéraire"), itinerary);
+    const point = pointOf(item);
+    const places = { from: origin ? origin.label : "le départ", to: item.name };
+    if (journey && journey.length) {
+      details.append(
+        el("h4", {}, "Itinéraire en transports en commun"),
+        el("p", { class: "journey-summary" }, journeySummary(journey)),
+        journeyList(journey, places),
+      );
+      const end = point ? [point[1], point[0]] : null;
+      drawJourney(L, pathLayer, journey, origin ? [origin.lat, origin.lon] : null, end);
+    }
+    if (item.return) {
+      const home = { from: item.name, to: origin ? origin.label : "chez vous" };
+      details.append(el("h4", {}, "Et pour rentrer ?"), returnBlock(item.return, stayMinutes, home));
+    }
     if (["event", "festival"].includes(item.category) && ctx.has("get", "/api/v1/rides/matches")) {
       details.append(ridePanel(ctx, item, origin));
     }
     details.hidden = false;
-    const path = pathOf(item);
+    if (postedNumber(item.offer_id)) {
+      // A posted offer: its full record (dates, venue, price, contact…) from the API.
+      const shown = item.offer_id;
+      const slot = el("div", { class: "event-slot" }, el("p", { class: "hint" }, "Chargement des détails…"));
+      details.insertBefore(slot, dl.nextSibling);
+      api
+        .offer(item.offer_id)
+        .then((feature) => {
+          if (details.dataset.offerId === shown) slot.replaceChildren(eventDetails(feature.properties));
+        })
+        .catch((error) => {
+          if (details.dataset.offerId === shown) slot.replaceChildren(el("p", { class: "hint" }, ctx.describeError(error)));
+        });
+    }
+    details.dataset.offerId = item.offer_id;
+    const path = journey ? null : pathOf(item);
     if (path) {
       L.geoJSON(path, { pane: "overlay", style: { color: SELECTED_COLOR, weight: 4 } }).addTo(pathLayer);
     }
-    const point = pointOf(item);
     if (point) map.panTo([point[1], point[0]]);
     details.focus();
   }
@@ -317,6 +353,16 @@ export function createCitizenView(ctx) {
               .filter(Boolean)
               .join(" · "),
           ),
+          Array.isArray(item.itinerary) && item.itinerary.length
+            ? el("span", { class: "result-journey" }, journeySummary(item.itinerary))
+            : null,
+          item.return
+            ? el(
+                "span",
+                { class: `result-return${item.return.possible === false ? " no-return" : ""}` },
+                returnSentence(item.return, stayMinutes),
+              )
+            : null,
         ),
         withTimes
           ? el(
@@ -365,6 +411,11 @@ export function createCitizenView(ctx) {
     const minutes = bandsFor(maxMinutes);
     const theme = themeSelect.value;
     const departure = mode === "transit" && departureInput.value ? departureInput.value : undefined;
+    stayMinutes = Number(stayInput.value);
+    const homeParams =
+      mode === "transit"
+        ? { return: true, stay_minutes: stayMinutes, return_only: returnOnlyInput.checked }
+        : {};
     // Always a date: the departure's day by transit, the day of the outing by road.
     const date = mode === "transit" ? (departure || todayInParis()).slice(0, 10) : visitDateInput.value || todayInParis();
     ctx.clearError();
@@ -380,7 +431,7 @@ export function createCitizenView(ctx) {
     })
       .bindTooltip(textContent(`Départ : ${origin.label}`))
       .addTo(originLayer);
-    ctx.showStatus(`Calcul des zones atteignables en ${MODE_LABELS[mode]}…`);
+    ctx.showStatus(`Calcul des zones atteignables ${MODE_PHRASES[mode]}…`);
     list.setAttribute("aria-busy", "true");
     const where = { lon: origin.lon, lat: origin.lat, mode };
     const hasRanking =
@@ -392,7 +443,16 @@ export function createCitizenView(ctx) {
         : api.isochrones({ ...isoParams, mode }, signal),
       hasRanking
         ? api.reachable(
-            { ...where, max_minutes: maxMinutes, theme, date, departure, limit: 50, geometry: true },
+            {
+              ...where,
+              max_minutes: maxMinutes,
+              theme,
+              date,
+              departure,
+              limit: 50,
+              geometry: true,
+              ...homeParams,
+            },
             signal,
           )
         : Promise.resolve(null),
@@ -406,7 +466,7 @@ export function createCitizenView(ctx) {
       r.reason.invalidParams.some((p) => p.name === "mode");
     if (mode === "transit" && refusesMode(iso)) {
       disableTransit(
-        `Transports en commun indisponibles : le service refuse ce mode (« ${iso.reason.message} »).`,
+        `Transports en commun indisponibles : le service refuse ce mode (${ctx.describeError(iso.reason)}).`,
       );
     }
     let ranked = reach;
@@ -458,14 +518,14 @@ export function createCitizenView(ctx) {
       items = reachableItems(ranked.value);
       const total = ranked.value.total ?? items.length;
       summary.textContent = items.length
-        ? `${total} offre(s) à moins de ${maxMinutes} min en ${MODE_LABELS[mode]}${total > items.length ? ` (les ${items.length} plus proches)` : ""}, de la plus proche à la plus lointaine, temps porte à porte.`
-        : `Aucune offre${theme ? " de ce thème" : ""} à moins de ${maxMinutes} min en ${MODE_LABELS[mode]} : augmentez le temps ou changez de mode.`;
+        ? `${plural(total, "offre")} à moins de ${maxMinutes} min ${MODE_PHRASES[mode]}${total > items.length ? ` (les ${items.length} plus proches)` : ""}, de la plus proche à la plus lointaine, temps porte à porte.`
+        : `Aucune offre${theme ? " de ce thème" : ""} à moins de ${maxMinutes} min ${MODE_PHRASES[mode]}${mode === "transit" && returnOnlyInput.checked ? " avec un retour le jour même" : ""} : augmentez le temps ou changez de mode.`;
     } else if (ranked.status === "fulfilled") {
       // No ranking for this mode here: list the offers inside the largest band, without
       // travel times.
       withTimes = false;
       items = await offersInsideBands(iso.status === "fulfilled" ? iso.value : null, theme, date, signal);
-      summary.textContent = `${items.length} offre(s) dans la zone atteignable (temps de trajet non disponibles : ce service ne classe pas les offres en ${MODE_LABELS[mode]}).`;
+      summary.textContent = `${plural(items.length, "offre")} dans la zone atteignable (temps de trajet non disponibles : ce service ne classe pas les offres ${MODE_PHRASES[mode]}).`;
     } else {
       ctx.showError("Le classement des offres accessibles a échoué", ranked.reason);
       summary.textContent = "";
@@ -473,7 +533,7 @@ export function createCitizenView(ctx) {
     renderList(items, { withTimes });
     ctx.showStatus(
       iso.status === "fulfilled" || reach.status === "fulfilled"
-        ? `Résultats depuis ${origin.label} en ${MODE_LABELS[mode]}.`
+        ? `Résultats depuis ${origin.label} ${MODE_PHRASES[mode]}.`
         : "",
     );
   }

@@ -7,6 +7,20 @@ export const MODE_LABELS = {
   transit: "transports en commun",
 };
 
+/** How one travels, ready to follow a verb: "à pied", "à vélo", "en voiture". */
+export const MODE_PHRASES = {
+  drive: "en voiture",
+  bike: "à vélo",
+  walk: "à pied",
+  transit: "en transports en commun",
+};
+
+/** "1 offre", "3 offres", "0 offre" (French: singular below 2). Irregular plural in `many`. */
+export function plural(count, one, many = `${one}s`) {
+  const n = Number(count);
+  return `${integer.format(n)} ${Math.abs(n) < 2 ? one : many}`;
+}
+
 export const CATEGORY_LABELS = {
   museum: "Musée",
   cinema: "Cinéma",
@@ -53,7 +67,9 @@ export function formatDate(iso) {
   if (!iso) return "";
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return String(iso);
-  return d.toLocaleDateString("fr-FR", { day: "numeric", month: "long", year: "numeric" });
+  return d
+    .toLocaleDateString("fr-FR", { day: "numeric", month: "long", year: "numeric" })
+    .replace(/^1 /, "1er ");
 }
 
 export function formatDateTime(iso) {

@@ -2,12 +2,15 @@
 // as the base layer, and wires the three views (habitant, aménageur, proposer une offre).
 
 import { api, ApiError } from "./api.js";
+import { describeError } from "./problems_fr.js";
 import { el, formatDate, formatInteger } from "./format.js";
 import { createCitizenView } from "./citizen.js";
 import { createPlannerView } from "./planner.js";
 import { createProposeView } from "./propose.js";
 import { createProjectsView } from "./projects.js";
 import { createImpactView } from "./impact.js";
+import { createWorkspaceView } from "./workspace.js";
+import { setUpPlannerExport } from "./planner_export.js";
 import { createAccountArea } from "./account.js";
 
 const statusBox = document.getElementById("status");
@@ -23,10 +26,7 @@ function showStatus(message) {
  */
 function showError(context, error) {
   if (error && error.name === "AbortError") return;
-  const detail =
-    error instanceof ApiError
-      ? `${error.message}${error.status ? ` (code ${error.status})` : ""}`
-      : String(error.message || error);
+  const detail = describeError(error);
   let list = errorBox.querySelector("ul");
   if (!list) {
     const close = el("button", { type: "button", class: "link-button" }, "Fermer");
@@ -86,7 +86,10 @@ function setUpTabs(views) {
       const moves = { ArrowRight: 1, ArrowLeft: -1 };
       if (event.key in moves) {
         event.preventDefault();
-        select(tabs[(i + moves[event.key] + tabs.length) % tabs.length], true);
+        let j = i;
+        do j = (j + moves[event.key] + tabs.length) % tabs.length;
+        while (tabs[j].hidden);
+        select(tabs[j], true);
       } else if (event.key === "Home" || event.key === "End") {
         event.preventDefault();
         select(tabs[event.key === "Home" ? 0 : tabs.length - 1], true);
@@ -103,7 +106,17 @@ function listDataLimits(health) {
   const network = health.network;
   if (network) {
     list.append(
-      el("li", {}, `Réseau : ${network.name}. `, network.main_roads_only === false ? "" : "Réseau routier principal uniquement (A, N, D) : les rues et routes communales ne sont pas modélisées ; les villages sont rejoints en ligne droite.")
+      el(
+        "li",
+        {},
+        // The network's name is the source's (English): the page says where it comes from.
+        /travel ?mapping/i.test(network.name || "")
+          ? "Réseau : routes principales de la Nièvre, d'après le projet Travel Mapping. "
+          : `Réseau : « ${network.name} ». `,
+        network.main_roads_only === false
+          ? ""
+          : "Réseau routier principal uniquement (A, N, D) : les rues et routes communales ne sont pas modélisées ; les villages sont rejoints en ligne droite.",
+      ),
     );
   } else {
     list.append(el("li", {}, "Aucun réseau routier chargé : pas de calcul de temps de trajet."));
@@ -236,6 +249,7 @@ async function start() {
     communeLayer,
     showStatus,
     showError,
+    describeError,
     clearError,
   };
   const views = {
@@ -244,7 +258,9 @@ async function start() {
     propose: createProposeView(ctx),
     projects: createProjectsView(ctx),
     impact: createImpactView(ctx),
+    workspace: createWorkspaceView(ctx),
   };
+  setUpPlannerExport();
   const activeView = setUpTabs(views);
   map.on("click", (event) => activeView().onMapClick(event.latlng));
   document.body.dataset.ready = "true";

@@ -4,6 +4,7 @@
 import { api } from "./api.js";
 import {
   MODE_LABELS,
+  plural,
   el,
   formatDuration,
   formatInteger,
@@ -149,6 +150,7 @@ export function createPlannerView(ctx) {
 
   function drawChoropleth(collection, threshold, mode) {
     choroplethLayer.clearLayers();
+    document.dispatchEvent(new CustomEvent("planner-shown", { detail: collection })); // planner_export.js
     const hasColors = collection.features.some((f) => f.properties.color);
     const legendClasses = collection.legend && Array.isArray(collection.legend.classes)
       ? collection.legend.classes.map((c) => ({ label: c.label, color: c.color, count: c.count }))
@@ -237,7 +239,7 @@ export function createPlannerView(ctx) {
       );
     }
     const totalGiven = data && (data.population_beyond ?? data.total_population);
-    underservedSummary.textContent = `${items.length} commune(s), ${formatInteger(totalGiven ?? total)} habitants à plus de ${threshold} min.`;
+    underservedSummary.textContent = `${plural(items.length, "commune")}, ${plural(totalGiven ?? total, "habitant")} à plus de ${threshold} min.`;
   }
 
   async function run() {
@@ -363,7 +365,7 @@ export function createPlannerView(ctx) {
       el(
         "p",
         {},
-        `${formatInteger(result.communes_changed ?? gains.length)} commune(s) voient leur temps d'accès changer.`,
+        `${plural(result.communes_changed ?? gains.length, "commune")} ${(result.communes_changed ?? gains.length) < 2 ? "voit son" : "voient leur"} temps d'accès changer.`,
       ),
     );
     if (table) scenarioResult.append(el("div", { class: "table-wrap" }, table));

@@ -2,6 +2,7 @@
 // lists them in `invalid_params` ({name, reason}), shown next to the matching field.
 
 import { api, ApiError } from "./api.js";
+import { PARAM_SENTENCES } from "./problems_fr.js";
 import { el } from "./format.js";
 import { communeAt, findCommune } from "./geo.js";
 
@@ -30,12 +31,14 @@ const REASONS_FR = [
   [/^Must be greater than or equal to (\S+)\.?$/, (m) => `Doit être au moins ${m[1]}.`],
 ];
 
-function reasonInFrench(reason) {
+function reasonInFrench(reason, code) {
   for (const [pattern, text] of REASONS_FR) {
     const m = pattern.exec(String(reason).trim());
     if (m) return text(m);
   }
-  return String(reason);
+  // Never the English message: the sentence of its code.
+  const sentence = PARAM_SENTENCES[code] || PARAM_SENTENCES.invalid;
+  return `${sentence.charAt(0).toUpperCase()}${sentence.slice(1)}.`;
 }
 
 export function createProposeView(ctx) {
@@ -76,7 +79,7 @@ export function createProposeView(ctx) {
     for (const p of params) {
       const box = document.getElementById(fieldBoxId(p.name));
       if (!box) {
-        general.append(el("li", {}, `${p.name} : ${reasonInFrench(p.reason)}`));
+        general.append(el("li", {}, `${p.name} : ${reasonInFrench(p.reason, p.code)}`));
         general.hidden = false;
         continue;
       }
@@ -86,7 +89,7 @@ export function createProposeView(ctx) {
         message = el("p", { class: "field-error", id });
         box.append(message);
       }
-      const reason = reasonInFrench(p.reason);
+      const reason = reasonInFrench(p.reason, p.code);
       message.textContent = message.textContent ? `${message.textContent} ${reason}` : reason;
       const control = box.querySelector("input, select, textarea");
       if (control) {
@@ -172,7 +175,11 @@ export function createProposeView(ctx) {
         const n = e.invalidParams.length;
         ctx.showError(
           "Votre proposition contient des erreurs",
-          new Error(`${n} point(s) à corriger, indiqué(s) sous les champs concernés`),
+          new Error(
+            n === 1
+              ? "1 point à corriger, indiqué sous le champ concerné"
+              : `${n} points à corriger, indiqués sous les champs concernés`,
+          ),
         );
       } else if (e instanceof ApiError && e.status === 405) {
         ctx.showError(
