@@ -148,7 +148,9 @@ def test_session_lifecycle_and_csrf_token(store: Store) -> None:
     flipped = csrf[:-1] + ("1" if csrf[-1] == "0" else "0")
     assert not csrf_token_matches(signed.session_token, flipped)
     assert not csrf_token_matches(signed.session_token, None)
-    assert csrf != csrf_token_for(signed.session_token[:-1] + "A")
+    # Another token (its last character changed: never the same one, whatever it was).
+    other = signed.session_token[:-1] + ("B" if signed.session_token.endswith("A") else "A")
+    assert csrf != csrf_token_for(other)
     # Expired sessions no longer authenticate; closing one removes it.
     with store.write() as session:
         session.execute(update(AccountSession).values(expires_at=utc_now() - timedelta(seconds=1)))
