@@ -18,6 +18,7 @@ from geoservice.store.records import event_to_record, offer_to_record
 from geoservice.web.blueprint import Blueprint
 from geoservice.web.contribution_schemas import PageQuerySchema
 from geoservice.web.contributions import current_actor, get_state
+from geoservice.web.openapi_examples import EXAMPLES
 
 blp = Blueprint(
     "my_offers",
@@ -48,7 +49,23 @@ class MyOffersSchema(Schema):
 @blp.route("/offers")
 class MyOffers(MethodView):
     @blp.arguments(PageQuerySchema, location="query")
-    @blp.response(200, MyOffersSchema)
+    @blp.response(
+        200,
+        MyOffersSchema,
+        example={
+            "type": "FeatureCollection",
+            "returned": 1,
+            "features": [
+                {
+                    **EXAMPLES["posted_offer"],
+                    "properties": {
+                        **EXAMPLES["posted_offer"]["properties"],
+                        "history": EXAMPLES["moderation_events"],
+                    },
+                }
+            ],
+        },
+    )
     def get(self, query: dict[str, int]) -> dict[str, Any]:
         """My posted offers (drafts, pending, published, rejected, cancelled), newest first;
         each carries ``history``: its moderation events, oldest first (reasons included)."""
