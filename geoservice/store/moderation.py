@@ -235,6 +235,13 @@ class Stored:
     status: str
     public: bool
 
+    def published_at(self, current: datetime | None, now: datetime) -> datetime | None:
+        """``published_at`` after entering this state: kept while public (the first
+        publication's time), set to `now` on becoming public, cleared when not public."""
+        if not self.public:
+            return None
+        return now if current is None else current
+
 
 def stored(state: str) -> Stored:
     """The column values of `state`."""

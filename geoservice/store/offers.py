@@ -114,10 +114,7 @@ def _enter_state(
     if columns.status != offer.status:
         _record_event(session, offer, actor, offer.status, columns.status, now, reason)
         offer.status = columns.status
-    if not columns.public:
-        offer.published_at = None
-    elif offer.published_at is None:
-        offer.published_at = now
+    offer.published_at = columns.published_at(offer.published_at, now)
 
 
 def _apply_content(

@@ -98,10 +98,7 @@ def _enter_state(
     if columns.status != project.status:
         _record(session, project, actor, project.status, columns.status, now, reason)
         project.status = columns.status
-    if not columns.public:
-        project.published_at = None
-    elif project.published_at is None:
-        project.published_at = now
+    project.published_at = columns.published_at(project.published_at, now)
     project.updated_at = now
 
 

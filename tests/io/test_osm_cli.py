@@ -1,4 +1,4 @@
-"""``geoservice network fetch`` (geoservice/cli.py over io/osm.py): files, downloads, errors."""
+"""``geoservice network fetch`` (cli/network.py over io/osm.py): files, downloads, errors."""
 
 from __future__ import annotations
 
