@@ -2,7 +2,8 @@
 
 Behind ``POST /api/v1/matrix``, the openrouteservice matrix and ``geoservice matrix``. A place
 is a point (``[lon, lat]`` or ``{"lon": .., "lat": ..}``), a commune (``{"commune": INSEE}``:
-its representative point, as ``/reachable``'s origins) or an offer (``{"offer": id}``: its
+its origin: the town hall when it lies inside the commune, else a point
+of its polygon, as ``/reachable``'s origins) or an offer (``{"offer": id}``: its
 point). Offers as destinations are reached through the offers' own egress tables
 (:class:`~geoservice.core.reachable.ReachableOffers`), so a cell equals ``/reachable``'s time;
 communes and points are wrapped alike (one egress table per place, built once for the
@@ -164,7 +165,7 @@ class PlaceResolver:
         return Place(x, y, float(lon), float(lat), kind, ref, field)
 
     def communes_targets(self) -> ReachableOffers:
-        """Egress tables of every commune's representative point (built once)."""
+        """Egress tables of every commune's origin point (built once)."""
         with self._lock:
             if self._communes_targets is None:
                 self._communes_targets = targets_from_xy(

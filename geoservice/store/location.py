@@ -8,6 +8,7 @@ import geopandas as gpd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from geoservice.core.commune_origins import commune_origins
 from geoservice.core.crs import METRIC_CRS, SERVICE_CRS, transformer
 from geoservice.errors import InvalidParameterError, MissingColumnError, OutsideCoverageError
 
@@ -19,7 +20,10 @@ class Coverage:
     Attributes
     ----------
     communes
-        One row per commune, EPSG:2154, columns ``code``, ``name``, ``geometry``.
+        One row per commune, EPSG:2154, columns ``code``, ``name``, ``geometry`` and the
+        commune's origin (:mod:`geoservice.core.commune_origins`: its town hall when it lies
+        inside the commune, else a point of its polygon) as ``origin_lon``, ``origin_lat``
+        (EPSG:4326) and ``origin_source``.
     area
         Union of the communes buffered by the margin, EPSG:2154, prepared for fast tests.
     margin_m
@@ -34,7 +38,8 @@ class Coverage:
 @dataclass(frozen=True)
 class ResolvedLocation:
     """A posted location: point (EPSG:4326), the commune containing it if any, and whether
-    the point was given (``point``) or is the commune's representative point (``commune``)."""
+    the point was given (``point``) or is the commune's origin (``commune``: its town hall
+    when that lies inside the commune, else a point of its polygon)."""
 
     lon: float
     lat: float
@@ -57,20 +62,24 @@ def coverage_from_communes(communes: gpd.GeoDataFrame, margin_m: float) -> Cover
     for column in ("code", "name"):
         if column not in communes.columns:
             raise MissingColumnError(f"communes lack the column {column!r}")
+    origins = commune_origins(communes)
     projected = communes[["code", "name", "geometry"]].to_crs(2154).reset_index(drop=True)
     projected["code"] = projected["code"].astype(str)
+    projected["origin_lon"] = origins.geometry.x.to_numpy()
+    projected["origin_lat"] = origins.geometry.y.to_numpy()
+    projected["origin_source"] = origins["source"].to_numpy()
     area = shapely.union_all(projected.geometry.values).buffer(margin_m)
     shapely.prepare(area)
     return Coverage(communes=projected, area=area, margin_m=margin_m)
 
 
 def commune_point(coverage: Coverage, commune_code: str) -> ResolvedLocation:
-    """The representative point of commune `commune_code` (inside it, EPSG:4326)."""
+    """The origin of commune `commune_code` (EPSG:4326): the point every commune answer starts
+    from (its town hall when that lies inside the commune, else a point of its polygon)."""
     rows = coverage.communes[coverage.communes["code"] == commune_code]
     if rows.empty:
         raise InvalidParameterError("commune_code", f"no commune with INSEE code {commune_code!r}")
-    point = rows.geometry.iloc[0].representative_point()
-    lon, lat = transformer(METRIC_CRS, SERVICE_CRS).transform(point.x, point.y)
+    lon, lat = float(rows["origin_lon"].iloc[0]), float(rows["origin_lat"].iloc[0])
     return ResolvedLocation(
         lon=round(lon, 6), lat=round(lat, 6), commune_code=commune_code, located_by="commune"
     )
@@ -83,7 +92,7 @@ def resolve_location(
     lat: float | None = None,
     commune_code: str | None = None,
 ) -> ResolvedLocation:
-    """Check a posted point, or place an offer at its commune's representative point.
+    """Check a posted point, or place an offer at its commune's origin (:func:`commune_point`).
 
     A point must lie in the département or within ``coverage.margin_m`` of it; its commune is
     the one containing it (``None`` in the margin outside). A commune code given with a point

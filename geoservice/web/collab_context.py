@@ -26,7 +26,7 @@ def caller() -> Actor:
 def place_of(
     data: Mapping[str, Any], *, lon: str = "lon", lat: str = "lat", commune: str = "commune_code"
 ) -> ResolvedLocation | None:
-    """The point given by `data` (lon/lat, or a commune's representative point); ``None``
+    """The point given by `data` (lon/lat, or a commune's origin point); ``None``
     when `data` gives none. Checked against the covered area like posted offers."""
     if not any(k in data for k in (lon, lat, commune)):
         return None

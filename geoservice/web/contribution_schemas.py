@@ -212,7 +212,10 @@ class PostedOfferPropertiesSchema(Schema):
     timings = fields.List(fields.Dict())
     commune_code = fields.String(allow_none=True)
     located_by = fields.String(
-        metadata={"description": "point, or commune (its representative point)"}
+        metadata={
+            "description": "point, or commune (placed at the commune's town hall when it lies "
+            "inside the commune, else at a point of its polygon)"
+        }
     )
     location_name = fields.String(allow_none=True)
     address = fields.String(allow_none=True)

@@ -1,11 +1,11 @@
 """``POST /api/v1/matrix``: door-to-door travel times between many origins and destinations.
 
 Origins and destinations are points (``[lon, lat]`` or ``{"lon": .., "lat": ..}``), communes
-(``{"commune": "58194"}``, their representative point as ``/reachable``'s origins) or offers
-(``{"offer": id}``). Times equal ``/reachable``'s for the same origin and offer (same access
-legs, same egress model); road modes also give distances. Unreached pairs are ``null``.
-``mode=transit`` takes a departure window and a statistic over its minutes, as r5py's
-``TravelTimeMatrix``. ``Accept: text/csv`` (or ``?format=csv``) streams one row per pair,
+(``{"commune": "58194"}``: their town hall, else a point inside, as ``/reachable``'s
+origins) or offers (``{"offer": id}``). Times equal ``/reachable``'s for the same origin and
+offer (same access legs, same egress model); road modes also give distances. Unreached pairs
+are ``null``. ``mode=transit`` takes a departure window and a statistic over its minutes, as
+r5py's ``TravelTimeMatrix``. ``Accept: text/csv`` (or ``?format=csv``) streams one row per pair,
 up to a larger limit.
 """
 
@@ -48,7 +48,7 @@ blp = Blueprint(
 
 _PLACE_DOC = (
     'a list of places: [lon, lat], {"lon": .., "lat": ..}, {"commune": INSEE code} '
-    '(its representative point) or {"offer": offer id}'
+    '(its town hall when inside the commune, else a point of it) or {"offer": offer id}'
 )
 
 

@@ -348,6 +348,21 @@ def test_commune_code_alone_gives_a_point_inside_the_commune(
     assert commune.contains(shapely.geometry.Point(body["lon"], body["lat"]))
 
 
+def test_commune_code_alone_places_the_offer_at_the_town_hall(
+    api: FlaskClient, auth: dict[str, dict[str, str]], runtime: Runtime
+) -> None:
+    """The same origin as every commune answer: the published town-hall point of the commune
+    (data/territory), not a point computed from its outline."""
+    communes = runtime.communes.set_index("code")
+    assert communes.loc[NEVERS, "origin_source"] == "town_hall"
+    body = props(post(api, auth["organisation"]))
+    assert body["located_by"] == "commune"
+    assert body["lon"] == pytest.approx(float(communes.loc[NEVERS, "origin_lon"]), abs=1e-6)
+    assert body["lat"] == pytest.approx(float(communes.loc[NEVERS, "origin_lat"]), abs=1e-6)
+    outline_point = communes.loc[[NEVERS]].to_crs(2154).representative_point().to_crs(4326)
+    assert abs(body["lon"] - float(outline_point.x.iloc[0])) > 1e-4  # not the outline's point
+
+
 @SQLITE_ONLY
 def test_oversize_body_is_413(api: FlaskClient, auth: dict[str, dict[str, str]]) -> None:
     response = post(api, auth["contributor"], description="x" * 1_100_000)
