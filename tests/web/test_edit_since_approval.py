@@ -64,7 +64,9 @@ def test_the_queue_shows_each_changed_field_since_the_approval_and_the_history(
 def test_a_never_approved_offer_has_no_diff(
     api: FlaskClient, auth: dict[str, dict[str, str]]
 ) -> None:
-    posted = api.post("/api/v1/offers", json=offer_body(title="Atelier"), headers=auth["contributor"])
+    posted = api.post(
+        "/api/v1/offers", json=offer_body(title="Atelier"), headers=auth["contributor"]
+    )
     offer_id = props(posted)["offer_id"]
     patch(api, offer_id, auth["contributor"], title="Atelier d'écriture")
     assert queue_entry(api, auth["moderator"], offer_id)["changes_since_approval"] is None
@@ -93,7 +95,8 @@ def test_an_organisation_edit_stays_published_and_is_the_new_reference(
     assert props(patch(api, offer_id, org, title="Expo photo"))["status"] == "published"
     with store.read() as session:
         offer = session.get(Offer, int(offer_id.removeprefix("user:")))
-        assert offer is not None and offer.approved_content is not None
+        assert offer is not None
+        assert offer.approved_content is not None
         assert offer.approved_content["content"]["title"] == "Expo photo"
     # Only its owner edits it: another contributor cannot.
     assert patch(api, offer_id, alice, title=HOSTILE).status_code == 403
