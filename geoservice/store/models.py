@@ -148,6 +148,9 @@ class Offer(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
     published_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    #: The last approved content (``{"approved_at", "content"}``), never served publicly:
+    #: moderators see what an edit changed (:mod:`geoservice.store.approved_version`).
+    approved_content: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     #: Lower-case, accent-free text the full-text index is built on.
     search_text: Mapped[str] = mapped_column(Text, default="")
 

@@ -14,8 +14,9 @@ States
 
 ``published_at`` is set while the current content is public (``published`` or
 ``cancelled_public``) and cleared in every other state: an approved offer whose content a
-contributor edits is hidden until a moderator approves it again (the last approved version
-is not kept: that would need a second copy of every field).
+contributor edits is hidden until a moderator approves it again. Its last approved content
+is kept for the moderators only (:mod:`geoservice.store.approved_version`): the public sees
+neither the edited nor the old text until the edit is approved.
 
 Rules, in words
     - Anonymous and contributor posts wait for a moderator (``pending``); organisations and

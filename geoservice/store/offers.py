@@ -16,6 +16,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from geoservice.errors import InvalidParameterError, NotFoundError, PermissionDeniedError
+from geoservice.store.approved_version import remember_approved, remember_if_public
 from geoservice.store.location import ResolvedLocation
 from geoservice.store.models import (
     OFFER_ID_PREFIX,
@@ -115,6 +116,7 @@ def _enter_state(
         _record_event(session, offer, actor, offer.status, columns.status, now, reason)
         offer.status = columns.status
     offer.published_at = columns.published_at(offer.published_at, now)
+    remember_if_public(offer, columns.public, now)
 
 
 def _apply_content(
@@ -171,6 +173,7 @@ def create_offer(
     session.add(offer)
     session.flush()  # assigns offer.id
     _record_event(session, offer, actor, None, columns.status, now)
+    remember_if_public(offer, columns.public, now)
     return offer
 
 
@@ -232,6 +235,9 @@ def update_offer(
         state = decide(state, actor.role, "edit")
     elif state == offer_state(offer):
         return offer
+    if is_public(offer) and offer.approved_content is None:
+        # Public before versions were kept: what the public sees now is the approved version.
+        remember_approved(offer, offer.published_at or now)
     _apply_content(offer, content, location)
     offer.updated_at = now
     _enter_state(session, offer, actor, state, now, reason)

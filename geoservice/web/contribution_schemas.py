@@ -237,7 +237,17 @@ class PostedOfferPropertiesSchema(Schema):
     updated_at = fields.String()
     published_at = fields.String(allow_none=True)
     source = fields.String()
-    history = fields.List(fields.Dict())
+    history = fields.List(
+        fields.Dict(), metadata={"description": "moderation events, oldest first (some answers)"}
+    )
+    changes_since_approval = fields.Dict(
+        allow_none=True,
+        metadata={
+            "description": "moderation queue only: {approved_at, changes: [{field, before, "
+            "after}]} when the offer had been approved before its last edits (null if never "
+            "approved); the approved version is never served publicly"
+        },
+    )
 
 
 class PostedOfferFeatureSchema(Schema):

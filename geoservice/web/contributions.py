@@ -30,6 +30,7 @@ from geoservice.errors import (
 )
 from geoservice.runtime import Runtime
 from geoservice.settings import Settings
+from geoservice.store.approved_version import changes_since_approval
 from geoservice.store.config import KINDS, StoreConfig, store_config_from_settings
 from geoservice.store.db import Store, head_revision, open_store
 from geoservice.store.export import (
@@ -72,6 +73,7 @@ from geoservice.web.contribution_schemas import (
     PostedOfferFeatureSchema,
     PostedOfferPageSchema,
 )
+from geoservice.web.moderation_examples import MODERATION_QUEUE_EXAMPLE
 from geoservice.web.openapi_docs import POINT_COLLECTION, file_doc
 from geoservice.web.openapi_examples import CSV_EXAMPLE, EXAMPLES, ICS_EXAMPLE
 
@@ -353,15 +355,23 @@ class OfferModeration(MethodView):
 @blp.route("/moderation/queue")
 class ModerationQueue(MethodView):
     @blp.arguments(PageQuerySchema, location="query")
-    @blp.response(200, PostedOfferPageSchema, example=EXAMPLES["moderation_queue"])
+    @blp.response(200, PostedOfferPageSchema, example=MODERATION_QUEUE_EXAMPLE)
     def get(self, query: dict[str, int]) -> dict[str, Any]:
-        """Offers waiting for a moderator, oldest first. Moderators only."""
+        """Offers waiting for a moderator, oldest first. Moderators only.
+
+        Each carries its ``history`` and, when it had been approved before,
+        ``changes_since_approval``: the fields its author changed since (before → after)."""
         state = get_state()
         actor = current_actor(state)
         limit, offset = _page(query)
+        features = []
         with state.store.read() as session:
             offers, total = moderation_queue(session, actor, limit=limit, offset=offset)
-            features = [offer_to_feature(offer_to_record(o)) for o in offers]
+            for offer in offers:
+                record = offer_to_record(offer)
+                record["history"] = [event_to_record(e) for e in offer_history(session, offer)]
+                record["changes_since_approval"] = changes_since_approval(offer)
+                features.append(offer_to_feature(record))
         return {
             "type": "FeatureCollection",
             "total": total,

@@ -1,8 +1,9 @@
 """``make screenshot``: the README's picture of the page, taken by headless Chromium.
 
 Usage: ``python -m tests.e2e.screenshot [OUT.png]`` (default ``docs/screenshot.png``); also
-writes ``screenshot-transit.png`` (a train journey from a village) and
-``screenshot-planner.png`` beside it.
+writes ``screenshot-transit.png`` (a train journey from a village),
+``screenshot-planner.png`` and ``screenshot-moderation.png`` (the moderation queue with an
+offer edited since its approval, on a throw-away database) beside it.
 The service is started in-process on a free localhost port with the embedded data.
 """
 
@@ -14,6 +15,7 @@ from pathlib import Path
 from geoservice.settings import load_settings
 from geoservice.web import create_app
 from tests.e2e.browser import find_chromium, serve_app, take_screenshot
+from tests.e2e.moderation_picture import take_moderation_picture
 from tests.e2e.readme_pictures import take_planner_picture, take_transit_picture
 
 
@@ -32,7 +34,10 @@ def main(argv: list[str]) -> int:
         planner = take_planner_picture(
             base_url, executable, out.with_name("screenshot-planner.png")
         )
-    print(f"wrote {out}, {transit}, {planner}")
+    moderation = take_moderation_picture(
+        app, executable, out.with_name("screenshot-moderation.png")
+    )
+    print(f"wrote {out}, {transit}, {planner}, {moderation}")
     return 0
 
 

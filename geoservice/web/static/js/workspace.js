@@ -1,10 +1,13 @@
 // "Mon espace", for signed-in people: "Mes offres" (status, moderation reasons, history,
-// cancel) and, for moderators, the moderation queue (approve, or reject with a reason).
+// edit, cancel) and, for moderators, the moderation queue (what changed since the approved
+// version, history; approve, or reject with a reason).
 // Text only (el / textContent); every write carries the session's CSRF token (api.js).
 
 import { currentAccount } from "./account.js";
 import { request } from "./api.js";
 import { CATEGORY_LABELS, el, formatDateTime, plural } from "./format.js";
+import { changesSinceApproval } from "./moderation_diff.js";
+import { openOfferEditor } from "./offer_edit.js";
 
 const STATUS_LABELS = {
   draft: "Brouillon",
@@ -28,6 +31,7 @@ function historyList(history) {
         {},
         `${formatDateTime(event.at)} : ${STATUS_LABELS[event.from_status] || "création"} → ` +
           `${STATUS_LABELS[event.to_status] || event.to_status}` +
+          `${event.actor ? ` (par ${event.actor})` : ""}` +
           `${event.reason ? ` (motif : ${event.reason})` : ""}`,
       ),
     ),
@@ -42,6 +46,7 @@ export function createWorkspaceView(ctx) {
   const queue = document.getElementById("moderation-queue");
   const queueSummary = document.getElementById("moderation-summary");
   let account = null;
+  let editor = null;
 
   function setAccount(value) {
     account = value;
@@ -52,6 +57,7 @@ export function createWorkspaceView(ctx) {
   document.addEventListener("account-changed", (event) => setAccount(event.detail));
 
   async function loadMine() {
+    if (editor) editor.close();
     mine.replaceChildren();
     const data = await request("/api/v1/accounts/me/offers", { params: { limit: 100 } });
     mineSummary.textContent = data.features.length
@@ -69,6 +75,34 @@ export function createWorkspaceView(ctx) {
         p.status === "rejected" && last ? el("p", { class: "reason" }, `Motif du refus : ${last.reason}`) : null,
         el("details", {}, el("summary", {}, "Historique"), historyList(history)),
       );
+      if (p.status !== "cancelled") {
+        const edit = el("button", { type: "button" }, `Modifier « ${p.title} »`);
+        edit.addEventListener("click", () => {
+          if (editor) editor.close();
+          edit.disabled = true;
+          editor = openOfferEditor({
+            ctx,
+            feature,
+            container: item,
+            role: account && account.role,
+            onClose() {
+              edit.disabled = false;
+              editor = null;
+            },
+            async onSaved(saved) {
+              editor = null;
+              const status = STATUS_LABELS[saved.status] || saved.status;
+              ctx.showStatus(`« ${saved.title} » est modifiée ; statut : ${status}.`);
+              try {
+                await loadMine();
+              } catch (e) {
+                ctx.showError("Votre espace n'a pas pu être chargé", e);
+              }
+            },
+          });
+        });
+        item.append(edit);
+      }
       if (p.status !== "cancelled") {
         const cancel = el("button", { type: "button" }, `Annuler « ${p.title} »`);
         cancel.addEventListener("click", async () => {
@@ -107,6 +141,8 @@ export function createWorkspaceView(ctx) {
           .join(" · "),
       ),
       p.description ? el("p", {}, p.description) : null,
+      changesSinceApproval(p, ctx),
+      el("details", {}, el("summary", {}, "Historique"), historyList(p.history)),
       el("div", { class: "field" }, el("label", { for: reasonId }, "Motif du refus"), reason),
       el("div", { class: "actions" }, approve, reject),
     );
@@ -152,6 +188,8 @@ export function createWorkspaceView(ctx) {
       }
     },
     hide() {},
-    onMapClick() {},
+    onMapClick(latlng) {
+      if (editor) editor.setPoint(latlng.lng, latlng.lat);
+    },
   };
 }
