@@ -46,6 +46,9 @@ export function gainingCommunes(result, thresholdMinutes) {
 
 /** Minutes with one decimal, so that before − after = gain reads right in the table. */
 const minutesOf = (seconds) => formatMinutes(seconds / 60);
+const oneDecimal = new Intl.NumberFormat("fr-FR", { maximumFractionDigits: 1 });
+/** The table's cells: numbers only, the unit is in the column's header (it fits a phone). */
+const cellMinutes = (seconds) => (known(seconds) ? oneDecimal.format(seconds / 60) : "—");
 const gainText = (g) => (g.newly_reachable ? "devient joignable" : minutesOf(g.saved_s));
 
 export function createGainsMap(ctx, parent) {
@@ -133,15 +136,15 @@ export function createGainsMap(ctx, parent) {
         { "data-code": g.code },
         el("th", { scope: "row" }, name),
         el("td", { class: "num" }, formatInteger(g.population)),
-        el("td", { class: "num" }, g.newly_reachable ? "injoignable" : minutesOf(g.time_s_before)),
-        el("td", { class: "num" }, minutesOf(g.time_s_after)),
-        el("td", { class: "num" }, gainText(g)),
+        el("td", { class: "num" }, g.newly_reachable ? "injoignable" : cellMinutes(g.time_s_before)),
+        el("td", { class: "num" }, cellMinutes(g.time_s_after)),
+        el("td", { class: "num" }, g.newly_reachable ? "devient joignable" : cellMinutes(g.saved_s)),
       );
     };
     const head = el(
       "tr",
       {},
-      ["Commune", "Habitants", "Avant", "Après", "Gain"].map((h, i) =>
+      ["Commune", "Habitants", "Avant (min)", "Après (min)", "Gain (min)"].map((h, i) =>
         el("th", { scope: "col", class: i ? "num" : null }, h),
       ),
     );
