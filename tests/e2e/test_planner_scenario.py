@@ -20,6 +20,7 @@ from geoservice.runtime import Runtime
 from geoservice.store.db import open_store
 from geoservice.web import create_app
 from tests.e2e.browser import DESKTOP_VIEWPORT, open_page, show_planner
+from tests.e2e.test_french_texts import PAGE_TEXTS, _slips
 from tests.web.collab_helpers import make_users
 
 pytestmark = pytest.mark.slow
@@ -157,6 +158,9 @@ def test_what_if_map_shows_the_communes_the_api_says_gain(
     assert "proposés par des utilisateurs" in limits
     assert "pas un service de transport" in limits
 
+    # No French slip nor English sentence in what the scenario added to the page.
+    assert _slips(page.evaluate(PAGE_TEXTS)) == []
+
     # Back to the access map, and again to the gains.
     page.check("#planner-map-access")
     page.wait_for_selector("path.choropleth-zone")
@@ -182,5 +186,6 @@ def test_a_scenario_where_no_commune_gains_says_so(browser: Any, base_url: str) 
     assert page.locator("#scenario-gains-table").count() == 0
     csv_button = page.get_by_role("button", name="Exporter les gains (CSV)")
     assert csv_button.is_disabled()
+    assert _slips(page.evaluate(PAGE_TEXTS)) == []
     assert log.errors == []
     page.close()
