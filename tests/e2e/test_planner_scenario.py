@@ -96,8 +96,16 @@ def test_what_if_map_shows_the_communes_the_api_says_gain(
     legend = _plain(page.locator("#scenario-legend").inner_text())
     assert legend.startswith("Gain du scénario : Cinémas, en voiture")
     counts = [int(n) for n in re.findall(r"\((\d+)\)", legend)]
-    assert sum(counts) == len(gains)
-    assert "passe à 20 min ou moins" in legend
+    crossing = [
+        c
+        for c in gains
+        if c["time_s_after"] <= 1200 and (c["time_s_before"] is None or c["time_s_before"] > 1200)
+    ]
+    assert sum(counts[:-1]) == len(gains)
+    assert legend.endswith(f"passe à 20 min ou moins ({len(crossing)})")
+    # The outlined communes are the inhabitants newly within 20 min of the API's figure.
+    newly = answer["thresholds"][0]["population_newly_within"]
+    assert sum(c["population"] for c in crossing) == newly
 
     # Its text alternative: the same communes, with the people concerned.
     rows = page.locator("#scenario-gains-table tbody tr")
@@ -137,6 +145,8 @@ def test_what_if_map_shows_the_communes_the_api_says_gain(
     collection = json.loads(geo_path.read_text(encoding="utf-8"))
     assert [f["properties"]["code"] for f in collection["features"]] == codes
     assert all(f["geometry"]["type"] in {"Polygon", "MultiPolygon"} for f in collection["features"])
+    outlined = [f["properties"] for f in collection["features"]]
+    assert sum(p["population"] for p in outlined if p["newly_within_threshold"]) == newly
 
     # The shared-ride figures: the one ride offered from Azy-le-Vif, with the data's limits.
     block = answer["shared_rides"]

@@ -78,7 +78,8 @@ export function createGainsMap(ctx, parent) {
       const none = el("span", { class: "swatch" });
       none.style.backgroundColor = NO_GAIN_COLOR;
       box.append(el("div", {}, none, "pas de gain"));
-      box.append(el("div", {}, el("span", { class: "swatch outline" }), `passe à ${thresholdMinutes} min ou moins`));
+      const crossing = gains.filter((g) => g.newly_within_threshold).length;
+      box.append(el("div", {}, el("span", { class: "swatch outline" }), `passe à ${thresholdMinutes} min ou moins (${crossing})`));
       return box;
     };
     if (shown) legend.addTo(map);
