@@ -33,6 +33,8 @@ PHONE_VIEWPORT = {"width": 390, "height": 760}
 SCREENSHOT_VIEWPORT = {"width": 1280, "height": 1100}
 #: Milliseconds allowed for any one wait on the page.
 TIMEOUT_MS = 15_000
+#: axe-core (npm), injected into the page by the accessibility tests.
+AXE = Path(__file__).parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 
 
 def find_chromium() -> str | None:
@@ -98,6 +100,18 @@ def open_page(browser: Any, base_url: str, viewport: dict[str, int]) -> tuple[An
     page.goto(base_url + "/")
     page.wait_for_selector("body[data-ready='true']")
     return page, log
+
+
+def serious_axe_violations(page: Any) -> list[str]:
+    """axe-core's serious and critical violations on the page as shown: "rule: targets"."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    result = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
+        ".map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '))"
+    )
+    return list(result)
 
 
 def click_map_center(page: Any) -> None:

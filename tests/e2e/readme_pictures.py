@@ -1,5 +1,5 @@
 """More README pictures for ``make screenshot`` (issue #17): a transit itinerary from a
-village, and the planner's map."""
+village, and the planner's map of the communes a what-if scenario makes gain."""
 
 from __future__ import annotations
 
@@ -44,11 +44,19 @@ def take_transit_picture(base_url: str, executable: str, out: Path) -> Path:
 
 
 def take_planner_picture(base_url: str, executable: str, out: Path) -> Path:
-    """The planner: minutes to the nearest cinema by car, per commune."""
+    """The planner's what-if tool: a cinema added at Crux-la-Ville (the service's first
+    suggested site for cinemas by car), the map and the table of the communes that gain."""
     out.parent.mkdir(parents=True, exist_ok=True)
     with launch_chromium(executable) as browser:
         page, log = open_page(browser, base_url, SCREENSHOT_VIEWPORT)
         show_planner(page)
+        page.fill("#scenario-commune", "Crux-la-Ville")
+        page.click("#scenario-add-commune")
+        page.click("#scenario-run")
+        page.wait_for_selector("#scenario-gains-table")
+        page.locator("#planner-map-choice").evaluate(
+            "d => d.closest('#panel').scrollTo(0, d.offsetTop - d.closest('#panel').offsetTop - 8)"
+        )
         _settle(page)
         page.screenshot(path=str(out))
         if log.errors:

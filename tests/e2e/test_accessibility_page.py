@@ -9,28 +9,18 @@ from typing import Any
 import pytest
 
 from tests.e2e.browser import (
+    AXE,
     DESKTOP_VIEWPORT,
     TIMEOUT_MS,
     open_page,
+    serious_axe_violations,
     show_planner,
     wait_for_citizen_results,
 )
 
 pytestmark = pytest.mark.slow
 
-AXE = Path(__file__).parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 NARROW_VIEWPORT = {"width": 360, "height": 740}
-
-
-def _serious_violations(page: Any) -> list[str]:
-    if not page.evaluate("() => typeof window.axe === 'object'"):
-        page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
-    result = page.evaluate(
-        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-        ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
-        ".map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '))"
-    )
-    return list(result)
 
 
 def test_axe_finds_no_serious_violation_on_any_tab(browser: Any, base_url: str) -> None:
@@ -46,14 +36,14 @@ def test_axe_finds_no_serious_violation_on_any_tab(browser: Any, base_url: str) 
     page.press("#commune-search", "Enter")
     wait_for_citizen_results(page)
     page.locator("#reachable-list .result").first.click()
-    found = {"citizen": _serious_violations(page)}
+    found = {"citizen": serious_axe_violations(page)}
     show_planner(page)
-    found["planner"] = _serious_violations(page)
+    found["planner"] = serious_axe_violations(page)
     page.click("#tab-propose")
-    found["propose"] = _serious_violations(page)
+    found["propose"] = serious_axe_violations(page)
     page.click("#open-sign-up")
     page.wait_for_selector("#sign-up-form:not([hidden])")
-    found["sign-up"] = _serious_violations(page)
+    found["sign-up"] = serious_axe_violations(page)
     assert found == {"citizen": [], "planner": [], "propose": [], "sign-up": []}
     context.close()
 

@@ -18,8 +18,14 @@ from geoservice.runtime import Runtime
 from geoservice.store.db import Store, open_store
 from geoservice.store.models import User
 from geoservice.web import create_app
-from tests.e2e.browser import DESKTOP_VIEWPORT, TIMEOUT_MS, PageLog, wait_for_citizen_results
-from tests.e2e.test_accessibility_page import AXE, _serious_violations
+from tests.e2e.browser import (
+    AXE,
+    DESKTOP_VIEWPORT,
+    TIMEOUT_MS,
+    PageLog,
+    serious_axe_violations,
+    wait_for_citizen_results,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -132,7 +138,7 @@ def test_edit_from_my_offers_diff_in_the_queue_then_public(
     assert form.get_by_label("Commune").input_value() == "Luzy"
     assert form.get_by_label("Début").input_value() == "2026-12-12T15:00"
     assert form.get_by_label("Type").input_value() == "event"
-    found = {"Mes offres, formulaire de modification": _serious_violations(owner)}
+    found = {"Mes offres, formulaire de modification": serious_axe_violations(owner)}
     # An error is said in French, next to its field.
     form.get_by_label("Titre").fill("   ")
     form.get_by_role("button", name="Enregistrer les modifications").click()
@@ -147,7 +153,7 @@ def test_edit_from_my_offers_diff_in_the_queue_then_public(
     mine = owner.locator("#my-offers .my-offer", has_text=EDITED)
     mine.wait_for()
     assert "En attente de relecture" in mine.inner_text()
-    found["Mes offres"] = _serious_violations(owner)
+    found["Mes offres"] = serious_axe_violations(owner)
     # Waiting for moderation: the public sees neither version.
     assert "exemple de test" not in public_texts(base_url)
 
@@ -163,7 +169,7 @@ def test_edit_from_my_offers_diff_in_the_queue_then_public(
     assert "samedi 12 décembre 2026, 16 h – 18 h" in rows["timings"]
     item.locator("summary", has_text="Historique").click()
     assert "(par Conteurs de Luzy)" in item.locator(".history").inner_text()
-    found["File de relecture avec modifications"] = _serious_violations(mod)
+    found["File de relecture avec modifications"] = serious_axe_violations(mod)
     item.get_by_label("Motif du refus").fill("Précisez l'heure de fin.")
     item.get_by_role("button", name="Refuser").click()
     mod.wait_for_selector("#moderation-summary:has-text('Aucune offre')")

@@ -1,17 +1,10 @@
 // Aménageur: time to the nearest offer per commune (choropleth), underserved communes with
-// their population, and a what-if scenario (add venues by clicking the map).
+// their population, and a what-if scenario (scenario.js) whose map of the communes that gain
+// replaces the choropleth while it is chosen.
 
 import { api } from "./api.js";
-import {
-  MODE_LABELS,
-  plural,
-  el,
-  formatDuration,
-  formatInteger,
-  formatMinutes,
-  textContent,
-} from "./format.js";
-import { communeAt, communeOrigin, findCommune } from "./geo.js";
+import { MODE_LABELS, plural, el, formatInteger, formatMinutes, textContent } from "./format.js";
+import { createScenarioTool } from "./scenario.js";
 
 /** Client-side classes when the API gives times but no colours (viridis, reversed). */
 const FALLBACK_CLASSES = [
@@ -56,22 +49,16 @@ export function createPlannerView(ctx) {
   const mapNote = document.getElementById("choropleth-note");
   const underservedBody = document.getElementById("underserved-body");
   const underservedSummary = document.getElementById("underserved-summary");
-  const scenarioToggle = document.getElementById("scenario-toggle");
-  const scenarioList = document.getElementById("scenario-venues");
-  const scenarioRun = document.getElementById("scenario-run");
-  const scenarioResult = document.getElementById("scenario-result");
   const venueCategory = document.getElementById("scenario-category");
-  const venueCommune = document.getElementById("scenario-commune");
-  const venueCommuneAdd = document.getElementById("scenario-add-commune");
+  const mapChoice = document.getElementById("planner-map-choice");
   /** Theme → the kind of venue a new one most likely is (the user can change it). */
   const CATEGORY_FOR_THEME = { cinema: "cinema", books: "library", heritage: "museum" };
 
   const layer = L.layerGroup();
   const choroplethLayer = L.layerGroup().addTo(layer);
-  const venueLayer = L.layerGroup().addTo(layer);
   let legend = null;
-  let venues = [];
-  let adding = false;
+  let shownMap = "access"; // or "gains": the scenario's map
+  let visible = false;
   let loadedOnce = false;
   let controller = null;
 
@@ -145,7 +132,7 @@ export function createPlannerView(ctx) {
       box.append(el("div", {}, el("span", { class: "swatch outline" }), "au-delà du seuil"));
       return box;
     };
-    legend.addTo(map);
+    if (visible && shownMap === "access") legend.addTo(map);
   }
 
   function drawChoropleth(collection, threshold, mode) {
@@ -276,177 +263,60 @@ export function createPlannerView(ctx) {
     ctx.showStatus(choro.status === "fulfilled" ? `Carte : ${targetSelect.selectedOptions[0].textContent}, ${MODE_LABELS[mode]}.` : "");
   }
 
-  function renderVenues() {
-    scenarioList.replaceChildren();
-    venueLayer.clearLayers();
-    venues.forEach((venue, i) => {
-      L.circleMarker([venue.lat, venue.lon], {
-        pane: "overlay",
-        radius: 8,
-        color: "#000000",
-        weight: 2,
-        fillColor: "#d1495b",
-        fillOpacity: 1,
-      })
-        .bindTooltip(textContent(`Nouveau lieu ${i + 1}`))
-        .addTo(venueLayer);
-      const remove = el("button", { type: "button", class: "link-button" }, "retirer");
-      remove.setAttribute("aria-label", `Retirer le lieu ${i + 1}`);
-      remove.addEventListener("click", () => {
-        venues.splice(i, 1);
-        renderVenues();
-      });
-      scenarioList.append(el("li", {}, `Lieu ${i + 1} : ${venue.label} `, remove));
-    });
-    scenarioRun.disabled = venues.length === 0;
+  /** Show the access map ("access") or the scenario's gains ("gains"), with its legend. */
+  function selectMap(which) {
+    shownMap = which === "gains" && scenario.hasResult() ? "gains" : "access";
+    mapChoice.hidden = !scenario.hasResult();
+    for (const radio of mapChoice.querySelectorAll("input")) radio.checked = radio.value === shownMap;
+    if (shownMap === "gains") {
+      layer.removeLayer(choroplethLayer);
+      if (legend) legend.remove();
+      if (visible) scenario.gainsMap.show();
+    } else {
+      scenario.gainsMap.hide();
+      layer.addLayer(choroplethLayer);
+      if (legend && visible) legend.addTo(map);
+    }
   }
 
-  function setAdding(on) {
-    adding = on;
-    scenarioToggle.setAttribute("aria-pressed", String(on));
-    scenarioToggle.textContent = on ? "Terminer l'ajout de lieux" : "Ajouter un lieu sur la carte";
-    document.getElementById("map").classList.toggle("adding", on);
-  }
-
-  function renderScenario(result, threshold) {
-    scenarioResult.replaceChildren();
-    const dl = el("dl");
-    for (const row of result.thresholds || []) {
-      dl.append(
-        el("dt", {}, `Habitants nouvellement à moins de ${row.threshold_minutes} min`),
-        el("dd", { class: "gain" }, formatInteger(row.population_newly_within)),
-        el("dt", {}, "Avant → après"),
-        el(
-          "dd",
-          {},
-          `${formatInteger(row.population_within_before)} → ${formatInteger(row.population_within_after)} habitants`,
-        ),
-      );
-    }
-    const gains = (result.communes || [])
-      .filter((c) => Number.isFinite(c.delta_s) && c.delta_s < 0)
-      .sort((a, b) => a.delta_s - b.delta_s || b.population - a.population)
-      .slice(0, 10);
-    const table = gains.length
-      ? el(
-          "table",
-          {},
-          el(
-            "thead",
-            {},
-            el(
-              "tr",
-              {},
-              el("th", { scope: "col" }, "Commune"),
-              el("th", { scope: "col", class: "num" }, "Habitants"),
-              el("th", { scope: "col", class: "num" }, "Avant"),
-              el("th", { scope: "col", class: "num" }, "Après"),
-            ),
-          ),
-          el(
-            "tbody",
-            {},
-            gains.map((c) =>
-              el(
-                "tr",
-                {},
-                el("th", { scope: "row" }, c.name || c.code),
-                el("td", { class: "num" }, formatInteger(c.population)),
-                el("td", { class: "num" }, formatDuration(c.time_s_before)),
-                el("td", { class: "num" }, formatDuration(c.time_s_after)),
-              ),
-            ),
-          ),
-        )
-      : null;
-    scenarioResult.append(
-      el("h4", {}, "Gain du scénario"),
-      dl,
-      el(
-        "p",
-        {},
-        `${plural(result.communes_changed ?? gains.length, "commune")} ${(result.communes_changed ?? gains.length) < 2 ? "voit son" : "voient leur"} temps d'accès changer.`,
-      ),
-    );
-    if (table) scenarioResult.append(el("div", { class: "table-wrap" }, table));
-  }
-
-  scenarioToggle.addEventListener("click", () => setAdding(!adding));
-  function addCommuneVenue() {
-    const commune = findCommune(venueCommune.value, ctx.communes);
-    if (!commune) {
-      ctx.showError("Commune introuvable", new Error(`« ${venueCommune.value} » n'est pas une commune de la Nièvre`));
-      venueCommune.focus();
-      return;
-    }
-    const [lon, lat] = communeOrigin(commune);
-    venues.push({ commune: commune.properties.code, lon, lat, label: commune.properties.name });
-    venueCommune.value = "";
-    renderVenues();
-  }
-  venueCommuneAdd.addEventListener("click", addCommuneVenue);
-  venueCommune.addEventListener("keydown", (event) => {
-    if (event.key === "Enter") {
-      event.preventDefault();
-      addCommuneVenue();
-    }
+  const scenario = createScenarioTool(ctx, layer, {
+    read: () => ({
+      what: target(),
+      mode: modeSelect.value,
+      threshold: Number(thresholdInput.value),
+      targetLabel: targetSelect.selectedOptions[0].textContent,
+    }),
+    resultShown: () => selectMap("gains"),
   });
-  scenarioRun.addEventListener("click", async () => {
-    const what = target();
-    const mode = modeSelect.value;
-    const threshold = Number(thresholdInput.value);
-    ctx.clearError();
-    if (!ctx.has("POST", "/api/v1/scenarios")) {
-      ctx.showError("Le scénario n'a pas pu être calculé", missing("les scénarios (/api/v1/scenarios)"));
-      return;
-    }
-    ctx.showStatus("Calcul du scénario…");
-    try {
-      const result = await api.scenario({
-        ...what,
-        mode,
-        thresholds_minutes: [threshold],
-        add: venues.map((v, i) => ({
-          ...(v.commune ? { commune: v.commune } : { lon: v.lon, lat: v.lat }),
-          category: venueCategory.value,
-          themes: what.theme ? [what.theme] : [],
-          name: `Nouveau lieu ${i + 1}`,
-        })),
-      });
-      renderScenario(result, threshold);
-      ctx.showStatus("Scénario calculé.");
-    } catch (e) {
-      ctx.showError("Le scénario n'a pas pu être calculé", e);
-    }
-  });
+  mapChoice.addEventListener("change", (event) => selectMap(event.target.value));
+
   form.addEventListener("submit", (event) => {
     event.preventDefault();
+    // The scenario's result belonged to the former settings.
+    scenario.clearResult();
+    selectMap("access");
     run();
   });
 
   return {
     show() {
+      visible = true;
       layer.addTo(map);
-      if (legend) legend.addTo(map);
+      selectMap(shownMap);
       if (!loadedOnce) {
         loadedOnce = true;
         run();
       }
     },
     hide() {
+      visible = false;
       layer.remove();
       if (legend) legend.remove();
-      setAdding(false);
+      scenario.gainsMap.hide();
+      scenario.hide();
     },
     onMapClick(latlng) {
-      if (!adding) return;
-      const commune = communeAt([latlng.lng, latlng.lat], ctx.communes);
-      venues.push({
-        lon: Number(latlng.lng.toFixed(6)),
-        lat: Number(latlng.lat.toFixed(6)),
-        label: commune ? commune.properties.name : `${latlng.lat.toFixed(4)}, ${latlng.lng.toFixed(4)}`,
-      });
-      renderVenues();
+      scenario.onMapClick(latlng);
     },
   };
 }

@@ -1,5 +1,7 @@
-// The planner's export buttons: the underserved table as CSV (exactly its shown cells) and
-// the choropleth as GeoJSON (exactly the collection drawn), downloaded by the browser.
+// The planner's export buttons: a table as CSV (exactly its shown cells) and a map layer as
+// GeoJSON (exactly the collection drawn), downloaded by the browser. One pair of buttons per
+// thing shown: the underserved communes with the accessibility map, and the communes a
+// scenario makes gain with their map (scenario_map.js).
 
 import { el } from "./format.js";
 
@@ -23,23 +25,40 @@ export function tableToCsv(table) {
     .join("\r\n");
 }
 
-export function setUpPlannerExport() {
-  const box = document.getElementById("planner-export");
-  const table = document.getElementById("underserved-table");
-  let collection = null;
-  const csvButton = el("button", { type: "button", disabled: true }, "Exporter le tableau (CSV)");
-  const geoButton = el("button", { type: "button", disabled: true }, "Exporter la carte (GeoJSON)");
+/**
+ * Two buttons in `box`, disabled until show() is given what is on the page: `table` (an
+ * element, exported as CSV) and `collection` (the FeatureCollection drawn, as GeoJSON).
+ * `labels` and `files` name the buttons and the downloaded files.
+ */
+export function createExportButtons(box, labels, files) {
+  let shown = { table: null, collection: null };
+  const csvButton = el("button", { type: "button", disabled: true }, labels.csv);
+  const geoButton = el("button", { type: "button", disabled: true }, labels.geojson);
   box.append(csvButton, geoButton);
-  document.addEventListener("planner-shown", (event) => {
-    collection = event.detail;
-    csvButton.disabled = false;
-    geoButton.disabled = !collection;
-  });
   csvButton.addEventListener("click", () => {
     // A BOM so that spreadsheets read the accents as UTF-8.
-    download("communes-sous-desservies.csv", "text/csv;charset=utf-8", `\ufeff${tableToCsv(table)}\r\n`);
+    if (shown.table) download(files.csv, "text/csv;charset=utf-8", `\ufeff${tableToCsv(shown.table)}\r\n`);
   });
   geoButton.addEventListener("click", () => {
-    if (collection) download("carte-accessibilite.geojson", "application/geo+json", JSON.stringify(collection));
+    if (shown.collection) download(files.geojson, "application/geo+json", JSON.stringify(shown.collection));
+  });
+  return {
+    show({ table = null, collection = null } = {}) {
+      shown = { table, collection };
+      csvButton.disabled = !table;
+      geoButton.disabled = !collection;
+    },
+  };
+}
+
+export function setUpPlannerExport() {
+  const buttons = createExportButtons(
+    document.getElementById("planner-export"),
+    { csv: "Exporter le tableau (CSV)", geojson: "Exporter la carte (GeoJSON)" },
+    { csv: "communes-sous-desservies.csv", geojson: "carte-accessibilite.geojson" },
+  );
+  const table = document.getElementById("underserved-table");
+  document.addEventListener("planner-shown", (event) => {
+    buttons.show({ table, collection: event.detail });
   });
 }
