@@ -150,20 +150,18 @@ def _lengths_and_starts(times: OfferTimes, parent_edge: IntArray) -> tuple[IntAr
     of the path between them, so ``log₂(depth)`` passes over the arrays cover every path.
     """
     pred = times.predecessors
-    n = len(pred)
     has = pred >= 0
-    length = np.zeros(n)
+    length = np.zeros(len(pred))
     length[has] = times.edges.length_m[parent_edge[has]]
-    up = np.where(has, pred, np.arange(n))  # a start (or unreached) node points at itself
-    top = ~has  # `up` is already the start of the path
-    while not top.all():
-        go = ~top
-        length[go] = length[go] + length[up[go]]
-        top_next = top.copy()
-        top_next[go] = top[up[go]]
-        up[go] = up[up[go]]
-        top = top_next
-    return up, length
+    # A start (or unreached) node points at itself, with length 0: jumping from it or onto
+    # it changes nothing, so every pass can run over all nodes.
+    up = np.where(has, pred, np.arange(len(pred)))
+    while True:
+        up_next = up[up]
+        if np.array_equal(up_next, up):
+            return up, length
+        length = length + length[up]
+        up = up_next
 
 
 def _refs_along(
@@ -171,7 +169,8 @@ def _refs_along(
 ) -> dict[int, tuple[str, ...]]:
     """Road refs of the path to each node of `ends`, in order, without repeats (memoised)."""
     pred = times.predecessors.tolist()
-    refs_of_edge = times.edges.ref
+    parts = times.edges.ref_parts
+    edge_of = parent_edge.tolist()
     memo: dict[int, tuple[str, ...]] = {}
     for end in ends:
         chain: list[int] = []
@@ -181,19 +180,19 @@ def _refs_along(
             node = pred[node]
         refs = memo.setdefault(node, ())
         for child in reversed(chain):
-            refs = _add_refs(refs, refs_of_edge[int(parent_edge[child])])
+            edge_refs = parts[edge_of[child]]
+            if len(edge_refs) == 1:  # the usual case, without building a list
+                if edge_refs[0] not in refs:
+                    refs = (*refs, edge_refs[0])
+            elif edge_refs:
+                refs = _add_refs(refs, edge_refs)
             memo[child] = refs
     return memo
 
 
-def _add_refs(refs: tuple[str, ...], edge_ref: str) -> tuple[str, ...]:
-    """`refs` followed by the refs of an edge (``;``-separated) not already in them."""
-    if not edge_ref:
-        return refs
-    new: list[str] = []
-    for ref in edge_ref.split(";"):
-        if ref and ref not in refs and ref not in new:
-            new.append(ref)
+def _add_refs(refs: tuple[str, ...], edge_refs: tuple[str, ...]) -> tuple[str, ...]:
+    """`refs` followed by those of `edge_refs` not already in them."""
+    new = [ref for ref in edge_refs if ref not in refs]
     return (*refs, *new) if new else refs
 
 
@@ -249,7 +248,9 @@ def routes_to_offers(
         memo = _refs_along(times, parent_edge, u[via].tolist())
         for k in np.flatnonzero(via).tolist():
             path_refs = memo[int(u[k])]
-            refs[k] = _add_refs(path_refs, times.edges.ref[int(e[k])]) if s[k] > 0 else path_refs
+            refs[k] = (
+                _add_refs(path_refs, times.edges.ref_parts[int(e[k])]) if s[k] > 0 else path_refs
+            )
     travel = np.where(via, access_s + network_s + egress_s, access_s)
     distance = np.where(
         via, access_straight * detour + network_m + egress_straight * detour, straight * detour

@@ -16,7 +16,7 @@ from typing import Any
 from flask import Response, jsonify
 from flask.views import MethodView
 
-from geoservice.core.offers import CATEGORIES, ThemeConfig
+from geoservice.core.offers import CATEGORIES
 from geoservice.core.reachable import nearest_offer_per_kind, rank_reachable_offers
 from geoservice.errors import InvalidParameterError
 from geoservice.web.blueprint import Blueprint
@@ -31,7 +31,12 @@ from geoservice.web.origins import (
 )
 from geoservice.web.problems import request_fields
 from geoservice.web.reachable_features import dumped_collection, ranked_features
-from geoservice.web.reachable_request import origin_request, ranked_collection, selection_from_args
+from geoservice.web.reachable_request import (
+    origin_request,
+    ranked_collection,
+    selection_from_args,
+    theme_config,
+)
 from geoservice.web.reachable_schemas import (
     NearestCollectionSchema,
     NearestQuerySchema,
@@ -108,7 +113,7 @@ class Nearest(MethodView):
         """For every theme and category: the nearest offer and its door-to-door time."""
         request = origin_request(args)
         runtime, origin, mode = request.runtime, request.origin, request.mode
-        themes = ThemeConfig.from_section(runtime.settings.section("themes"))
+        themes = theme_config(runtime)
         catalogue = published_catalogue(runtime).catalogue
         if mode == TRANSIT:
             return transit_nearest(request, catalogue, args, themes)
