@@ -170,8 +170,7 @@ class Store:
     def generation(self) -> int | None:
         """The committed generation (None: the database has none, keep nothing)."""
         try:
-            with self.engine.connect() as connection:
-                return read_generation(connection)
+            return read_generation(self.engine)
         except OperationalError as e:
             raise ServiceUnavailableError(f"database unavailable: {e.orig}") from e
 
