@@ -1,9 +1,10 @@
 """Load test, the heavy mix people actually send, on gunicorn (loopback, bounded).
 
 Run: ``.venv/bin/python benchmarks/load_heavy.py [--workers 2] [--requests 1500]
-[--seconds 60] [--concurrency 8] [--worker-models sync,gthread:4]``. Same server set-up and
-client as ``benchmarks/load.py`` (its helpers are reused), one server per worker model in
-turn; writes the ``load-heavy`` section of ``docs/benchmarks.md``.
+[--seconds 60] [--concurrency 8] [--worker-models sync,gthread:4] [--rounds 3]``. Same
+server set-up and client as ``benchmarks/load.py`` (its helpers are reused), one server per
+worker model, run in turn in interleaved rounds; writes the ``load-heavy`` section of
+``docs/benchmarks.md``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from load import (
     DOC,
     ROOT,
+    Load,
     fmt_row,
     free_port,
     run_load,
@@ -97,50 +99,68 @@ def main() -> int:
         default="sync,gthread:4",
         help="gunicorn worker models to run in turn, comma-separated: sync, gthread:N",
     )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="interleaved rounds over the worker models"
+    )
     parser.add_argument("--no-write", action="store_true", help="do not update the docs")
     args = parser.parse_args()
     COMMUNES[:] = commune_origins()
     models = [m.strip() for m in args.worker_models.split(",") if m.strip()]
     load_before = os.getloadavg()
-    runs: list[tuple[str, dict, dict]] = []
-    for model in models:
-        tmp = Path(tempfile.mkdtemp(prefix="geoservice-load-"))
-        port = free_port()
-        server = start_server(args.workers, port, tmp, model)
-        try:
+    servers: dict[str, tuple[int, subprocess.Popen[bytes], Path]] = {}
+    base = {m: Load() for m in models}
+    heavy = {m: Load() for m in models}
+    base_s = dict.fromkeys(models, 0.0)
+    heavy_s = dict.fromkeys(models, 0.0)
+    try:
+        for model in models:
+            tmp = Path(tempfile.mkdtemp(prefix="geoservice-load-"))
+            port = free_port()
+            servers[model] = (port, start_server(args.workers, port, tmp, model), tmp)
+        for port, _, _ in servers.values():
             run_load(
                 port, requests=100, seconds=30, concurrency=4, seed=1, make_request=heavy_request
             )
-            base, base_s = run_load(
-                port,
-                requests=args.requests // 3,
-                seconds=args.seconds / 3,
-                concurrency=args.concurrency,
-                seed=args.seed,
-                make_request=lambda rng, n: ("health", "GET", "/health", None),
-            )
-            heavy, heavy_s = run_load(
-                port,
-                requests=args.requests,
-                seconds=args.seconds,
-                concurrency=args.concurrency,
-                seed=args.seed,
-                make_request=heavy_request,
-            )
-        finally:
+        # Interleaved: each round runs every model in turn on the same seeded requests, so
+        # that a change of the machine's load during the run falls on all of them.
+        for r in range(args.rounds):
+            for model, (port, _, _) in servers.items():
+                done, wall = run_load(
+                    port,
+                    requests=args.requests // 3 // args.rounds,
+                    seconds=args.seconds / 3 / args.rounds,
+                    concurrency=args.concurrency,
+                    seed=args.seed + r,
+                    make_request=lambda rng, n: ("health", "GET", "/health", None),
+                )
+                base[model].results.extend(done.results)
+                base_s[model] += wall
+                done, wall = run_load(
+                    port,
+                    requests=args.requests // args.rounds,
+                    seconds=args.seconds / args.rounds,
+                    concurrency=args.concurrency,
+                    seed=args.seed + r,
+                    make_request=heavy_request,
+                )
+                heavy[model].results.extend(done.results)
+                heavy_s[model] += wall
+    finally:
+        for _, server, tmp in servers.values():
             server.send_signal(signal.SIGTERM)
             try:
                 server.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 server.kill()
             shutil.rmtree(tmp, ignore_errors=True)
-        runs.append(
-            (
-                model,
-                summarise(f"{model}: baseline /health only", base, base_s),
-                summarise(f"{model}: heavy mix", heavy, heavy_s),
-            )
+    runs = [
+        (
+            m,
+            summarise(f"{m}: baseline /health only", base[m], base_s[m]),
+            summarise(f"{m}: heavy mix", heavy[m], heavy_s[m]),
         )
+        for m in models
+    ]
     load_after = os.getloadavg()
     lines = [
         HEAVY_START,
@@ -148,8 +168,9 @@ def main() -> int:
         "",
         f"Command: `.venv/bin/python benchmarks/load_heavy.py --workers {args.workers} "
         f"--requests {args.requests} --seconds {args.seconds:g} "
-        f"--concurrency {args.concurrency} --worker-models {','.join(models)}`; gunicorn on "
-        f"127.0.0.1, {args.workers} workers, one server per worker model in turn (`sync`: one "
+        f"--concurrency {args.concurrency} --worker-models {','.join(models)} --rounds "
+        f"{args.rounds}`; gunicorn on 127.0.0.1, {args.workers} workers, one server per "
+        f"worker model, run in turn in {args.rounds} interleaved rounds (`sync`: one "
         "request at a time per worker; `gthread:N`: N threads per worker, the model of "
         "`config/gunicorn.conf.py`), "
         f"{args.concurrency} client threads on the same machine (a new connection per "
