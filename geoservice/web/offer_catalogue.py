@@ -127,9 +127,17 @@ def published_catalogue(runtime: Runtime, field: str = "network") -> PublishedCa
         if kept is not None:
             return kept
         built = _read_published(base, generation)
-        if generation is not None:
+        if generation is not None and _replaces(cache.latest, base, generation):
             cache.latest = built
         return built
+
+
+def _replaces(latest: PublishedCatalogue | None, base: ReachableOffers, generation: int) -> bool:
+    """Whether a catalogue of `generation` on `base` should replace `latest` (never an older
+    generation: a slow request must not put back what a newer one replaced)."""
+    if latest is None or latest.generation is None or latest.base is not base:
+        return True
+    return generation > latest.generation
 
 
 def _fresh(
@@ -199,20 +207,20 @@ def _day_bound(day: date | None, at: time) -> datetime | None:
 
 def catalogue_and_mask(
     runtime: Runtime, selection: OfferSelection, *, field: str = "network"
-) -> tuple[ReachableOffers, BoolArray]:
-    """The request's catalogue and the offers of it `selection` keeps.
+) -> tuple[PublishedCatalogue, BoolArray]:
+    """The request's published catalogue and the offers of its ``catalogue`` `selection` keeps.
 
     The catalogue holds every published posted offer (it is the one kept between
     requests); the mask drops the posted offers the store's search would not have returned,
-    then applies :func:`~geoservice.core.offer_selection.select_offers` to every offer.
+    then applies :func:`~geoservice.core.offer_selection.select_offers` to every offer. Read
+    every row of the answer from this one object (another request may replace the kept one).
     """
     published = published_catalogue(runtime, field)
-    catalogue = published.catalogue
-    mask = select_offers(catalogue.offers, selection)
+    mask = select_offers(published.catalogue.offers, selection)
     if len(published.posted):
         kept = posted_offers_kept(published, selection)
         mask[published.posted_rows[~kept]] = False
-    return catalogue, mask
+    return published, mask
 
 
 def request_catalogue(

@@ -73,7 +73,8 @@ class Reachable(MethodView):
             msg = f"limit {limit} must be between 1 and {limits.max_limit}"
             raise InvalidParameterError("limit", msg)
         selection = selection_from_args(runtime, args)
-        catalogue, mask = catalogue_and_mask(runtime, selection)
+        published, mask = catalogue_and_mask(runtime, selection)
+        catalogue = published.catalogue
         if mode == TRANSIT:
             document = transit_ranking(request, catalogue, args, minutes, mask, limit)
             return with_rides_available(document, origin)
@@ -90,7 +91,7 @@ class Reachable(MethodView):
                 limit=limit,
                 with_geometry=bool(args["geometry"]),
             )
-        features = ranked_features(published_catalogue(runtime), ranked, origin)
+        features = ranked_features(published, ranked, origin)
         document = ranked_collection(origin, mode, minutes, ranked.total, limit, features)
         if not features:
             document["hint"] = (

@@ -85,8 +85,9 @@ def _open_rides() -> OpenRides:
         np.asarray(y, dtype=float).reshape(-1),
     )
     if generation is not None:
-        with cache.lock:
-            cache.latest = built
+        with cache.lock:  # never replaced by an older generation
+            if cache.latest is None or generation > (cache.latest.generation or 0):
+                cache.latest = built
     return built
 
 
