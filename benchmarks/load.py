@@ -229,7 +229,21 @@ def summarise(label: str, load: Load, wall_s: float) -> dict:
     }
 
 
-def start_server(workers: int, port: int, tmp: Path) -> subprocess.Popen[bytes]:
+def worker_model_args(worker_model: str) -> list[str]:
+    """gunicorn arguments of ``sync`` or ``gthread:N``."""
+    kind, _, threads = worker_model.partition(":")
+    if kind == "sync":
+        return ["--worker-class", "sync"]
+    if kind == "gthread":
+        return ["--worker-class", "gthread", "--threads", str(int(threads or "4"))]
+    raise SystemExit(f"unknown worker model {worker_model!r}: sync or gthread:N")
+
+
+def start_server(
+    workers: int, port: int, tmp: Path, worker_model: str = "sync"
+) -> subprocess.Popen[bytes]:
+    """gunicorn on 127.0.0.1:`port`; `worker_model` ``sync`` or ``gthread:N`` (N threads
+    per worker, as ``config/gunicorn.conf.py`` runs the service)."""
     env = dict(os.environ)
     env["GEOSERVICE_STORE__URL"] = f"sqlite:///{tmp / 'load-offers.sqlite'}"
     env.pop("GEOSERVICE_ENV", None)
@@ -255,6 +269,7 @@ def start_server(workers: int, port: int, tmp: Path) -> subprocess.Popen[bytes]:
         f"127.0.0.1:{port}",
         "--log-level",
         "warning",
+        *worker_model_args(worker_model),
         "geoservice.wsgi:create_app()",
     ]
     log = (tmp / "gunicorn.log").open("wb")

@@ -1,8 +1,10 @@
 """Load test, the heavy mix people actually send, on gunicorn (loopback, bounded).
 
 Run: ``.venv/bin/python benchmarks/load_heavy.py [--workers 2] [--requests 1500]
-[--seconds 60] [--concurrency 8]``. Same server set-up and client as ``benchmarks/load.py``
-(its helpers are reused); writes the ``load-heavy`` section of ``docs/benchmarks.md``.
+[--seconds 60] [--concurrency 8] [--worker-models sync,gthread:4] [--rounds 3]``. Same
+server set-up and client as ``benchmarks/load.py`` (its helpers are reused), one server per
+worker model, run in turn in interleaved rounds; writes the ``load-heavy`` section of
+``docs/benchmarks.md``.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from load import (
     DOC,
     ROOT,
+    Load,
     fmt_row,
     free_port,
     run_load,
@@ -91,50 +94,88 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--seed", type=int, default=20261206)
+    parser.add_argument(
+        "--worker-models",
+        default="sync,gthread:4",
+        help="gunicorn worker models to run in turn, comma-separated: sync, gthread:N",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="interleaved rounds over the worker models"
+    )
     parser.add_argument("--no-write", action="store_true", help="do not update the docs")
     args = parser.parse_args()
     COMMUNES[:] = commune_origins()
-    tmp = Path(tempfile.mkdtemp(prefix="geoservice-load-"))
-    port = free_port()
+    models = [m.strip() for m in args.worker_models.split(",") if m.strip()]
     load_before = os.getloadavg()
-    server = start_server(args.workers, port, tmp)
+    servers: dict[str, tuple[int, subprocess.Popen[bytes], Path]] = {}
+    base = {m: Load() for m in models}
+    heavy = {m: Load() for m in models}
+    base_s = dict.fromkeys(models, 0.0)
+    heavy_s = dict.fromkeys(models, 0.0)
     try:
-        run_load(port, requests=100, seconds=30, concurrency=4, seed=1, make_request=heavy_request)
-        base, base_s = run_load(
-            port,
-            requests=args.requests // 3,
-            seconds=args.seconds / 3,
-            concurrency=args.concurrency,
-            seed=args.seed,
-            make_request=lambda rng, n: ("health", "GET", "/health", None),
-        )
-        heavy, heavy_s = run_load(
-            port,
-            requests=args.requests,
-            seconds=args.seconds,
-            concurrency=args.concurrency,
-            seed=args.seed,
-            make_request=heavy_request,
-        )
+        for model in models:
+            tmp = Path(tempfile.mkdtemp(prefix="geoservice-load-"))
+            port = free_port()
+            servers[model] = (port, start_server(args.workers, port, tmp, model), tmp)
+        for port, _, _ in servers.values():
+            run_load(
+                port, requests=100, seconds=30, concurrency=4, seed=1, make_request=heavy_request
+            )
+        # Interleaved: each round runs every model in turn on the same seeded requests, so
+        # that a change of the machine's load during the run falls on all of them.
+        for r in range(args.rounds):
+            for model, (port, _, _) in servers.items():
+                done, wall = run_load(
+                    port,
+                    requests=args.requests // 3 // args.rounds,
+                    seconds=args.seconds / 3 / args.rounds,
+                    concurrency=args.concurrency,
+                    seed=args.seed + r,
+                    make_request=lambda rng, n: ("health", "GET", "/health", None),
+                )
+                base[model].results.extend(done.results)
+                base_s[model] += wall
+                done, wall = run_load(
+                    port,
+                    requests=args.requests // args.rounds,
+                    seconds=args.seconds / args.rounds,
+                    concurrency=args.concurrency,
+                    seed=args.seed + r,
+                    make_request=heavy_request,
+                )
+                heavy[model].results.extend(done.results)
+                heavy_s[model] += wall
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        shutil.rmtree(tmp, ignore_errors=True)
+        for _, server, tmp in servers.values():
+            server.send_signal(signal.SIGTERM)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+            shutil.rmtree(tmp, ignore_errors=True)
+    runs = [
+        (
+            m,
+            summarise(f"{m}: baseline /health only", base[m], base_s[m]),
+            summarise(f"{m}: heavy mix", heavy[m], heavy_s[m]),
+        )
+        for m in models
+    ]
     load_after = os.getloadavg()
-    summaries = [summarise("baseline: /health only", base, base_s)]
-    summaries.append(summarise("heavy mix", heavy, heavy_s))
     lines = [
         HEAVY_START,
         "## Load, heavy mix (`benchmarks/load_heavy.py`)",
         "",
         f"Command: `.venv/bin/python benchmarks/load_heavy.py --workers {args.workers} "
         f"--requests {args.requests} --seconds {args.seconds:g} "
-        f"--concurrency {args.concurrency}`; gunicorn sync workers on 127.0.0.1, "
+        f"--concurrency {args.concurrency} --worker-models {','.join(models)} --rounds "
+        f"{args.rounds}`; gunicorn on 127.0.0.1, {args.workers} workers, one server per "
+        f"worker model, run in turn in {args.rounds} interleaved rounds (`sync`: one "
+        "request at a time per worker; `gthread:N`: N threads per worker, the model of "
+        "`config/gunicorn.conf.py`), "
         f"{args.concurrency} client threads on the same machine (a new connection per "
-        f"request), {os.cpu_count()} cores shared with other work, Python "
+        f"request; the client's own CPU time is taken from the same {os.cpu_count()} cores, "
+        f"shared with other work), Python "
         f"{platform.python_version()}; load average (1/5/15 min) "
         f"{' / '.join(f'{v:.2f}' for v in load_before)} before, "
         f"{' / '.join(f'{v:.2f}' for v in load_after)} after.",
@@ -148,17 +189,22 @@ def main() -> int:
         "| run | requests | s | req/s | p50 ms | p95 ms | p99 ms | errors (5xx, failed) | "
         "statuses |",
         "|---|---|---|---|---|---|---|---|---|",
-        *[fmt_row(s) for s in summaries],
-        "",
-        "| kind | n | p50 ms | p95 ms | statuses |",
-        "|---|---|---|---|---|",
-        *[
-            f"| {k} | {v['n']} | {v['p50']:.1f} | {v['p95']:.1f} | "
-            f"{', '.join(f'{s}: {c}' for s, c in v['statuses'].items())} |"
-            for k, v in summaries[1]["by_kind"].items()
-        ],
-        HEAVY_END,
+        *[fmt_row(s) for _, base, heavy in runs for s in (base, heavy)],
     ]
+    for model, _, heavy in runs:
+        lines += [
+            "",
+            f"Per kind, {model}:",
+            "",
+            "| kind | n | p50 ms | p95 ms | statuses |",
+            "|---|---|---|---|---|",
+            *[
+                f"| {k} | {v['n']} | {v['p50']:.1f} | {v['p95']:.1f} | "
+                f"{', '.join(f'{s}: {c}' for s, c in v['statuses'].items())} |"
+                for k, v in heavy["by_kind"].items()
+            ],
+        ]
+    lines.append(HEAVY_END)
     text = "\n".join(lines)
     print(text)
     if not args.no_write:
@@ -166,7 +212,7 @@ def main() -> int:
         pattern = re.compile(re.escape(HEAVY_START) + ".*?" + re.escape(HEAVY_END), re.DOTALL)
         doc = pattern.sub(lambda _: text, doc) if pattern.search(doc) else doc + "\n" + text + "\n"
         DOC.write_text(doc, encoding="utf-8")
-    return 0 if summaries[1]["errors"] == 0 else 1
+    return 0 if all(heavy["errors"] == 0 for _, _, heavy in runs) else 1
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ Run: ``.venv/bin/python benchmarks/reachable.py`` (or ``make bench``). Writes it
 
 from __future__ import annotations
 
+import os
 import platform
 import re
 import statistics
@@ -26,10 +27,12 @@ import numpy as np
 import shapely
 
 from geoservice.core.nearest_offers import nearest_table_from_egress
+from geoservice.core.offer_routes import routes_to_offers
 from geoservice.core.reachable import (
     nearest_offer_per_kind,
     offer_travel_times,
     rank_reachable_offers,
+    route_to_offer,
 )
 from geoservice.core.reachable_offers import ReachableOffers
 from geoservice.core.snapping import wgs84_from_lambert93
@@ -137,6 +140,10 @@ def main() -> int:
     nearest: list[float] = []
     nearest_forward: list[float] = []
     per_mode: dict[str, list[float]] = {"bike": [], "walk": []}
+    one_to_all: list[float] = []
+    routes_all: list[float] = []
+    routes_each: list[float] = []
+    load_before = os.getloadavg()
     agree = 0
     for origin in origins:
         t0 = time.perf_counter()
@@ -163,6 +170,25 @@ def main() -> int:
         if response.status_code != 200:
             print(f"HTTP {response.status_code} from {origin}", file=sys.stderr)
             return 1
+        # One to all offers (the peer benchmark's request): every offer within 60 min.
+        t0 = time.perf_counter()
+        response = client.get(
+            f"/api/v1/reachable?lon={float(lon):.6f}&lat={float(lat):.6f}&mode={MODE}"
+            f"&max_minutes={MAX_MINUTES:g}&limit=200"
+        )
+        one_to_all.append(time.perf_counter() - t0)
+        if response.status_code != 200:
+            print(f"HTTP {response.status_code} from {origin}", file=sys.stderr)
+            return 1
+        times = offer_travel_times(reachable, MODE, *origin, limit_s=MAX_MINUTES * 60)
+        reached = np.flatnonzero(np.isfinite(times.travel_time_s))
+        t0 = time.perf_counter()
+        routes_to_offers(times, reached)
+        routes_all.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        for i in reached.tolist():
+            route_to_offer(times, i)
+        routes_each.append(time.perf_counter() - t0)
         for mode, samples in per_mode.items():
             t0 = time.perf_counter()
             rank_reachable_offers(reachable, mode, origin, max_minutes=MAX_MINUTES, limit=LIMIT)
@@ -184,6 +210,12 @@ def main() -> int:
          percentile_ms(per_mode["walk"], 95)),
         ("GET /api/v1/reachable, drive, geometry=true (Flask test client, JSON included)",
          percentile_ms(http, 50), percentile_ms(http, 95)),
+        ("GET /api/v1/reachable, drive, 60 min, limit 200: one to all offers (Flask test "
+         "client, JSON included)", percentile_ms(one_to_all, 50), percentile_ms(one_to_all, 95)),
+        ("routes of every offer reached in 60 min, all at once (routes_to_offers)",
+         percentile_ms(routes_all, 50), percentile_ms(routes_all, 95)),
+        ("routes of every offer reached in 60 min, one by one (route_to_offer, the reference)",
+         percentile_ms(routes_each, 50), percentile_ms(routes_each, 95)),
         ("nearest of each kind, drive: precomputed tables (ours)", percentile_ms(nearest, 50),
          percentile_ms(nearest, 95)),
         ("nearest of each kind, drive: forward search per request (alternative)",
@@ -205,7 +237,9 @@ def main() -> int:
         f"{MODE}, max_minutes {MAX_MINUTES:g}, top {LIMIT} with routes (no path geometry); "
         f"network {net.router.node_count} nodes / {len(net.router.edge_u)} directed edges. "
         f"Machine: {platform.machine()}, Python {platform.python_version()}, shared 2-core "
-        "host (figures vary with its load).",
+        "host (figures vary with its load); load average (1/5/15 min) "
+        f"{' / '.join(f'{v:.2f}' for v in load_before)} before the timed loop, "
+        f"{' / '.join(f'{v:.2f}' for v in os.getloadavg())} after.",
         "",
         "| what | p50 (ms) | p95 (ms) |",
         "|---|---:|---:|",

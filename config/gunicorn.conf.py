@@ -5,6 +5,14 @@ only while it sends (a thread waits at most 5 s for data, then hands the connect
 to the worker's poller), so a few slow or idle sockets cannot stall the service as they
 stalled the two single-request ``sync`` workers. The data loaded per worker is read-only
 and the node R-tree is locked, so threads share it safely.
+
+Threads also raise the throughput of this CPU-bound load: while one request of a worker is
+in GEOS, numpy, scipy or the database (code that releases the GIL), another runs. The heavy
+mix of ``benchmarks/load_heavy.py`` (2 workers, 8 clients, the models interleaved in one run
+on a loaded machine) gave 62 req/s with 16 threads, 61 with 4 and 54 with ``sync``
+workers; short requests no longer wait behind a car isochrone (offers p95 93 ms against
+214), while the car isochrones themselves, sharing the GIL, take longer (p95 479 against
+319 ms). See docs/benchmarks.md, "Load, heavy mix".
 """
 
 worker_class = "gthread"

@@ -10,6 +10,7 @@ factor). ``t_u`` depends on the origin; the rest does not, so its minimum over `
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import geopandas as gpd
 import numpy as np
@@ -183,6 +184,11 @@ class EdgeTable:
 
     length_m: FloatArray
     ref: tuple[str, ...]
+
+    @cached_property
+    def ref_parts(self) -> tuple[tuple[str, ...], ...]:
+        """The refs of each edge (``ref`` split at ``;``), without empty ones or repeats."""
+        return tuple(tuple(dict.fromkeys(r for r in ref.split(";") if r)) for ref in self.ref)
 
 
 def edge_table_from_network(net: ModeNetwork) -> EdgeTable:

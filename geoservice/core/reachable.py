@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
@@ -35,79 +35,28 @@ import numpy.typing as npt
 import shapely
 
 from geoservice.core.egress import EdgeTable, OfferEgress, egress_costs_s
-from geoservice.core.network import ModeNetwork
+from geoservice.core.offer_routes import OfferRoutes, OfferTimes, Route, routes_to_offers
 from geoservice.core.reachable_offers import ReachableOffers
-from geoservice.core.routing import FloatArray, IntArray
+from geoservice.core.routing import IntArray
 from geoservice.core.snapping import geometry_to_wgs84
 from geoservice.errors import InvalidParameterError
 
-
-@dataclass(frozen=True)
-class Route:
-    """How one offer is reached.
-
-    Attributes
-    ----------
-    travel_time_s
-        Door to door, seconds.
-    distance_m
-        Access leg + network + egress leg, metres (legs: straight × access detour factor).
-    access_s, network_s, egress_s
-        The three legs, seconds; a direct off-network trip is all access leg
-        (``network_s`` and ``egress_s`` 0).
-    route_refs
-        Road refs along the network part, in order, without repeats.
-    geometry
-        The path in EPSG:4326 (LineString), when asked for.
-    """
-
-    travel_time_s: float
-    distance_m: float
-    access_s: float
-    network_s: float
-    egress_s: float
-    route_refs: tuple[str, ...]
-    geometry: shapely.Geometry | None = None
-
-
-@dataclass(frozen=True)
-class OfferTimes:
-    """Door-to-door times from one origin to offers of a :class:`ReachableOffers`.
-
-    Attributes
-    ----------
-    net
-        The mode network searched.
-    origin_m
-        The origin, EPSG:2154 metres.
-    times_s, predecessors
-        The search from the origin: time (s) and previous node of every node position.
-    start_positions
-        The origin's snap nodes.
-    travel_time_s
-        One per entry of `rows`, seconds, ``inf`` beyond the search limit.
-    edge
-        Router edge each offer is left from (−1 for the direct off-network trip and for
-        offers not reached).
-    egress, edges
-        The mode's tables.
-    limit_s
-        The search limit, seconds.
-    rows
-        Offer positions (in :attr:`ReachableOffers.offers`) these times are for.
-    """
-
-    net: ModeNetwork
-    origin_m: tuple[float, float]
-    times_s: FloatArray
-    predecessors: IntArray
-    start_positions: IntArray
-    travel_time_s: FloatArray
-    edge: IntArray
-    egress: OfferEgress
-    edges: EdgeTable
-    limit_s: float
-    rows: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+__all__ = [
+    "EdgeTable",
+    "NearestOffer",
+    "OfferEgress",
+    "OfferRoutes",
+    "OfferTimes",
+    "RankedOffers",
+    "ReachableOffers",
+    "Route",
+    "egress_costs_s",
+    "nearest_offer_per_kind",
+    "offer_travel_times",
+    "rank_reachable_offers",
+    "route_to_offer",
+    "travel_times_by_offer",
+]
 
 
 def offer_travel_times(
@@ -255,23 +204,29 @@ class RankedOffers:
     ----------
     rows
         Positions of the offers in :attr:`ReachableOffers.offers`, in rank order.
-    routes
-        How each is reached (same order).
+    legs
+        How each is reached (same order), as columns.
     total
         Number of offers reached within the budget (``len(rows)`` may be cut by a limit).
     """
 
     rows: IntArray
-    routes: tuple[Route, ...]
+    legs: OfferRoutes
     total: int
+
+    @property
+    def routes(self) -> tuple[Route, ...]:
+        """How each is reached, one :class:`Route` per offer (same order)."""
+        return tuple(self.legs.route(k) for k in range(len(self.legs)))
 
     def to_frame(self, offers: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         """The ranked offers' rows (EPSG:4326) with the route columns added."""
         frame = offers.iloc[self.rows].reset_index(drop=True)
         for name in ("travel_time_s", "distance_m", "access_s", "network_s", "egress_s"):
-            frame[name] = [getattr(r, name) for r in self.routes]
-        frame["route_refs"] = [r.route_refs for r in self.routes]
-        frame["path"] = [r.geometry for r in self.routes]
+            frame[name] = np.asarray(getattr(self.legs, name), dtype=float)
+        frame["route_refs"] = list(self.legs.route_refs)
+        geometry = self.legs.geometry
+        frame["path"] = list(geometry) if geometry is not None else [None] * len(frame)
         return gpd.GeoDataFrame(frame, crs=offers.crs)
 
 
@@ -324,8 +279,8 @@ def rank_reachable_offers(
     total = len(order)
     if limit is not None:
         order = order[:limit]
-    routes = tuple(route_to_offer(times, int(i), with_geometry=with_geometry) for i in order)
-    return RankedOffers(rows=rows[order], routes=routes, total=total)
+    legs = routes_to_offers(times, order, with_geometry=with_geometry)
+    return RankedOffers(rows=rows[order], legs=legs, total=total)
 
 
 @dataclass(frozen=True)

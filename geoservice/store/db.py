@@ -26,6 +26,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from geoservice.errors import InvalidParameterError, ServiceUnavailableError
+from geoservice.store.generation import bump_generation, read_generation
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 #: Key of the PostgreSQL advisory lock that serialises concurrent ``upgrade`` runs.
@@ -148,7 +149,12 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """A session in one write transaction: committed at the end, rolled back on error."""
+        """A session in one write transaction: committed at the end, rolled back on error.
+
+        The transaction also increases the store's generation
+        (:mod:`geoservice.store.generation`), so that readers drop what they derived from
+        the data before it.
+        """
         try:
             with (
                 Session(
@@ -157,6 +163,14 @@ class Store:
                 session.begin(),
             ):
                 yield session
+                bump_generation(session)
+        except OperationalError as e:
+            raise ServiceUnavailableError(f"database unavailable: {e.orig}") from e
+
+    def generation(self) -> int | None:
+        """The committed generation (None: the database has none, keep nothing)."""
+        try:
+            return read_generation(self.engine)
         except OperationalError as e:
             raise ServiceUnavailableError(f"database unavailable: {e.orig}") from e
 

@@ -44,6 +44,7 @@ from geoservice.web import (
 )
 from geoservice.web.context import EXTENSION_KEY
 from geoservice.web.json_limits import check_json_body
+from geoservice.web.json_provider import OrjsonProvider
 from geoservice.web.middleware import install_middleware
 from geoservice.web.problems import (
     ProblemSchema,
@@ -117,8 +118,9 @@ def create_app(
             }
         },
     )
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json = OrjsonProvider(app)
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
     app.extensions[EXTENSION_KEY] = runtime
     app.extensions[contributions.STORE_EXTENSION_KEY] = contributions.contributions_state_from(
         settings, runtime, store

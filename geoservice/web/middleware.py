@@ -62,17 +62,18 @@ def install_middleware(app: Flask, *, cors_origins: Sequence[str], tile_url: str
             response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
             response.headers["Access-Control-Allow-Methods"] = "GET, POST, PATCH, DELETE, OPTIONS"
             response.headers["Vary"] = "Origin"
-        started = g.get("request_started")
-        duration_ms = (time.perf_counter() - started) * 1000 if started else None
-        logger.info(
-            json.dumps(
-                {
-                    "method": request.method,
-                    "path": request.path,
-                    "status": response.status_code,
-                    "duration_ms": round(duration_ms, 2) if duration_ms is not None else None,
-                    "remote": request.remote_addr,
-                }
+        if logger.isEnabledFor(logging.INFO):  # the JSON line is built only when written
+            started = g.get("request_started")
+            duration_ms = (time.perf_counter() - started) * 1000 if started else None
+            logger.info(
+                json.dumps(
+                    {
+                        "method": request.method,
+                        "path": request.path,
+                        "status": response.status_code,
+                        "duration_ms": round(duration_ms, 2) if duration_ms is not None else None,
+                        "remote": request.remote_addr,
+                    }
+                )
             )
-        )
         return response

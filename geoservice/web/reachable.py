@@ -13,16 +13,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Response, jsonify
 from flask.views import MethodView
 
-from geoservice.core.geojson import geometry_to_geojson
-from geoservice.core.offer_selection import OfferSelection, select_offers
-from geoservice.core.offers import CATEGORIES, ThemeConfig
+from geoservice.core.offers import CATEGORIES
 from geoservice.core.reachable import nearest_offer_per_kind, rank_reachable_offers
 from geoservice.errors import InvalidParameterError
 from geoservice.web.blueprint import Blueprint
 from geoservice.web.context import road_network_or_error
-from geoservice.web.offer_catalogue import request_catalogue
+from geoservice.web.offer_catalogue import catalogue_and_mask, published_catalogue
 from geoservice.web.openapi_examples import EXAMPLES
 from geoservice.web.origins import (
     TRANSIT,
@@ -31,7 +30,13 @@ from geoservice.web.origins import (
     origin_document,
 )
 from geoservice.web.problems import request_fields
-from geoservice.web.reachable_request import origin_request, ranked_collection, selection_from_args
+from geoservice.web.reachable_features import dumped_collection, ranked_features
+from geoservice.web.reachable_request import (
+    origin_request,
+    ranked_collection,
+    selection_from_args,
+    theme_config,
+)
 from geoservice.web.reachable_schemas import (
     NearestCollectionSchema,
     NearestQuerySchema,
@@ -39,7 +44,7 @@ from geoservice.web.reachable_schemas import (
     ReachableQuerySchema,
 )
 from geoservice.web.reachable_transit import transit_nearest, transit_ranking
-from geoservice.web.ride_availability import with_rides_available
+from geoservice.web.ride_availability import rides_document, with_rides_available
 
 blp = Blueprint(
     "reachable",
@@ -53,7 +58,7 @@ blp = Blueprint(
 class Reachable(MethodView):
     @blp.arguments(ReachableQuerySchema, location="query")
     @blp.response(200, ReachableCollectionSchema, example=EXAMPLES["reachable"])
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> dict[str, Any] | Response:
         """Offers reached within ``max_minutes``, nearest first (door to door)."""
         request = origin_request(args)
         runtime, limits, origin, mode = (
@@ -68,8 +73,8 @@ class Reachable(MethodView):
             msg = f"limit {limit} must be between 1 and {limits.max_limit}"
             raise InvalidParameterError("limit", msg)
         selection = selection_from_args(runtime, args)
-        catalogue = request_catalogue(runtime, selection)
-        mask = select_offers(catalogue.offers, selection)
+        published, mask = catalogue_and_mask(runtime, selection)
+        catalogue = published.catalogue
         if mode == TRANSIT:
             document = transit_ranking(request, catalogue, args, minutes, mask, limit)
             return with_rides_available(document, origin)
@@ -86,39 +91,19 @@ class Reachable(MethodView):
                 limit=limit,
                 with_geometry=bool(args["geometry"]),
             )
-        base = catalogue.features
-        candidates = [
-            (route, base[row])
-            for row, route in zip(ranked.rows.tolist(), ranked.routes, strict=True)
-        ]
-        total = ranked.total
-        features = []
-        for route, base_feature in candidates[:limit]:
-            feature = dict(base_feature)
-            props = dict(feature["properties"])
-            props.update(
-                travel_time_s=round(route.travel_time_s, 1),
-                travel_time_min=round(route.travel_time_s / 60, 1),
-                distance_m=round(route.distance_m),
-                route_refs=list(route.route_refs),
-                legs={
-                    "access_s": round(route.access_s, 1),
-                    "network_s": round(route.network_s, 1),
-                    "egress_s": round(route.egress_s, 1),
-                },
-            )
-            if route.geometry is not None:
-                props["path"] = geometry_to_geojson(route.geometry)  # type: ignore[arg-type]
-            feature["properties"] = props
-            features.append(feature)
-        document = ranked_collection(origin, mode, minutes, total, limit, features)
+        features = ranked_features(published, ranked, origin)
+        document = ranked_collection(origin, mode, minutes, ranked.total, limit, features)
         if not features:
             document["hint"] = (
                 f"no offer matching the filters is reached within {minutes:g} min by {mode}: "
                 "raise max_minutes, try another mode or loosen theme / category / dates"
             )
         document["info"] = network_info(road_network_or_error(runtime))
-        return with_rides_available(document, origin)
+        document["rides"] = rides_document()
+        # Built as ReachableCollectionSchema dumps it (tests/web/test_reachable_fast.py), so
+        # it is sent as is: dumping 200 features through marshmallow took longer than the
+        # ranking itself.
+        return jsonify(dumped_collection(document))
 
 
 @blp.route("/nearest")
@@ -129,8 +114,8 @@ class Nearest(MethodView):
         """For every theme and category: the nearest offer and its door-to-door time."""
         request = origin_request(args)
         runtime, origin, mode = request.runtime, request.origin, request.mode
-        themes = ThemeConfig.from_section(runtime.settings.section("themes"))
-        catalogue = request_catalogue(runtime, OfferSelection())
+        themes = theme_config(runtime)
+        catalogue = published_catalogue(runtime).catalogue
         if mode == TRANSIT:
             return transit_nearest(request, catalogue, args, themes)
         with request_fields(location=origin.field):
