@@ -21,7 +21,7 @@ _ROW_ID = 1
 
 
 class StoreGeneration(Base):
-    """One row: the number of write transactions committed (migration ``0005``)."""
+    """One row: the number of write transactions committed (migration ``0006``)."""
 
     __tablename__ = "store_generation"
 

@@ -1,7 +1,7 @@
 """Store generation: a number every write transaction increases (cache keys of readers)
 
-Revision ID: 0005_store_generation
-Revises: 0004_impact
+Revision ID: 0006_store_generation
+Revises: 0005_approved_content
 Create Date: 2026-12-07
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005_store_generation"
-down_revision: str | None = "0004_impact"
+revision: str = "0006_store_generation"
+down_revision: str | None = "0005_approved_content"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
