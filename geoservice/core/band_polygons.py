@@ -215,6 +215,7 @@ def band_geometries(
     quad_segs: int = DEFAULT_QUAD_SEGS,
     cells: int = DEFAULT_CELLS,
     deadline: Deadline | None = None,
+    pieces: BandPieces | None = None,
 ) -> list[shapely.Geometry]:
     """Areas reached within each budget (EPSG:2154), from one :class:`Reach`.
 
@@ -236,6 +237,8 @@ def band_geometries(
         Grid cells across a band's extent for the culling polygon (speed only).
     deadline
         Checked before every band (:class:`~geoservice.errors.DeadlineExceededError`).
+    pieces
+        The reach's pieces for the largest budget, if already built.
 
     Returns
     -------
@@ -245,7 +248,8 @@ def band_geometries(
     budgets = [float(b) for b in budgets_s]
     if not budgets or min(budgets) <= 0:
         raise InvalidParameterError("budgets_s", f"time budgets must be > 0 s, got {budgets}")
-    pieces = BandPieces(net, reach, max(budgets))
+    if pieces is None:
+        pieces = BandPieces(net, reach, max(budgets))
     out = []
     for b in budgets:
         if deadline is not None:
@@ -282,6 +286,7 @@ def isochrone_bands(
     deadline: Deadline | None = None,
     construction: str = "auto",
     raster_min_nodes: int | None = None,
+    raster_min_overlap: float | None = None,
     cells_across: int = DEFAULT_CELLS_ACROSS,
 ) -> list[IsochroneBand]:
     """Nested isochrone bands around a point of EPSG:2154, smallest budget first.
@@ -290,7 +295,9 @@ def isochrone_bands(
     are the exact union of the pieces (``construction="exact"``) or the travel-time field
     contoured at each budget (``"raster"``, :mod:`geoservice.core.band_contours`, within a
     stated bound); ``"auto"`` takes the raster when the mode network has at least
-    `raster_min_nodes` nodes (None: never).
+    `raster_min_nodes` nodes, or when the pieces of the largest band overlap at least
+    `raster_min_overlap` deep (:meth:`~geoservice.core.band_pieces.BandPieces.overlap`;
+    None: never).
 
     Raises
     ------
@@ -305,10 +312,16 @@ def isochrone_bands(
         raise InvalidParameterError("construction", msg, allowed=CONSTRUCTIONS)
     reach = net.reach_from_xy(x_m, y_m, limit_s=budgets[-1])
     large = raster_min_nodes is not None and net.router.node_count >= raster_min_nodes
+    pieces = None
+    if construction == "auto" and not large and raster_min_overlap is not None:
+        pieces = BandPieces(net, reach, budgets[-1])
+        large = pieces.overlap(budgets[-1]) >= raster_min_overlap
     if construction == "raster" or (construction == "auto" and large):
         contoured = contoured_bands(
             net, reach, budgets, cells_across=cells_across, deadline=deadline
         )
         return [IsochroneBand(c.value_s, c.geometry, c.error_s) for c in contoured]
-    geometries = band_geometries(net, reach, budgets, quad_segs=quad_segs, deadline=deadline)
+    geometries = band_geometries(
+        net, reach, budgets, quad_segs=quad_segs, deadline=deadline, pieces=pieces
+    )
     return [IsochroneBand(b, g) for b, g in zip(budgets, geometries, strict=True)]

@@ -63,6 +63,10 @@ class IsochroneLimits:
     raster_min_nodes
         Road modes: networks of at least this many nodes get the raster construction
         (:mod:`geoservice.core.band_contours`); None: always the exact union.
+    raster_min_overlap
+        Road modes: bands whose pieces overlap at least this deep
+        (:meth:`~geoservice.core.band_pieces.BandPieces.overlap`) get the raster construction
+        too; None: by node count only.
     raster_cells_across
         Cells across the largest band's extent in the raster construction.
     """
@@ -74,6 +78,7 @@ class IsochroneLimits:
     compute_timeout_s: float | None
     raster_min_nodes: int | None = None
     raster_cells_across: int = DEFAULT_CELLS_ACROSS
+    raster_min_overlap: float | None = None
 
     @classmethod
     def from_sections(
@@ -91,6 +96,7 @@ class IsochroneLimits:
                 compute_timeout_s=None if timeout is None else float(timeout),
                 raster_min_nodes=int(isochrones["raster_min_nodes"]),
                 raster_cells_across=int(isochrones["raster_cells_across"]),
+                raster_min_overlap=float(isochrones["raster_min_overlap"]),
             )
         except KeyError as e:
             raise DataError(f"config/limits.toml has no {e.args[0]!r}") from e
@@ -185,6 +191,7 @@ def _bands(
             deadline=deadline,
             construction=construction,
             raster_min_nodes=None if limits is None else limits.raster_min_nodes,
+            raster_min_overlap=None if limits is None else limits.raster_min_overlap,
             cells_across=DEFAULT_CELLS_ACROSS if limits is None else limits.raster_cells_across,
         )
     try:
@@ -246,7 +253,8 @@ def compute_isochrones(
     construction
         Road modes: ``"exact"`` union, ``"raster"`` (travel-time field contoured, within the
         bound of :mod:`geoservice.core.band_contours`) or ``"auto"`` (raster from
-        ``limits.raster_min_nodes`` nodes on; exact without `limits`).
+        ``limits.raster_min_nodes`` nodes or ``limits.raster_min_overlap`` overlap on; exact
+        without `limits`).
 
     Raises
     ------
