@@ -26,6 +26,7 @@ import shapely
 from pyproj import Transformer
 
 from geoservice.core.cell_areas import CellGrid, cell_cover, oriented_rings
+from geoservice.core.clipped_areas import areas_in_parts, triangles_of
 from geoservice.core.population import AGE_BANDS, PopulationCount, PopulationPieces
 from geoservice.core.projection_fit import ProjectionFit
 from geoservice.core.snapping import METRIC_CRS
@@ -85,7 +86,8 @@ class CensusGridPopulation:
     :func:`geoservice.core.cell_areas.cell_cover` (outline cut at the grid lines, scanline
     fill; no geometry-library call). Cells inside the territory count that share; the few
     cells on the territory's border that the polygon's outline also crosses are cut exactly
-    by the precomputed part of the cell inside the territory (a shapely intersection).
+    by the precomputed part of the cell inside the territory, cut once into triangles
+    (:mod:`geoservice.core.clipped_areas`: the band clipped to each triangle, compiled).
     Same figures as clipping the polygon to the territory and to every cell.
 
     Parameters
@@ -150,6 +152,10 @@ class CensusGridPopulation:
         )
         self.border_parts = np.asarray(shapely.intersection(squares, self.territory))
         self.in_territory[self.border] = shapely.area(self.border_parts) / CELL_SIZE_M**2
+        # Each border part cut once into triangles (the bands' areas inside: clipped_areas).
+        self.border_triangles, tri_offsets = triangles_of(self.border_parts)
+        self.border_tri_lo, self.border_tri_hi = tri_offsets[:-1], tri_offsets[1:]
+        self.border_boxes = np.ascontiguousarray(shapely.bounds(squares), dtype=np.float64)
 
     def _grid_geometry(self, geometry_m: shapely.Geometry) -> shapely.Geometry:
         """`geometry_m` (EPSG:2154) in the grid's CRS."""
@@ -228,14 +234,17 @@ class CensusGridPopulation:
         shares[on_border] = np.where(band[on_border] > 0.5, self.in_territory[cells[on_border]], 0)
         cut = np.flatnonzero(on_border & cover.crossed[present])
         if len(cut):
-            polygon_3035 = shapely.transform(oriented, lambda _: np.column_stack([gx, gy]))
-            k = cells[cut]
-            clipped = [
-                shapely.clip_by_rect(polygon_3035, x, y, x + CELL_SIZE_M, y + CELL_SIZE_M)
-                for x, y in zip(self.x[k].tolist(), self.y[k].tolist(), strict=True)
-            ]
-            near = shapely.intersection(self.border_parts[slot[cut]], clipped)
-            shares[cut] = np.clip(shapely.area(near) / CELL_SIZE_M**2, 0.0, 1.0)
+            parts = slot[cut]
+            areas = areas_in_parts(
+                np.ascontiguousarray(gx),
+                np.ascontiguousarray(gy),
+                np.asarray(offsets, dtype=np.int64),
+                self.border_boxes[parts],
+                self.border_triangles,
+                self.border_tri_lo[parts],
+                self.border_tri_hi[parts],
+            )
+            shares[cut] = np.clip(areas / CELL_SIZE_M**2, 0.0, 1.0)
         return cells, shares
 
     def count_within(self, polygon: shapely.Geometry) -> PopulationCount:
