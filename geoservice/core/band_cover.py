@@ -23,6 +23,8 @@ set as :func:`~geoservice.core.band_polygons.band_geometry`, tested).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import numpy.typing as npt
 from numba import njit
@@ -41,10 +43,12 @@ COVER_MARGIN_M = 1e-6
 Templates = tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]
 
 
+@functools.lru_cache(maxsize=8)
 def ring_templates(quad_segs: int) -> Templates:
     """Vertex directions ``(cos, sin)``, edge normals ``(cos, sin)`` and apothems of the
     regular 4q-gons for q = 1 … `quad_segs` (row q; the same values as
-    :func:`~geoservice.core.band_pieces.hull_rings` uses)."""
+    :func:`~geoservice.core.band_pieces.hull_rings` uses). Computed once per `quad_segs`
+    (read-only arrays)."""
     width = 4 * quad_segs
     cos_t, sin_t = np.zeros((quad_segs + 1, width)), np.zeros((quad_segs + 1, width))
     cos_n, sin_n = np.zeros((quad_segs + 1, width)), np.zeros((quad_segs + 1, width))
@@ -55,6 +59,8 @@ def ring_templates(quad_segs: int) -> Templates:
         normal = np.linspace(0.0, 2 * np.pi, n_e, endpoint=False) + np.pi / n_e
         cos_n[q, :n_e], sin_n[q, :n_e] = np.cos(normal), np.sin(normal)
         apothem[q] = np.cos(np.pi / n_e)
+    for array in (cos_t, sin_t, cos_n, sin_n, apothem):
+        array.flags.writeable = False
     return cos_t, sin_t, cos_n, sin_n, apothem
 
 

@@ -213,8 +213,7 @@ class CensusGridPopulation:
         none = (np.zeros(0, dtype=np.int64), np.zeros(0))
         if polygon is None or shapely.is_empty(polygon):
             return none
-        oriented = shapely.orient_polygons(polygon, exterior_cw=False)
-        x_m, y_m, offsets = oriented_rings(oriented)
+        x_m, y_m, offsets = oriented_rings(polygon)
         if len(x_m) == 0:
             return none
         gx, gy = self.projection.transform(x_m, y_m)
