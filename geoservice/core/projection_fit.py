@@ -83,8 +83,8 @@ class ProjectionFit:
         xs, ys = np.meshgrid(np.linspace(xmin, xmax, FIT_SIDE), np.linspace(ymin, ymax, FIT_SIDE))
         gx, gy = self._exact(xs.ravel(), ys.ravel())
         terms = self._terms(xs.ravel(), ys.ravel())
-        self._coef_x = np.linalg.lstsq(terms, gx, rcond=None)[0]
-        self._coef_y = np.linalg.lstsq(terms, gy, rcond=None)[0]
+        self._coef_x: FloatArray = np.asarray(np.linalg.lstsq(terms, gx, rcond=None)[0], np.float64)
+        self._coef_y: FloatArray = np.asarray(np.linalg.lstsq(terms, gy, rcond=None)[0], np.float64)
         rng = np.random.default_rng(3035)
         cx, cy = rng.uniform(xmin, xmax, CHECK_POINTS), rng.uniform(ymin, ymax, CHECK_POINTS)
         ex, ey = self._exact(cx, cy)
