@@ -1,6 +1,8 @@
 """Benchmark: 4-band isochrones over HTTP (gunicorn on loopback), car, bike and walk.
 
-Run: ``.venv/bin/python benchmarks/isochrones_http.py [--repeats 3] [--baseline-tree DIR]``.
+Run: ``.venv/bin/python benchmarks/isochrones_http.py [--repeats 3] [--baseline-tree DIR
+--baseline-label TEXT]`` (e.g. ``git archive <commit> | tar -x -C DIR``, with the shared data
+folder reachable at ``DIR/../shared`` as for a worktree).
 Writes its section of ``docs/benchmarks.md`` (between the ``isochrones-http`` markers).
 
 gunicorn serves the app with ``config/gunicorn.conf.py`` (2 workers) on a free port of
@@ -89,6 +91,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--baseline-tree", type=Path, default=None)
+    parser.add_argument(
+        "--baseline-label", default=None, help="what the baseline tree is, for the doc"
+    )
     args = parser.parse_args()
     runtime = load_runtime(load_settings())
     communes = runtime.communes.sort_values("population", ascending=False).head(12)
@@ -141,8 +146,9 @@ def main() -> int:
         print(line)
         rows.append(line)
     baseline = (
-        f" Baseline: the same requests to a second gunicorn running `{args.baseline_tree.name}` "
-        "(another source tree, same data), interleaved request by request."
+        " Baseline: the same requests to a second gunicorn running another source tree "
+        f"({args.baseline_label or args.baseline_tree.name}; same data, same virtualenv), "
+        "interleaved request by request."
         if args.baseline_tree is not None
         else ""
     )
@@ -152,7 +158,8 @@ def main() -> int:
             "## Isochrones over HTTP (`benchmarks/isochrones_http.py`)",
             "",
             f"Command: `.venv/bin/python benchmarks/isochrones_http.py --repeats {args.repeats}"
-            f"{' --baseline-tree DIR' if args.baseline_tree else ''}`. gunicorn with "
+            f"{' --baseline-tree DIR --baseline-label …' if args.baseline_tree else ''}`. "
+            "gunicorn with "
             "`config/gunicorn.conf.py` on 127.0.0.1, one request at a time, "
             "`GET /api/v1/isochrones` with 4 bands (15/30/45/60 min, population counted) from "
             "the 12 most populated communes (representative points); time = connection to "
