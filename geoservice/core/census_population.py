@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import shapely
+from numba import njit
 from pyproj import Transformer
 
 from geoservice.core.cell_areas import CellGrid, cell_cover, oriented_rings
@@ -217,23 +218,20 @@ class CensusGridPopulation:
         if len(x_m) == 0:
             return none
         gx, gy = self.projection.transform(x_m, y_m)
-        # Rows of a matrix product may round differently: close every ring exactly again.
+        # Keep every ring closed exactly (its last vertex its first), whatever the rounding.
         gx[offsets[1:] - 1], gy[offsets[1:] - 1] = gx[offsets[:-1]], gy[offsets[:-1]]
         cover = cell_cover(gx, gy, offsets, self.grid)
-        rows, cols = cover.fraction.shape
-        window = self.cell_at[cover.row0 : cover.row0 + rows, cover.col0 : cover.col0 + cols]
-        present = window >= 0
-        cells = window[present]
-        band = np.clip(cover.fraction[present], 0.0, 1.0)
-        shares = band * self.in_territory[cells]
-        # Border cells: inside the territory × inside the polygon is not a product of shares
-        # unless the polygon covers the cell whole or not at all.
-        slot = self.border_slot[cells]
-        on_border = slot >= 0
-        shares[on_border] = np.where(band[on_border] > 0.5, self.in_territory[cells[on_border]], 0)
-        cut = np.flatnonzero(on_border & cover.crossed[present])
+        cells, shares, cut = _cell_shares(
+            cover.fraction,
+            cover.crossed,
+            self.cell_at,
+            cover.row0,
+            cover.col0,
+            self.in_territory,
+            self.border_slot,
+        )
         if len(cut):
-            parts = slot[cut]
+            parts = self.border_slot[cells[cut]]
             areas = areas_in_parts(
                 np.ascontiguousarray(gx),
                 np.ascontiguousarray(gy),
@@ -264,6 +262,43 @@ class CensusGridPopulation:
             "15_64": count.age_15_64,
             "65_plus": count.age_65_plus,
         }
+
+
+@njit(cache=True)
+def _cell_shares(
+    fraction: FloatArray,
+    crossed: npt.NDArray[np.bool_],
+    cell_at: IntArray,
+    row0: int,
+    col0: int,
+    in_territory: FloatArray,
+    border_slot: IntArray,
+) -> tuple[IntArray, FloatArray, IntArray]:
+    """The cells of the cover's window (row-major), each one's share inside the band and the
+    territory, and the positions of the border cells the band's outline crosses (to be cut).
+    Inside the territory the share is the band's × the territory's; on its border, where
+    that product does not hold, the whole territory part or nothing until cut."""
+    rows, cols = fraction.shape
+    cells = np.empty(rows * cols, dtype=np.int64)
+    shares = np.empty(rows * cols)
+    cut = np.empty(rows * cols, dtype=np.int64)
+    n, n_cut = 0, 0
+    for r in range(rows):
+        for c in range(cols):
+            cell = cell_at[row0 + r, col0 + c]
+            if cell < 0:
+                continue
+            band = min(max(fraction[r, c], 0.0), 1.0)
+            if border_slot[cell] >= 0:
+                shares[n] = in_territory[cell] if band > 0.5 else 0.0
+                if crossed[r, c]:
+                    cut[n_cut] = n
+                    n_cut += 1
+            else:
+                shares[n] = band * in_territory[cell]
+            cells[n] = cell
+            n += 1
+    return cells[:n], shares[:n], cut[:n_cut]
 
 
 def _raster_of(
