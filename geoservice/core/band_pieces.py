@@ -167,6 +167,15 @@ class BandPieces:
         self.dx, self.dy = net.x_m[v] - self.x0, net.y_m[v] - self.y0
         self.k = net.access_speed_mps / net.access_detour_factor  # m off-network per s left
 
+    def overlap(self, budget_s: float) -> float:
+        """How deeply the pieces of the band at `budget_s` overlap: the sum over its pieces of
+        ``(remaining time / budget)²`` — their start disks' area over the origin disk's
+        (dimensionless; about how many pieces cover a point of the band). The exact union's
+        cost grows with it (walking networks, where the off-network pace is close to the
+        network's, reach thousands)."""
+        rem = budget_s - self.t_u[self.t_u < budget_s]
+        return float(np.sum((rem / budget_s) ** 2))
+
     def ends(
         self, mask: np.ndarray, budget_s: float
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

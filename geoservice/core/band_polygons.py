@@ -19,6 +19,14 @@ import shapely
 from manifold3d import CrossSection, FillRule, OpType
 
 from geoservice.core.band_contours import DEFAULT_CELLS_ACROSS, contoured_bands
+from geoservice.core.band_cover import (
+    Grid,
+    culled,
+    flat_hull_rings,
+    morton_codes,
+    piece_cover,
+    ring_templates,
+)
 from geoservice.core.band_pieces import (
     DEFAULT_QUAD_SEGS,
     BandPieces,
@@ -26,7 +34,6 @@ from geoservice.core.band_pieces import (
     band_ends,
     band_segments,
     drawn_pieces,
-    piece_rings,
 )
 from geoservice.core.deadline import Deadline
 from geoservice.core.network import ModeNetwork, Reach
@@ -41,8 +48,6 @@ UNION_LEAF = 12
 UNION_FAN = 8
 #: Band constructions of :func:`isochrone_bands`.
 CONSTRUCTIONS = ("auto", "exact", "raster")
-#: A grid ``(xmin, ymin, h, nx, ny)``: square cells of side ``h`` (m), row-major.
-Grid = tuple[float, float, float, int, int]
 
 
 @dataclass(frozen=True)
@@ -66,85 +71,6 @@ class IsochroneBand:
     def area_km2(self) -> float:
         """Area of the band, km²."""
         return float(shapely.area(self.geometry)) / 1e6
-
-
-def _covered_cells(
-    cx: np.ndarray,
-    cy: np.ndarray,
-    r: np.ndarray,
-    quad_segs: int,
-    grid: tuple[float, float, float, int, int],
-) -> np.ndarray:
-    """Cells of `grid` lying entirely inside at least one drawn disk (regular 4q-gon).
-
-    `grid` is ``(xmin, ymin, h, nx, ny)``: square cells of side `h` (m), row-major
-    ``[row, column]``. A cell square lies in the half-plane ``n·(x − c) ≤ r·cos(π/4q)`` of an
-    edge of the polygon iff its centre lies in it shrunk by ``h/2·(|n_x| + |n_y|)``; the
-    cells of each row whose centres meet every edge's condition form one run, marked with a
-    difference array (vectorised over every disk and row).
-    """
-    xmin, ymin, h, nx, ny = grid
-    n_e = 4 * quad_segs
-    normal = np.linspace(0.0, 2 * np.pi, n_e, endpoint=False) + np.pi / n_e
-    cos_n, sin_n = np.cos(normal), np.sin(normal)
-    apothem = np.cos(np.pi / n_e)
-    shrink = 0.5 * h * (np.abs(cos_n) + np.abs(sin_n))
-    row_lo = np.maximum(np.ceil((cy - r * apothem - ymin) / h - 0.5).astype(np.int64), 0)
-    row_hi = np.minimum(np.floor((cy + r * apothem - ymin) / h - 0.5).astype(np.int64), ny - 1)
-    counts = np.maximum(row_hi - row_lo + 1, 0)
-    disk = np.repeat(np.arange(len(cx)), counts)
-    first = np.cumsum(counts) - counts
-    rows = row_lo[disk] + (np.arange(int(counts.sum())) - first[disk])
-    dy = ymin + (rows + 0.5) * h - cy[disk]
-    bound = (r[disk] * apothem)[:, None] - shrink[None, :] - dy[:, None] * sin_n[None, :]
-    right = cos_n > 0  # no normal is vertical: (e + 1/2)·2π/4q is never ±π/2
-    dx_hi = np.min(bound[:, right] / cos_n[right], axis=1)
-    dx_lo = np.max(bound[:, ~right] / cos_n[~right], axis=1)
-    col_lo = np.maximum(np.ceil((cx[disk] + dx_lo - xmin) / h - 0.5 + 1e-9).astype(np.int64), 0)
-    col_hi = np.minimum(
-        np.floor((cx[disk] + dx_hi - xmin) / h - 0.5 - 1e-9).astype(np.int64), nx - 1
-    )
-    run = col_lo <= col_hi
-    starts = np.bincount(rows[run] * (nx + 1) + col_lo[run], minlength=ny * (nx + 1))
-    ends = np.bincount(rows[run] * (nx + 1) + col_hi[run] + 1, minlength=ny * (nx + 1))
-    diff = (starts - ends).reshape(ny, nx + 1)
-    return np.cumsum(diff, axis=1)[:, :nx] > 0
-
-
-def grid_cover(
-    x0: np.ndarray, y0: np.ndarray, r0: np.ndarray, quad_segs: int | np.ndarray, cells: int
-) -> tuple[np.ndarray, Grid] | None:
-    """Cells of a grid (`cells` across the pieces' extent) lying entirely inside one drawn
-    start disk ``P(x0, y0, r0)`` of a piece (each piece contains its start disk), and the
-    grid ``(xmin, ymin, h, nx, ny)``; None when no cell is covered.
-
-    `quad_segs` is the segments per quarter circle the disks are drawn with (one for all, or
-    one per disk). Only the largest start disk per cell is rasterised, and only disks of at
-    least two cells' radius.
-    """
-    xmin, xmax = float(np.min(x0 - r0)), float(np.max(x0 + r0))
-    ymin, ymax = float(np.min(y0 - r0)), float(np.max(y0 + r0))
-    h = max(xmax - xmin, ymax - ymin, 1.0) / cells
-    nx, ny = int(np.ceil((xmax - xmin) / h)), int(np.ceil((ymax - ymin) / h))
-    big = np.flatnonzero(r0 >= 2 * h)
-    if len(big) == 0:
-        return None
-    cell = np.floor((x0[big] - xmin) / h).astype(np.int64) * (ny + 1) + np.floor(
-        (y0[big] - ymin) / h
-    ).astype(np.int64)
-    order = np.lexsort((-r0[big], cell))
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = cell[order][1:] != cell[order][:-1]
-    chosen = big[order[first]]
-    grid = (xmin, ymin, h, nx, ny)
-    segs = np.broadcast_to(np.asarray(quad_segs, dtype=np.int64), r0.shape)[chosen]
-    covered = np.zeros((ny, nx), dtype=bool)
-    for q in np.unique(segs):
-        m = chosen[segs == q]
-        covered |= _covered_cells(x0[m], y0[m], r0[m], int(q), grid)
-    if not covered.any():
-        return None
-    return covered, grid
 
 
 def covered_boxes(
@@ -175,20 +101,6 @@ def covered_boxes(
         xmin + col_end[new] * h,
         ymin + (row_top + 1) * h,
     )
-
-
-def _morton_order(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Indices sorting the points along a Z-order (Morton) curve: neighbours stay close."""
-    codes = np.zeros(len(x), dtype=np.uint64)
-    for v, shift in ((x, 0), (y, 1)):
-        span = float(np.ptp(v)) if len(v) else 0.0
-        q = ((v - np.min(v, initial=0.0)) / (span if span > 0 else 1.0) * 65535.0).astype(np.uint64)
-        q = (q | (q << np.uint64(8))) & np.uint64(0x00FF00FF)
-        q = (q | (q << np.uint64(4))) & np.uint64(0x0F0F0F0F)
-        q = (q | (q << np.uint64(2))) & np.uint64(0x33333333)
-        q = (q | (q << np.uint64(1))) & np.uint64(0x55555555)
-        codes |= q << np.uint64(shift)
-    return np.argsort(codes, kind="stable")
 
 
 def _union_rings(rings: list[np.ndarray], order: np.ndarray) -> CrossSection:
@@ -226,17 +138,17 @@ def _polygon_from_cross_section(cs: CrossSection) -> shapely.Geometry:
     signed = np.array([_signed_area(c) for c in contours])
     outer = np.flatnonzero(signed > 0)
     if len(outer) == 1:
-        holes = [c for i, c in enumerate(contours) if i != outer[0]]
-        geometry: shapely.Geometry = shapely.Polygon(contours[outer[0]], holes)
+        shell = int(outer[0])
+        geometry: shapely.Geometry = shapely.Polygon(
+            contours[shell], contours[:shell] + contours[shell + 1 :]
+        )
     else:
         parts = []
         for part in cs.decompose():
             rings = [c for c in part.to_polygons() if len(c) >= 3]
             areas = [_signed_area(c) for c in rings]
             shell = int(np.argmax(areas))
-            parts.append(
-                shapely.Polygon(rings[shell], [c for i, c in enumerate(rings) if i != shell])
-            )
+            parts.append(shapely.Polygon(rings[shell], rings[:shell] + rings[shell + 1 :]))
         geometry = shapely.MultiPolygon(parts)
     if not shapely.is_valid(geometry):  # vertices touching after rounding: rare
         geometry = shapely.make_valid(geometry, method="structure", keep_collapsed=False)
@@ -246,51 +158,53 @@ def _polygon_from_cross_section(cs: CrossSection) -> shapely.Geometry:
 def _signed_area(ring: np.ndarray) -> float:
     """Shoelace area of a ring (m²): positive when counter-clockwise."""
     x, y = ring[:, 0], ring[:, 1]
-    return 0.5 * float(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y))
+    inner = float(np.dot(x[:-1], y[1:]) - np.dot(x[1:], y[:-1]))
+    return 0.5 * (inner + float(x[-1] * y[0] - x[0] * y[-1]))
+
+
+def cull_grid(ends: Ends, cells: int) -> Grid:
+    """A grid of `cells` across the pieces' extent: ``(xmin, ymin, h, nx, ny)``."""
+    x0, y0, r0, x1, y1, r1 = ends
+    xmin = float(min(np.min(x0 - r0), np.min(x1 - r1)))
+    xmax = float(max(np.max(x0 + r0), np.max(x1 + r1)))
+    ymin = float(min(np.min(y0 - r0), np.min(y1 - r1)))
+    ymax = float(max(np.max(y0 + r0), np.max(y1 + r1)))
+    h = max(xmax - xmin, ymax - ymin, 1.0) / cells
+    return xmin, ymin, h, int(np.ceil((xmax - xmin) / h)), int(np.ceil((ymax - ymin) / h))
 
 
 def culled_union(ends: Ends, quad_segs: int, cells: int = DEFAULT_CELLS) -> shapely.Geometry:
     """The union of the pieces with these `ends`, exactly, without drawing the pieces deep
     inside it.
 
-    A grid of cells known to lie in the union is built from the start disks
-    (:func:`grid_cover`); a piece whose bounding box meets only such cells adds nothing and is
-    not drawn (summed-area table of the other cells). The remaining pieces and the covered
-    cells (as disjoint boxes) are unioned by Clipper2 (:func:`_union_rings`). The result is
-    the same point set as the GEOS union of every piece (:func:`band_geometry`, tested).
+    A grid of cells known to lie in the union is built from the pieces themselves
+    (:func:`~geoservice.core.band_cover.piece_cover`); a piece lying in such cells adds
+    nothing and is not drawn (:func:`~geoservice.core.band_cover.culled`). The remaining
+    pieces and the covered cells (as disjoint boxes) are unioned by Clipper2
+    (:func:`_union_rings`). The result is the same point set as the GEOS union of every
+    piece (:func:`band_geometry`, tested).
     """
-    x0, y0, r0, x1, y1, r1 = ends
+    x0, y0, r0, x1, y1, _ = ends
     segs = band_segments(ends, quad_segs)
+    coords, offsets = flat_hull_rings(ends, segs, ring_templates(quad_segs))
     drawn = np.ones(len(x0), dtype=bool)
-    boxes: list[np.ndarray] = []
-    cover = grid_cover(x0, y0, r0, segs, cells) if len(x0) >= MIN_PIECES_TO_CULL else None
-    if cover is not None:
-        covered, grid = cover
-        xmin, ymin, h, nx, ny = grid
-        col_lo = np.floor((np.minimum(x0 - r0, x1 - r1) - xmin) / h).astype(np.int64)
-        col_hi = np.floor((np.maximum(x0 + r0, x1 + r1) - xmin) / h).astype(np.int64)
-        row_lo = np.floor((np.minimum(y0 - r0, y1 - r1) - ymin) / h).astype(np.int64)
-        row_hi = np.floor((np.maximum(y0 + r0, y1 + r1) - ymin) / h).astype(np.int64)
-        on_grid = (col_lo >= 0) & (row_lo >= 0) & (col_hi < nx) & (row_hi < ny)
-        table = np.zeros((ny + 1, nx + 1), dtype=np.int64)
-        table[1:, 1:] = np.cumsum(np.cumsum(~covered, axis=0), axis=1)
-        c0, c1 = np.clip(col_lo, 0, nx - 1), np.clip(col_hi, 0, nx - 1) + 1
-        r_0, r_1 = np.clip(row_lo, 0, ny - 1), np.clip(row_hi, 0, ny - 1) + 1
-        uncovered = table[r_1, c1] - table[r_0, c1] - table[r_1, c0] + table[r_0, c0]
-        drawn = ~(on_grid & (uncovered == 0))
-        bx0, by0, bx1, by1 = covered_boxes(covered, grid)
-        corners = np.stack([bx0, by0, bx1, by0, bx1, by1, bx0, by1], axis=1)
-        boxes = list(corners.reshape(-1, 4, 2))
-        box_cx, box_cy = 0.5 * (bx0 + bx1), 0.5 * (by0 + by1)
-    else:
-        box_cx = box_cy = np.zeros(0)
-    rings, index = piece_rings(
-        (x0[drawn], y0[drawn], r0[drawn], x1[drawn], y1[drawn], r1[drawn]), segs[drawn]
-    )
-    rings += boxes
-    cx = np.concatenate([(0.5 * (x0 + x1))[drawn][index], box_cx])
-    cy = np.concatenate([(0.5 * (y0 + y1))[drawn][index], box_cy])
-    return _polygon_from_cross_section(_union_rings(rings, _morton_order(cx, cy)))
+    cx, cy = 0.5 * (x0 + x1), 0.5 * (y0 + y1)
+    boxes = np.zeros((0, 4, 2))
+    if len(x0) >= MIN_PIECES_TO_CULL:
+        grid = cull_grid(ends, cells)
+        covered = piece_cover(coords, offsets, x0, y0, r0, grid)
+        if covered.any():
+            drawn = ~culled(ends, covered, grid)
+            bx0, by0, bx1, by1 = covered_boxes(covered, grid)
+            boxes = np.stack([bx0, by0, bx1, by0, bx1, by1, bx0, by1], axis=1).reshape(-1, 4, 2)
+            cx = np.concatenate([cx[drawn], 0.5 * (bx0 + bx1)])
+            cy = np.concatenate([cy[drawn], 0.5 * (by0 + by1)])
+    kept = np.flatnonzero(drawn)
+    bounds = offsets.tolist()
+    rings = [coords[bounds[i] : bounds[i + 1]] for i in kept.tolist()]
+    rings += list(boxes)
+    order = np.argsort(morton_codes(cx, cy), kind="stable")
+    return _polygon_from_cross_section(_union_rings(rings, order))
 
 
 def band_geometries(
@@ -301,6 +215,7 @@ def band_geometries(
     quad_segs: int = DEFAULT_QUAD_SEGS,
     cells: int = DEFAULT_CELLS,
     deadline: Deadline | None = None,
+    pieces: BandPieces | None = None,
 ) -> list[shapely.Geometry]:
     """Areas reached within each budget (EPSG:2154), from one :class:`Reach`.
 
@@ -322,6 +237,8 @@ def band_geometries(
         Grid cells across a band's extent for the culling polygon (speed only).
     deadline
         Checked before every band (:class:`~geoservice.errors.DeadlineExceededError`).
+    pieces
+        The reach's pieces for the largest budget, if already built.
 
     Returns
     -------
@@ -331,7 +248,8 @@ def band_geometries(
     budgets = [float(b) for b in budgets_s]
     if not budgets or min(budgets) <= 0:
         raise InvalidParameterError("budgets_s", f"time budgets must be > 0 s, got {budgets}")
-    pieces = BandPieces(net, reach, max(budgets))
+    if pieces is None:
+        pieces = BandPieces(net, reach, max(budgets))
     out = []
     for b in budgets:
         if deadline is not None:
@@ -368,6 +286,7 @@ def isochrone_bands(
     deadline: Deadline | None = None,
     construction: str = "auto",
     raster_min_nodes: int | None = None,
+    raster_min_overlap: float | None = None,
     cells_across: int = DEFAULT_CELLS_ACROSS,
 ) -> list[IsochroneBand]:
     """Nested isochrone bands around a point of EPSG:2154, smallest budget first.
@@ -376,7 +295,9 @@ def isochrone_bands(
     are the exact union of the pieces (``construction="exact"``) or the travel-time field
     contoured at each budget (``"raster"``, :mod:`geoservice.core.band_contours`, within a
     stated bound); ``"auto"`` takes the raster when the mode network has at least
-    `raster_min_nodes` nodes (None: never).
+    `raster_min_nodes` nodes, or when the pieces of the largest band overlap at least
+    `raster_min_overlap` deep (:meth:`~geoservice.core.band_pieces.BandPieces.overlap`;
+    None: never).
 
     Raises
     ------
@@ -391,10 +312,16 @@ def isochrone_bands(
         raise InvalidParameterError("construction", msg, allowed=CONSTRUCTIONS)
     reach = net.reach_from_xy(x_m, y_m, limit_s=budgets[-1])
     large = raster_min_nodes is not None and net.router.node_count >= raster_min_nodes
+    pieces = None
+    if construction == "auto" and not large and raster_min_overlap is not None:
+        pieces = BandPieces(net, reach, budgets[-1])
+        large = pieces.overlap(budgets[-1]) >= raster_min_overlap
     if construction == "raster" or (construction == "auto" and large):
         contoured = contoured_bands(
             net, reach, budgets, cells_across=cells_across, deadline=deadline
         )
         return [IsochroneBand(c.value_s, c.geometry, c.error_s) for c in contoured]
-    geometries = band_geometries(net, reach, budgets, quad_segs=quad_segs, deadline=deadline)
+    geometries = band_geometries(
+        net, reach, budgets, quad_segs=quad_segs, deadline=deadline, pieces=pieces
+    )
     return [IsochroneBand(b, g) for b, g in zip(budgets, geometries, strict=True)]

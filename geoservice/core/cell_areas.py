@@ -8,7 +8,8 @@ cell's column. The outline is cut at every grid line, so each piece lies in one 
 ``−Δx (y_m − y₀)`` to its own cell and ``−Δx h`` to every cell *below* it in its column (a
 running sum down the column, the scanline fill). Cells no piece crosses come out exactly
 empty or full; only the cells the outline crosses get a fractional area, with no geometry
-library call at all. A few thousand pieces take a few hundred microseconds.
+library call at all; compiled with numba (``cache=True``, on first use): a thousand-vertex
+outline takes a few tens of microseconds.
 
 Grid units are used inside (cell side 1); areas are returned as fractions of a cell.
 """
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import shapely
+from numba import njit
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -82,27 +84,6 @@ def oriented_rings(polygon: shapely.Geometry) -> tuple[FloatArray, FloatArray, I
     return coords[:, 0], coords[:, 1], offsets
 
 
-def _lines_crossed(a: FloatArray, b: FloatArray, top: int) -> IntArray:
-    """Number of integer lines ``k`` in ``[0, top]`` strictly between each ``a`` and ``b``
-    (an end lying on a line does not count)."""
-    lo, hi = np.minimum(a, b), np.maximum(a, b)
-    first = np.maximum(np.floor(lo) + 1, 0)
-    last = np.minimum(np.ceil(hi) - 1, top)
-    return np.maximum(last - first + 1, 0).astype(np.int64)
-
-
-def _split_points(a: FloatArray, b: FloatArray, top: int) -> tuple[IntArray, FloatArray]:
-    """Edge index and parameter ``t`` ∈ (0, 1) of every crossing of the lines ``k`` in
-    ``[0, top]`` by the segments from ``a`` to ``b`` (one coordinate)."""
-    n = _lines_crossed(a, b, top)
-    edge = np.repeat(np.arange(len(a)), n)
-    step = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
-    lo = np.maximum(np.floor(np.minimum(a, b)) + 1, 0)[edge]
-    hi = np.minimum(np.ceil(np.maximum(a, b)) - 1, top)[edge]
-    line = np.where(b[edge] >= a[edge], lo + step, hi - step)
-    return edge, (line - a[edge]) / (b[edge] - a[edge])
-
-
 def cell_cover(
     x_m: FloatArray, y_m: FloatArray, ring_offsets: IntArray, grid: CellGrid
 ) -> CellCover:
@@ -124,50 +105,63 @@ def cell_cover(
     r1 = min(int(np.floor(v.max())) + 1, grid.ny)
     if c0 >= c1 or r0 >= r1:
         return nothing
-    own, fill, hit = _window_cover(u - c0, v - r0, ring_offsets, c1 - c0, r1 - r0)
+    offsets = np.ascontiguousarray(ring_offsets, dtype=np.int64)
+    own, fill, hit = _window_cover(u - c0, v - r0, offsets, c1 - c0, r1 - r0)
     return CellCover(r0, c0, own + fill, hit)
 
 
+@njit(cache=True)
 def _window_cover(
     u: FloatArray, v: FloatArray, ring_offsets: IntArray, nx: int, ny: int
 ) -> tuple[FloatArray, FloatArray, npt.NDArray[np.bool_]]:
     """:func:`cell_cover` in grid units on a window of ``nx × ny`` cells from (0, 0): each
     cell's own pieces' area, the fill from the pieces above it, and whether a piece lies in
-    it."""
-    is_edge = np.ones(len(u) - 1, dtype=bool)
-    is_edge[ring_offsets[1:-1] - 1] = False  # last vertex of a ring → first of the next
-    start = np.flatnonzero(is_edge)
-    ua, ub, va, vb = u[start], u[start + 1], v[start], v[start + 1]
-    # Skip edges wholly left, right or below the window: they add nothing to any cell.
-    keep = (np.maximum(ua, ub) > 0) & (np.minimum(ua, ub) < nx) & (np.maximum(va, vb) > 0)
-    ua, ub, va, vb = ua[keep], ub[keep], va[keep], vb[keep]
-    e_x, t_x = _split_points(ua, ub, nx)
-    e_y, t_y = _split_points(va, vb, ny)
-    n_edges = len(ua)
-    edge = np.concatenate([np.arange(n_edges), np.arange(n_edges), e_x, e_y])
-    t = np.concatenate([np.zeros(n_edges), np.ones(n_edges), t_x, t_y])
-    # Sort by edge, then t (t ∈ [0, 1]: one float key keeps the order).
-    order = np.argsort(edge + 0.5 * t, kind="stable")
-    edge, t = edge[order], t[order]
-    same = edge[1:] == edge[:-1]
-    e, t0, t1 = edge[:-1][same], t[:-1][same], t[1:][same]
-    du_e, dv_e = (ub - ua)[e], (vb - va)[e]
-    width = (t1 - t0) * du_e
-    tm = 0.5 * (t0 + t1)
-    um, vm = ua[e] + tm * du_e, va[e] + tm * dv_e
-    col = np.floor(um).astype(np.int64)
-    row = np.floor(vm).astype(np.int64)
-    live = (col >= 0) & (col < nx) & (row >= 0)
-    col, row, width, vm = col[live], row[live], width[live], vm[live]
-    inside = row < ny  # above the window: only fills the cells below
-    row = np.minimum(row, ny)
-    flat = row * nx + col
-    size = (ny + 1) * nx
-    weights = -width[inside] * (vm - row)[inside]
-    own = np.bincount(flat[inside], weights=weights, minlength=size).astype(np.float64)
-    below = np.bincount(flat, weights=-width, minlength=size).astype(np.float64)
-    below = below.reshape(ny + 1, nx)
+    it (compiled: one walk along every edge through the cells it crosses)."""
+    own = np.zeros((ny, nx))
+    below = np.zeros((ny + 1, nx))
+    hit = np.zeros((ny, nx), dtype=np.bool_)
+    ts = np.empty(nx + ny + 4)
+    ring = 0
+    for i in range(len(u) - 1):
+        if i + 1 == ring_offsets[ring + 1]:  # last vertex of a ring → first of the next
+            ring += 1
+            continue
+        ua, ub, va, vb = u[i], u[i + 1], v[i], v[i + 1]
+        # Edges wholly left, right or below the window add nothing to any cell.
+        if max(ua, ub) <= 0.0 or min(ua, ub) >= nx or max(va, vb) <= 0.0:
+            continue
+        du, dv = ub - ua, vb - va
+        n = 0
+        ts[n] = 0.0
+        n += 1
+        ts[n] = 1.0
+        n += 1
+        for a, b, d, top in ((ua, ub, du, nx), (va, vb, dv, ny)):
+            first = max(np.floor(min(a, b)) + 1.0, 0.0)
+            last = min(np.ceil(max(a, b)) - 1.0, float(top))
+            k = first
+            while k <= last:
+                ts[n] = (k - a) / d
+                n += 1
+                k += 1.0
+        t = np.sort(ts[:n])
+        for j in range(n - 1):
+            t0, t1 = t[j], t[j + 1]
+            width = (t1 - t0) * du
+            tm = 0.5 * (t0 + t1)
+            um, vm = ua + tm * du, va + tm * dv
+            col, row = int(np.floor(um)), int(np.floor(vm))
+            if col < 0 or col >= nx or row < 0:
+                continue
+            if row < ny:
+                own[row, col] -= width * (vm - row)
+                hit[row, col] = True
+            below[min(row, ny), col] -= width
     # Cell (r, c) gets the pieces of every row r' > r of its column: suffix sums down rows.
-    fill = np.cumsum(below[::-1], axis=0)[::-1]
-    hit = np.bincount(flat[inside], minlength=size)[: ny * nx] > 0
-    return own.reshape(ny + 1, nx)[:ny], fill[1:], hit.reshape(ny, nx)
+    fill = np.zeros((ny, nx))
+    for c in range(nx):
+        run = below[ny, c]
+        for r in range(ny - 1, -1, -1):
+            fill[r, c] = run
+            run += below[r, c]
+    return own, fill, hit

@@ -23,9 +23,11 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import shapely
+from numba import njit
 from pyproj import Transformer
 
 from geoservice.core.cell_areas import CellGrid, cell_cover, oriented_rings
+from geoservice.core.clipped_areas import areas_in_parts, triangles_of
 from geoservice.core.population import AGE_BANDS, PopulationCount, PopulationPieces
 from geoservice.core.projection_fit import ProjectionFit
 from geoservice.core.snapping import METRIC_CRS
@@ -85,7 +87,8 @@ class CensusGridPopulation:
     :func:`geoservice.core.cell_areas.cell_cover` (outline cut at the grid lines, scanline
     fill; no geometry-library call). Cells inside the territory count that share; the few
     cells on the territory's border that the polygon's outline also crosses are cut exactly
-    by the precomputed part of the cell inside the territory (a shapely intersection).
+    by the precomputed part of the cell inside the territory, cut once into triangles
+    (:mod:`geoservice.core.clipped_areas`: the band clipped to each triangle, compiled).
     Same figures as clipping the polygon to the territory and to every cell.
 
     Parameters
@@ -150,6 +153,10 @@ class CensusGridPopulation:
         )
         self.border_parts = np.asarray(shapely.intersection(squares, self.territory))
         self.in_territory[self.border] = shapely.area(self.border_parts) / CELL_SIZE_M**2
+        # Each border part cut once into triangles (the bands' areas inside: clipped_areas).
+        self.border_triangles, tri_offsets = triangles_of(self.border_parts)
+        self.border_tri_lo, self.border_tri_hi = tri_offsets[:-1], tri_offsets[1:]
+        self.border_boxes = np.ascontiguousarray(shapely.bounds(squares), dtype=np.float64)
 
     def _grid_geometry(self, geometry_m: shapely.Geometry) -> shapely.Geometry:
         """`geometry_m` (EPSG:2154) in the grid's CRS."""
@@ -207,35 +214,34 @@ class CensusGridPopulation:
         none = (np.zeros(0, dtype=np.int64), np.zeros(0))
         if polygon is None or shapely.is_empty(polygon):
             return none
-        oriented = shapely.orient_polygons(polygon, exterior_cw=False)
-        x_m, y_m, offsets = oriented_rings(oriented)
+        x_m, y_m, offsets = oriented_rings(polygon)
         if len(x_m) == 0:
             return none
         gx, gy = self.projection.transform(x_m, y_m)
-        # Rows of a matrix product may round differently: close every ring exactly again.
+        # Keep every ring closed exactly (its last vertex its first), whatever the rounding.
         gx[offsets[1:] - 1], gy[offsets[1:] - 1] = gx[offsets[:-1]], gy[offsets[:-1]]
         cover = cell_cover(gx, gy, offsets, self.grid)
-        rows, cols = cover.fraction.shape
-        window = self.cell_at[cover.row0 : cover.row0 + rows, cover.col0 : cover.col0 + cols]
-        present = window >= 0
-        cells = window[present]
-        band = np.clip(cover.fraction[present], 0.0, 1.0)
-        shares = band * self.in_territory[cells]
-        # Border cells: inside the territory × inside the polygon is not a product of shares
-        # unless the polygon covers the cell whole or not at all.
-        slot = self.border_slot[cells]
-        on_border = slot >= 0
-        shares[on_border] = np.where(band[on_border] > 0.5, self.in_territory[cells[on_border]], 0)
-        cut = np.flatnonzero(on_border & cover.crossed[present])
+        cells, shares, cut = _cell_shares(
+            cover.fraction,
+            cover.crossed,
+            self.cell_at,
+            cover.row0,
+            cover.col0,
+            self.in_territory,
+            self.border_slot,
+        )
         if len(cut):
-            polygon_3035 = shapely.transform(oriented, lambda _: np.column_stack([gx, gy]))
-            k = cells[cut]
-            clipped = [
-                shapely.clip_by_rect(polygon_3035, x, y, x + CELL_SIZE_M, y + CELL_SIZE_M)
-                for x, y in zip(self.x[k].tolist(), self.y[k].tolist(), strict=True)
-            ]
-            near = shapely.intersection(self.border_parts[slot[cut]], clipped)
-            shares[cut] = np.clip(shapely.area(near) / CELL_SIZE_M**2, 0.0, 1.0)
+            parts = self.border_slot[cells[cut]]
+            areas = areas_in_parts(
+                np.ascontiguousarray(gx),
+                np.ascontiguousarray(gy),
+                np.asarray(offsets, dtype=np.int64),
+                self.border_boxes[parts],
+                self.border_triangles,
+                self.border_tri_lo[parts],
+                self.border_tri_hi[parts],
+            )
+            shares[cut] = np.clip(areas / CELL_SIZE_M**2, 0.0, 1.0)
         return cells, shares
 
     def count_within(self, polygon: shapely.Geometry) -> PopulationCount:
@@ -256,6 +262,43 @@ class CensusGridPopulation:
             "15_64": count.age_15_64,
             "65_plus": count.age_65_plus,
         }
+
+
+@njit(cache=True)
+def _cell_shares(
+    fraction: FloatArray,
+    crossed: npt.NDArray[np.bool_],
+    cell_at: IntArray,
+    row0: int,
+    col0: int,
+    in_territory: FloatArray,
+    border_slot: IntArray,
+) -> tuple[IntArray, FloatArray, IntArray]:
+    """The cells of the cover's window (row-major), each one's share inside the band and the
+    territory, and the positions of the border cells the band's outline crosses (to be cut).
+    Inside the territory the share is the band's × the territory's; on its border, where
+    that product does not hold, the whole territory part or nothing until cut."""
+    rows, cols = fraction.shape
+    cells = np.empty(rows * cols, dtype=np.int64)
+    shares = np.empty(rows * cols)
+    cut = np.empty(rows * cols, dtype=np.int64)
+    n, n_cut = 0, 0
+    for r in range(rows):
+        for c in range(cols):
+            cell = cell_at[row0 + r, col0 + c]
+            if cell < 0:
+                continue
+            band = min(max(fraction[r, c], 0.0), 1.0)
+            if border_slot[cell] >= 0:
+                shares[n] = in_territory[cell] if band > 0.5 else 0.0
+                if crossed[r, c]:
+                    cut[n_cut] = n
+                    n_cut += 1
+            else:
+                shares[n] = band * in_territory[cell]
+            cells[n] = cell
+            n += 1
+    return cells[:n], shares[:n], cut[:n_cut]
 
 
 def _raster_of(

@@ -15,6 +15,7 @@ union), documented in ``docs/isochrones.md``.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -63,6 +64,10 @@ class IsochroneLimits:
     raster_min_nodes
         Road modes: networks of at least this many nodes get the raster construction
         (:mod:`geoservice.core.band_contours`); None: always the exact union.
+    raster_min_overlap
+        Road modes: bands whose pieces overlap at least this deep
+        (:meth:`~geoservice.core.band_pieces.BandPieces.overlap`) get the raster construction
+        too; None: by node count only.
     raster_cells_across
         Cells across the largest band's extent in the raster construction.
     """
@@ -74,6 +79,7 @@ class IsochroneLimits:
     compute_timeout_s: float | None
     raster_min_nodes: int | None = None
     raster_cells_across: int = DEFAULT_CELLS_ACROSS
+    raster_min_overlap: float | None = None
 
     @classmethod
     def from_sections(
@@ -91,6 +97,7 @@ class IsochroneLimits:
                 compute_timeout_s=None if timeout is None else float(timeout),
                 raster_min_nodes=int(isochrones["raster_min_nodes"]),
                 raster_cells_across=int(isochrones["raster_cells_across"]),
+                raster_min_overlap=float(isochrones["raster_min_overlap"]),
             )
         except KeyError as e:
             raise DataError(f"config/limits.toml has no {e.args[0]!r}") from e
@@ -185,6 +192,7 @@ def _bands(
             deadline=deadline,
             construction=construction,
             raster_min_nodes=None if limits is None else limits.raster_min_nodes,
+            raster_min_overlap=None if limits is None else limits.raster_min_overlap,
             cells_across=DEFAULT_CELLS_ACROSS if limits is None else limits.raster_cells_across,
         )
     try:
@@ -246,7 +254,8 @@ def compute_isochrones(
     construction
         Road modes: ``"exact"`` union, ``"raster"`` (travel-time field contoured, within the
         bound of :mod:`geoservice.core.band_contours`) or ``"auto"`` (raster from
-        ``limits.raster_min_nodes`` nodes on; exact without `limits`).
+        ``limits.raster_min_nodes`` nodes or ``limits.raster_min_overlap`` overlap on; exact
+        without `limits`).
 
     Raises
     ------
@@ -305,3 +314,20 @@ def compute_isochrones(
                 )
             )
     return features
+
+
+def warm_kernels(network: RoadNetwork, population: PopulationEstimate | None) -> float:
+    """Load the compiled kernels of the isochrones (exact union, raster, population) now,
+    from numba's cache, not in the first request: one 15-min band of each construction at
+    the first node of the first mode. Returns the time taken, seconds."""
+    t0 = time.perf_counter()
+    net = next(iter(network.modes.values()))
+    if net.router.node_count:
+        x, y = float(net.x_m[0]), float(net.y_m[0])
+        for construction in ("exact", "raster"):
+            (band,) = isochrone_bands(
+                net, x, y, [900.0], construction=construction, cells_across=16
+            )
+            if population is not None:
+                population.count_within(band.geometry)
+    return time.perf_counter() - t0

@@ -6,13 +6,15 @@ map from Lambert-93 (EPSG:2154) to ETRS89-LAEA (EPSG:3035) is smooth: a bivariat
 polynomial of degree 6 fitted on a grid of exact points reproduces it within a fraction of a
 millimetre. :class:`ProjectionFit` measures its largest error on independent points when it
 is built and is used only where that error is below the stated tolerance; points outside
-its box go through pyproj.
+its box go through pyproj. The polynomials are evaluated by a compiled loop (numba,
+``cache=True``, on first use).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
+from numba import njit
 from pyproj import Transformer
 
 FloatArray = npt.NDArray[np.float64]
@@ -24,6 +26,39 @@ FIT_SIDE = 60
 CHECK_POINTS = 20_000
 #: Largest error (m) accepted; above it every point goes through pyproj.
 TOLERANCE_M = 0.001
+
+
+@njit(cache=True)
+def _evaluate(
+    x: FloatArray,
+    y: FloatArray,
+    cx: float,
+    cy: float,
+    scale: float,
+    coef_x: FloatArray,
+    coef_y: FloatArray,
+    degree: int,
+) -> tuple[FloatArray, FloatArray]:
+    """The two polynomials at every point (terms ``u^i v^j``, i + j ≤ degree, in the order
+    of :meth:`ProjectionFit._terms`), compiled: no term matrix is built."""
+    n = len(x)
+    gx, gy = np.empty(n), np.empty(n)
+    v_pow = np.empty(degree + 1)
+    for k in range(n):
+        u, v = (x[k] - cx) / scale, (y[k] - cy) / scale
+        v_pow[0] = 1.0
+        for j in range(1, degree + 1):
+            v_pow[j] = v_pow[j - 1] * v
+        sx, sy, u_i, t = 0.0, 0.0, 1.0, 0
+        for i in range(degree + 1):
+            for j in range(degree + 1 - i):
+                term = u_i * v_pow[j]
+                sx += term * coef_x[t]
+                sy += term * coef_y[t]
+                t += 1
+            u_i *= u
+        gx[k], gy[k] = sx, sy
+    return gx, gy
 
 
 class ProjectionFit:
@@ -48,8 +83,8 @@ class ProjectionFit:
         xs, ys = np.meshgrid(np.linspace(xmin, xmax, FIT_SIDE), np.linspace(ymin, ymax, FIT_SIDE))
         gx, gy = self._exact(xs.ravel(), ys.ravel())
         terms = self._terms(xs.ravel(), ys.ravel())
-        self._coef_x = np.linalg.lstsq(terms, gx, rcond=None)[0]
-        self._coef_y = np.linalg.lstsq(terms, gy, rcond=None)[0]
+        self._coef_x: FloatArray = np.asarray(np.linalg.lstsq(terms, gx, rcond=None)[0], np.float64)
+        self._coef_y: FloatArray = np.asarray(np.linalg.lstsq(terms, gy, rcond=None)[0], np.float64)
         rng = np.random.default_rng(3035)
         cx, cy = rng.uniform(xmin, xmax, CHECK_POINTS), rng.uniform(ymin, ymax, CHECK_POINTS)
         ex, ey = self._exact(cx, cy)
@@ -72,8 +107,16 @@ class ProjectionFit:
         )
 
     def _polynomial(self, x: FloatArray, y: FloatArray) -> tuple[FloatArray, FloatArray]:
-        terms = self._terms(x, y)
-        return terms @ self._coef_x, terms @ self._coef_y
+        return _evaluate(
+            np.ascontiguousarray(x, dtype=np.float64),
+            np.ascontiguousarray(y, dtype=np.float64),
+            self._cx,
+            self._cy,
+            self._scale,
+            self._coef_x,
+            self._coef_y,
+            DEGREE,
+        )
 
     def transform(self, x: FloatArray, y: FloatArray) -> tuple[FloatArray, FloatArray]:
         """The points in the target CRS: the polynomial inside the box (within

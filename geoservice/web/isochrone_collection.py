@@ -18,6 +18,7 @@ import shapely
 from flask import current_app
 
 from geoservice import __version__
+from geoservice.core.geojson import COORDINATE_DECIMALS
 from geoservice.core.isochrones import (
     TRANSIT,
     IsochroneFeature,
@@ -81,8 +82,30 @@ def transit_departure(args: Mapping[str, Any]) -> TransitDeparture:
     )
 
 
-def _rounded(geom: shapely.Geometry) -> shapely.Geometry:
-    return shapely.transform(geom, lambda xy: np.round(xy, 6))
+def polygon_geojson(geom: shapely.Geometry) -> dict[str, Any]:
+    """A band (EPSG:4326 Polygon or MultiPolygon, maybe empty) as a GeoJSON geometry,
+    coordinates rounded to :data:`~geoservice.core.geojson.COORDINATE_DECIMALS` decimals
+    (≈ 0.1 m): every vertex rounded at once, rings cut from one list (no GeoJSON text
+    parsed back). Empty bands and other geometry types go through ``shapely.to_geojson``."""
+    kind = shapely.get_type_id(geom)
+    polygonal = kind in (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
+    if not polygonal or shapely.is_empty(geom):
+        rounded = shapely.transform(geom, lambda xy: np.round(xy, COORDINATE_DECIMALS))
+        document: dict[str, Any] = json.loads(shapely.to_geojson(rounded))
+        return document
+    parts = shapely.get_parts(geom)
+    rings, part_of = shapely.get_rings(parts, return_index=True)
+    coords, ring_of = shapely.get_coordinates(rings, return_index=True)
+    flat = np.round(coords, COORDINATE_DECIMALS).tolist()
+    ends = np.cumsum(np.bincount(ring_of, minlength=len(rings))).tolist()
+    polygons: list[list[list[list[float]]]] = [[] for _ in range(len(parts))]
+    start = 0
+    for part, end in zip(part_of.tolist(), ends, strict=True):
+        polygons[part].append(flat[start:end])
+        start = end
+    if kind == shapely.GeometryType.POLYGON:
+        return {"type": "Polygon", "coordinates": polygons[0]}
+    return {"type": "MultiPolygon", "coordinates": polygons}
 
 
 def _feature(f: IsochroneFeature, attributes: Sequence[str], area_units: str) -> dict[str, Any]:
@@ -109,7 +132,7 @@ def _feature(f: IsochroneFeature, attributes: Sequence[str], area_units: str) ->
     return {
         "type": "Feature",
         "properties": props,
-        "geometry": json.loads(shapely.to_geojson(_rounded(f.geometry))),
+        "geometry": polygon_geojson(f.geometry),
     }
 
 

@@ -170,3 +170,27 @@ def test_raster_is_close_to_the_exact_union_and_selected_by_size(network: RoadNe
     big = IsochroneLimits(5, 6, 120, "drive", None, raster_min_nodes=10**9)
     (feature,) = compute_isochrones(network, [(3.1597, 46.9896)], [1800.0], "drive", limits=big)
     assert feature.area_km2 == pytest.approx(exact[2].area_km2, rel=1e-6)
+
+
+def test_raster_is_selected_by_the_overlap_of_the_pieces(network: RoadNetwork) -> None:
+    """``raster_min_overlap`` switches a small network to the raster when its pieces overlap
+    deeply (the measured overlap is the sum of (remaining / budget)² over the pieces)."""
+    x, y = lambert93_from_wgs84(3.1597, 46.9896)
+    net = network.mode("drive")
+    reach = net.reach_from_xy(float(x), float(y), limit_s=1800.0)
+    pieces = BandPieces(net, reach, 1800.0)
+    overlap = pieces.overlap(1800.0)
+    rem = 1800.0 - reach.times_s[net.router.edge_u]
+    assert 0 < overlap <= float(np.sum((rem[rem > 0] / 1800.0) ** 2)) + 1e-9
+    assert pieces.overlap(900.0) < overlap
+    bands = {
+        threshold: isochrone_bands(
+            net, float(x), float(y), [1800.0], raster_min_overlap=threshold, cells_across=256
+        )[0]
+        for threshold in (overlap * 0.99, overlap * 1.01)
+    }
+    assert bands[overlap * 0.99].error_s is not None  # raster
+    assert bands[overlap * 1.01].error_s is None  # exact union
+    limits = IsochroneLimits(5, 6, 120, "drive", None, 10**9, 256, raster_min_overlap=0.0)
+    (feature,) = compute_isochrones(network, [(3.1597, 46.9896)], [1800.0], "drive", limits=limits)
+    assert feature.area_km2 == pytest.approx(bands[overlap * 0.99].area_km2, rel=1e-6)

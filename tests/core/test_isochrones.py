@@ -11,14 +11,23 @@ import numpy as np
 import pytest
 import shapely
 
-from geoservice.core.band_pieces import DEFAULT_QUAD_SEGS, BandPieces, band_ends, hull_rings
+from geoservice.core.band_cover import culled, flat_hull_rings, piece_cover, ring_templates
+from geoservice.core.band_pieces import (
+    DEFAULT_QUAD_SEGS,
+    BandPieces,
+    Ends,
+    band_ends,
+    band_segments,
+    drawn_pieces,
+    hull_rings,
+)
 from geoservice.core.band_polygons import (
     DEFAULT_CELLS,
     band_geometries,
     band_geometry,
     covered_boxes,
+    cull_grid,
     culled_union,
-    grid_cover,
     isochrone_bands,
 )
 from geoservice.core.isochrones import IsochroneFeature, IsochroneLimits, compute_isochrones
@@ -235,9 +244,17 @@ def test_culled_construction_equals_the_reference_union(network: RoadNetwork, mo
         pieces = BandPieces(net, reach, budgets[-1])
         ends = band_ends(pieces, reach, budgets[-1])
         polygons = _hull_pieces(*ends, DEFAULT_QUAD_SEGS)
-        filler = _filler(*ends[:3], DEFAULT_QUAD_SEGS, DEFAULT_CELLS)
+        filler = _filler(ends, DEFAULT_QUAD_SEGS, DEFAULT_CELLS)
         culled_some = bool(shapely.contains(filler, polygons).sum() > len(polygons) // 4)
         assert culled_some
+        # The compiled test drops only pieces the cells hold, and most of those.
+        segs = band_segments(ends, DEFAULT_QUAD_SEGS)
+        coords, offsets = flat_hull_rings(ends, segs, ring_templates(DEFAULT_QUAD_SEGS))
+        grid = cull_grid(ends, DEFAULT_CELLS)
+        dropped = culled(ends, piece_cover(coords, offsets, *ends[:3], grid), grid)
+        held = shapely.contains(filler, drawn_pieces(ends, DEFAULT_QUAD_SEGS))
+        assert not np.any(dropped & ~held)
+        assert dropped.sum() > 0.8 * held.sum()
 
 
 def _hull_pieces(
@@ -255,13 +272,14 @@ def _hull_pieces(
     return np.asarray(shapely.polygons(rings), dtype=object)
 
 
-def _filler(
-    x: np.ndarray, y: np.ndarray, r: np.ndarray, quad_segs: int, cells: int
-) -> shapely.Geometry:
+def _filler(ends: Ends, quad_segs: int, cells: int) -> shapely.Geometry:
     """The covered cells of the culling grid as one polygon."""
-    cover = grid_cover(x, y, r, quad_segs, cells)
-    assert cover is not None
-    return shapely.union_all(shapely.box(*covered_boxes(*cover)))
+    segs = band_segments(ends, quad_segs)
+    coords, offsets = flat_hull_rings(ends, segs, ring_templates(quad_segs))
+    grid = cull_grid(ends, cells)
+    covered = piece_cover(coords, offsets, *ends[:3], grid)
+    assert covered.any()
+    return shapely.union_all(shapely.box(*covered_boxes(covered, grid)))
 
 
 def test_pieces_are_the_hulls_of_the_drawn_disks() -> None:
@@ -292,27 +310,38 @@ def test_pieces_are_the_hulls_of_the_drawn_disks() -> None:
         assert np.all(shapely.area(shapely.symmetric_difference(pieces, hulls)) < 1e-6)
 
 
-def test_filler_lies_inside_the_drawn_disks() -> None:
-    """Every cell of the culling polygon lies inside one of the drawn start disks."""
+def test_filler_lies_inside_the_drawn_pieces() -> None:
+    """Every cell of the culling polygon lies inside one of the drawn pieces, and the
+    rasterised pieces cover most of their union."""
     rng = np.random.default_rng(6)
-    x, y = rng.uniform(0.0, 20_000.0, size=(2, 40))
-    r = rng.uniform(100.0, 6000.0, size=40)
-    for q in (3, 16):
-        filler = _filler(x, y, r, q, 64)
-        angles = np.linspace(0.0, 2 * np.pi, 4 * q, endpoint=False)
-        disks = shapely.union_all(
-            shapely.polygons(
-                np.stack(
-                    [
-                        x[:, None] + r[:, None] * np.cos(angles),
-                        y[:, None] + r[:, None] * np.sin(angles),
-                    ],
-                    axis=2,
-                )
-            )
-        )
-        assert filler.difference(disks).area < 1e-6
-        assert filler.area > 0.5 * disks.area
+    x0, y0 = rng.uniform(0.0, 20_000.0, size=(2, 80))
+    x1, y1 = x0 + rng.uniform(-3000.0, 3000.0, 80), y0 + rng.uniform(-3000.0, 3000.0, 80)
+    r0 = rng.uniform(100.0, 6000.0, size=80)
+    r1 = r0 * rng.uniform(0.2, 1.0, size=80)
+    ends = (x0, y0, r0, x1, y1, r1)
+    for q in (3, 8):
+        filler = _filler(ends, q, 64)
+        pieces = shapely.union_all(drawn_pieces(ends, q))
+        assert filler.difference(pieces).area < 1e-6
+        assert filler.area > 0.6 * pieces.area
+
+
+def test_flat_rings_are_the_numpy_rings() -> None:
+    """The compiled rings are hull_rings' vertices, bit for bit, piece by piece."""
+    rng = np.random.default_rng(7)
+    n = 200
+    x0, y0, x1, y1 = rng.uniform(-2000.0, 2000.0, size=(4, n))
+    r0, r1 = rng.uniform(1.0, 3000.0, size=(2, n))
+    r1[:20] = r0[:20]
+    x1[:10], y1[:10] = x0[:10], y0[:10]
+    segs = rng.integers(1, 4, size=n)
+    coords, offsets = flat_hull_rings((x0, y0, r0, x1, y1, r1), segs, ring_templates(3))
+    for q in (1, 2, 3):
+        m = np.flatnonzero(segs == q)
+        ref, counts = hull_rings(x0[m], y0[m], r0[m], x1[m], y1[m], r1[m], q)
+        mine = np.concatenate([coords[offsets[i] : offsets[i + 1]] for i in m])
+        assert np.array_equal(np.diff(offsets)[m], counts)
+        assert np.array_equal(mine, ref)
 
 
 def test_union_of_parts_with_holes_equals_the_reference() -> None:

@@ -1,0 +1,187 @@
+"""Benchmark: 4-band isochrones over HTTP (gunicorn on loopback), car, bike and walk.
+
+Run: ``.venv/bin/python benchmarks/isochrones_http.py [--repeats 3] [--baseline-tree DIR
+--baseline-label TEXT]`` (e.g. ``git archive <commit> | tar -x -C DIR``, with the shared data
+folder reachable at ``DIR/../shared`` as for a worktree).
+Writes its section of ``docs/benchmarks.md`` (between the ``isochrones-http`` markers).
+
+gunicorn serves the app with ``config/gunicorn.conf.py`` (2 workers) on a free port of
+127.0.0.1; ``GET /api/v1/isochrones?lon=…&lat=…&mode=…&minutes=15,30,45,60`` from the
+representative points of the 12 most populated communes, one request at a time (the answer
+counts the population of every band). With ``--baseline-tree`` a second gunicorn runs the
+code of another source tree (e.g. ``git archive`` of an earlier commit, same data) and the
+two are asked in turn, request by request: the comparison of one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import platform
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from geoservice.runtime import load_runtime  # noqa: E402
+from geoservice.settings import load_settings  # noqa: E402
+
+MINUTES = (15, 30, 45, 60)
+MODES = ("drive", "bike", "walk")
+DOC = ROOT / "docs" / "benchmarks.md"
+START, END = "<!-- isochrones-http:start -->", "<!-- isochrones-http:end -->"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def get(port: int, path: str) -> tuple[int, float, int]:
+    """Status, time (ms, connection to last byte) and body size of one GET."""
+    t0 = time.perf_counter()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.request("GET", path)
+    response = conn.getresponse()
+    body = response.read()
+    conn.close()
+    return response.status, (time.perf_counter() - t0) * 1000.0, len(body)
+
+
+def start(tree: Path, port: int, scratch: Path, name: str) -> subprocess.Popen[bytes]:
+    env = dict(os.environ, GEOSERVICE_STORE__URL=f"sqlite:///{scratch / f'{name}.sqlite'}")
+    env.pop("GEOSERVICE_ENV", None)
+    if tree != ROOT:
+        env["PYTHONPATH"] = str(tree)
+    log = (scratch / f"{name}.log").open("wb")
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "--config",
+         str(tree / "config" / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{port}",
+         "--log-level", "warning", "geoservice.wsgi:create_app()"],
+        cwd=tree, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    deadline = time.monotonic() + 240
+    ready = 0
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            if get(port, "/health")[0] == 200:
+                ready += 1
+                if ready >= 4:
+                    return server
+        except OSError:
+            pass
+        time.sleep(0.5)
+    server.kill()
+    sys.exit(f"gunicorn ({name}) did not start: {(scratch / f'{name}.log').read_text()[-2000:]}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--baseline-tree", type=Path, default=None)
+    parser.add_argument(
+        "--baseline-label", default=None, help="what the baseline tree is, for the doc"
+    )
+    args = parser.parse_args()
+    runtime = load_runtime(load_settings())
+    communes = runtime.communes.sort_values("population", ascending=False).head(12)
+    points = communes.geometry.to_crs("EPSG:2154").representative_point().to_crs("EPSG:4326")
+    trees = {"this tree": ROOT}
+    if args.baseline_tree is not None:
+        trees["baseline"] = args.baseline_tree.resolve()
+    load_before = os.getloadavg()
+    times: dict[tuple[str, str], list[float]] = {}
+    sizes: dict[tuple[str, str], list[int]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        ports = {name: free_port() for name in trees}
+        servers = [start(t, ports[n], Path(tmp), n.replace(" ", "-")) for n, t in trees.items()]
+        try:
+            for mode in MODES:
+                queries = [
+                    urlencode(
+                        {
+                            "lon": p.x,
+                            "lat": p.y,
+                            "mode": mode,
+                            "minutes": ",".join(str(m) for m in MINUTES),
+                        }
+                    )
+                    for p in points
+                ]
+                for port in ports.values():  # warm-up: both workers, every kernel
+                    for q in queries[:4]:
+                        get(port, f"/api/v1/isochrones?{q}")
+                for _ in range(args.repeats):
+                    for q in queries:
+                        for name, port in ports.items():  # interleaved
+                            status, ms, size = get(port, f"/api/v1/isochrones?{q}")
+                            assert status == 200, (name, status)
+                            times.setdefault((name, mode), []).append(ms)
+                            sizes.setdefault((name, mode), []).append(size)
+        finally:
+            for server in servers:
+                server.terminate()
+                server.wait(timeout=30)
+    load_after = os.getloadavg()
+    rows = []
+    for (name, mode), values in times.items():
+        p50 = statistics.median(values)
+        line = (
+            f"| {mode} | {name} | {len(values)} | {p50:.1f} | "
+            f"{float(np.percentile(values, 95)):.1f} | "
+            f"{statistics.median(sizes[(name, mode)]) / 1000:.1f} |"
+        )
+        print(line)
+        rows.append(line)
+    baseline = (
+        " Baseline: the same requests to a second gunicorn running another source tree "
+        f"({args.baseline_label or args.baseline_tree.name}; same data, same virtualenv), "
+        "interleaved request by request."
+        if args.baseline_tree is not None
+        else ""
+    )
+    section = "\n".join(
+        [
+            START,
+            "## Isochrones over HTTP (`benchmarks/isochrones_http.py`)",
+            "",
+            f"Command: `.venv/bin/python benchmarks/isochrones_http.py --repeats {args.repeats}"
+            f"{' --baseline-tree DIR --baseline-label …' if args.baseline_tree else ''}`. "
+            "gunicorn with "
+            "`config/gunicorn.conf.py` on 127.0.0.1, one request at a time, "
+            "`GET /api/v1/isochrones` with 4 bands (15/30/45/60 min, population counted) from "
+            "the 12 most populated communes (representative points); time = connection to "
+            f"last byte.{baseline} Machine: {platform.machine()}, Python "
+            f"{platform.python_version()}, 2 cores shared with other jobs, run "
+            f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; load average (1/5/15 min) "
+            f"{' / '.join(f'{v:.2f}' for v in load_before)} before, "
+            f"{' / '.join(f'{v:.2f}' for v in load_after)} after. Target (issue #18): car "
+            "p50 ≤ 25 ms.",
+            "",
+            "| mode | server | requests | p50 (ms) | p95 (ms) | answer (kB, median) |",
+            "|---|---|---:|---:|---:|---:|",
+            *rows,
+            END,
+        ]
+    )
+    text = DOC.read_text(encoding="utf-8")
+    pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.DOTALL)
+    text = pattern.sub(lambda _: section, text) if pattern.search(text) else text + "\n" + section
+    DOC.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
