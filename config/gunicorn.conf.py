@@ -12,7 +12,9 @@ mix of ``benchmarks/load_heavy.py`` (2 workers, 8 clients, the models interleave
 on a loaded machine) gave 62 req/s with 16 threads, 61 with 4 and 54 with ``sync``
 workers; short requests no longer wait behind a car isochrone (offers p95 93 ms against
 214), while the car isochrones themselves, sharing the GIL, take longer (p95 479 against
-319 ms). See docs/benchmarks.md, "Load, heavy mix".
+319 ms). On a quiet machine (2026-12-07, integrated code) the same run gave 151 req/s,
+p95 146 ms with 16 threads and 146 req/s, p95 96 ms with ``sync``: both within the target;
+threads stay for the slow-client protection above. See docs/benchmarks.md, "Load, heavy mix".
 """
 
 worker_class = "gthread"

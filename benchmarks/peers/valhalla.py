@@ -45,6 +45,8 @@ from geoservice.runtime import load_runtime
 from geoservice.settings import load_settings
 
 TO_METRIC = Transformer.from_crs("EPSG:4326", "EPSG:2154", always_xy=True)
+#: The settings of `make serve-prod`: the service is measured as it is deployed.
+GUNICORN_CONF = ROOT / "config" / "gunicorn.conf.py"
 
 
 def metric(geojson: dict[str, Any]) -> shapely.Geometry:
@@ -70,8 +72,9 @@ def start_services(unz: Path, config: Path, scratch: Path, v_port: int, o_port: 
     o_env.pop("GEOSERVICE_ENV", None)
     o_log = (scratch / "gunicorn.log").open("wb")
     ours = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "--workers", "2", "--timeout", "120",
-         "--bind", f"127.0.0.1:{o_port}", "--log-level", "warning", "geoservice.wsgi:create_app()"],
+        [str(Path(sys.executable).parent / "gunicorn"), "--config", str(GUNICORN_CONF),
+         "--timeout", "120", "--bind", f"127.0.0.1:{o_port}", "--log-level", "warning",
+         "geoservice.wsgi:create_app()"],
         cwd=ROOT, env=o_env, stdout=o_log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     wait_for(lambda: get(v_port, "/status")[0] == 200, "valhalla_service")
@@ -290,7 +293,8 @@ def main() -> int:
 Command: `make bench-peers` (`.venv/bin/python benchmarks/peers/valhalla.py --repeats
 {args.repeats} --valhalla-matrix {args.valhalla_matrix}`). Valhalla: the `pyvalhalla` 3.9.1
 wheel's `valhalla_service` (2 threads);
-ours: gunicorn, 2 sync workers; both on 127.0.0.1, requests sent one at a time,
+ours: gunicorn with the service's settings (`config/gunicorn.conf.py`: 2 workers, threaded); both
+on 127.0.0.1, requests sent one at a time,
 alternating; ratio = Valhalla p50 / ours p50.
 Machine: {platform.machine()}, Python {platform.python_version()}, {os.cpu_count()} cores
 shared with other jobs; load average at the end: {" ".join(load)}.
