@@ -8,7 +8,9 @@ edit field by field (:func:`changes_since_approval`). It is never served to the 
 
 The kept version is refreshed every time an offer's content is public after a write
 (approval, a moderator's or an organisation's edit of a published offer), in
-:func:`remember_if_public`.
+:func:`remember_approved`, called by the store after every write that leaves the offer
+public (by the state machine's rules, such content is approved or published by a role that
+publishes directly).
 """
 
 from __future__ import annotations
@@ -61,13 +63,6 @@ def remember_approved(offer: Offer, now: datetime) -> None:
     if kept is not None and kept.get("content") == content:
         return
     offer.approved_content = {"approved_at": now.astimezone(UTC).isoformat(), "content": content}
-
-
-def remember_if_public(offer: Offer, public: bool, now: datetime) -> None:
-    """After a write: the content of an offer that is public is, by the state machine's
-    rules, approved (or published by a role that publishes directly)."""
-    if public:
-        remember_approved(offer, now)
 
 
 def changes_since_approval(offer: Offer) -> dict[str, Any] | None:

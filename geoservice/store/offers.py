@@ -16,7 +16,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from geoservice.errors import InvalidParameterError, NotFoundError, PermissionDeniedError
-from geoservice.store.approved_version import remember_approved, remember_if_public
+from geoservice.store.approved_version import remember_approved
 from geoservice.store.location import ResolvedLocation
 from geoservice.store.models import (
     OFFER_ID_PREFIX,
@@ -116,7 +116,8 @@ def _enter_state(
         _record_event(session, offer, actor, offer.status, columns.status, now, reason)
         offer.status = columns.status
     offer.published_at = columns.published_at(offer.published_at, now)
-    remember_if_public(offer, columns.public, now)
+    if columns.public:
+        remember_approved(offer, now)
 
 
 def _apply_content(
@@ -173,7 +174,8 @@ def create_offer(
     session.add(offer)
     session.flush()  # assigns offer.id
     _record_event(session, offer, actor, None, columns.status, now)
-    remember_if_public(offer, columns.public, now)
+    if columns.public:
+        remember_approved(offer, now)
     return offer
 
 

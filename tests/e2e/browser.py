@@ -19,6 +19,10 @@ from typing import Any
 from flask import Flask
 from werkzeug.serving import make_server
 
+from geoservice.runtime import Runtime
+from geoservice.store.db import Store
+from geoservice.web import create_app
+
 #: Flags for a sandbox-less container without GPU, and no calls home.
 CHROMIUM_ARGS = (
     "--no-sandbox",
@@ -100,6 +104,27 @@ def open_page(browser: Any, base_url: str, viewport: dict[str, int]) -> tuple[An
     page.goto(base_url + "/")
     page.wait_for_selector("body[data-ready='true']")
     return page, log
+
+
+#: Cheap password hashing for the throw-away accounts of the browser tests.
+CHEAP_ARGON2 = {"accounts.argon2": {"time_cost": 1, "memory_kib": 1024, "parallelism": 1}}
+
+
+def account_app(runtime: Runtime, store: Store) -> Flask:
+    """An app on `store` (a fresh database of one test module) with cheap password hashing."""
+    settings = runtime.settings.with_overrides(CHEAP_ARGON2)
+    return create_app(settings=settings, runtime=runtime, store=store)
+
+
+def sign_up(page: Any, name: str, email: str) -> None:
+    """Create an account through the page's "Créer un compte" form; it is then signed in."""
+    page.click("#open-sign-up")
+    page.wait_for_selector("#sign-up-form:not([hidden])")
+    page.fill("#sign-up-name", name)
+    page.fill("#sign-up-email", email)
+    page.fill("#sign-up-password", "une phrase assez longue")
+    page.click("#sign-up-form button[type=submit]")
+    page.wait_for_selector("#account-name:not([hidden])")
 
 
 def serious_axe_violations(page: Any) -> list[str]:

@@ -23,7 +23,7 @@ from geoservice.store.db import Store, open_store
 from geoservice.store.models import User
 from geoservice.web import create_app
 from geoservice.web.context import EXTENSION_KEY
-from tests.e2e.browser import SCREENSHOT_VIEWPORT, launch_chromium, open_page, serve_app
+from tests.e2e.browser import SCREENSHOT_VIEWPORT, launch_chromium, open_page, serve_app, sign_up
 
 EXAMPLE_OFFER = {
     "kind": "event",
@@ -76,12 +76,7 @@ def take_moderation_picture(app: Flask, executable: str, out: Path) -> Path:
             with serve_app(example_app) as base_url, launch_chromium(executable) as browser:
                 offer_id = _edited_offer(base_url, store)
                 page, log = open_page(browser, base_url, SCREENSHOT_VIEWPORT)
-                page.click("#open-sign-up")
-                page.fill("#sign-up-name", MODERATOR)
-                page.fill("#sign-up-email", "moderation@example.org")
-                page.fill("#sign-up-password", "une phrase assez longue")
-                page.click("#sign-up-form button[type=submit]")
-                page.wait_for_selector("#account-name:not([hidden])")
+                sign_up(page, MODERATOR, "moderation@example.org")
                 with store.write() as session:
                     session.execute(
                         update(User).where(User.name == MODERATOR).values(role="moderator")

@@ -12,8 +12,7 @@ from flask import Flask
 
 from geoservice.runtime import Runtime
 from geoservice.store.db import open_store
-from geoservice.web import create_app
-from tests.e2e.browser import DESKTOP_VIEWPORT, open_page
+from tests.e2e.browser import DESKTOP_VIEWPORT, account_app, open_page
 
 pytestmark = pytest.mark.slow
 
@@ -22,10 +21,7 @@ pytestmark = pytest.mark.slow
 def app(runtime: Runtime, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """An app on a fresh database (its rate limits untouched by the other tests)."""
     store = open_store(f"sqlite:///{tmp_path_factory.mktemp('accounts') / 'offers.sqlite'}")
-    settings = runtime.settings.with_overrides(
-        {"accounts.argon2": {"time_cost": 1, "memory_kib": 1024, "parallelism": 1}}
-    )
-    yield create_app(settings=settings, runtime=runtime, store=store)
+    yield account_app(runtime, store)
     store.dispose()
 
 

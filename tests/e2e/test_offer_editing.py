@@ -17,13 +17,14 @@ from sqlalchemy import update
 from geoservice.runtime import Runtime
 from geoservice.store.db import Store, open_store
 from geoservice.store.models import User
-from geoservice.web import create_app
 from tests.e2e.browser import (
     AXE,
     DESKTOP_VIEWPORT,
     TIMEOUT_MS,
     PageLog,
+    account_app,
     serious_axe_violations,
+    sign_up,
     wait_for_citizen_results,
 )
 
@@ -43,10 +44,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
 @pytest.fixture(scope="module")
 def app(runtime: Runtime, store: Store) -> Flask:
     """An app on a fresh database, with cheap password hashing."""
-    settings = runtime.settings.with_overrides(
-        {"accounts.argon2": {"time_cost": 1, "memory_kib": 1024, "parallelism": 1}}
-    )
-    return create_app(settings=settings, runtime=runtime, store=store)
+    return account_app(runtime, store)
 
 
 def open_person(browser: Any, base_url: str) -> tuple[Any, Any, PageLog]:
@@ -59,16 +57,6 @@ def open_person(browser: Any, base_url: str) -> tuple[Any, Any, PageLog]:
     page.goto(base_url + "/")
     page.wait_for_selector("body[data-ready='true']")
     return context, page, log
-
-
-def sign_up(page: Any, name: str, email: str) -> None:
-    page.click("#open-sign-up")
-    page.wait_for_selector("#sign-up-form:not([hidden])")
-    page.fill("#sign-up-name", name)
-    page.fill("#sign-up-email", email)
-    page.fill("#sign-up-password", "une phrase assez longue")
-    page.click("#sign-up-form button[type=submit]")
-    page.wait_for_selector("#account-name:not([hidden])")
 
 
 def post_event(page: Any) -> None:

@@ -14,8 +14,13 @@ from sqlalchemy import update
 from geoservice.runtime import Runtime
 from geoservice.store.db import Store, open_store
 from geoservice.store.models import User
-from geoservice.web import create_app
-from tests.e2e.browser import DESKTOP_VIEWPORT, open_page, wait_for_citizen_results
+from tests.e2e.browser import (
+    DESKTOP_VIEWPORT,
+    account_app,
+    open_page,
+    sign_up,
+    wait_for_citizen_results,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -32,20 +37,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
 @pytest.fixture(scope="module")
 def app(runtime: Runtime, store: Store) -> Flask:
     """An app on a fresh database, with cheap password hashing."""
-    settings = runtime.settings.with_overrides(
-        {"accounts.argon2": {"time_cost": 1, "memory_kib": 1024, "parallelism": 1}}
-    )
-    return create_app(settings=settings, runtime=runtime, store=store)
-
-
-def _sign_up(page: Any, name: str, email: str) -> None:
-    page.click("#open-sign-up")
-    page.wait_for_selector("#sign-up-form:not([hidden])")
-    page.fill("#sign-up-name", name)
-    page.fill("#sign-up-email", email)
-    page.fill("#sign-up-password", "une phrase assez longue")
-    page.click("#sign-up-form button[type=submit]")
-    page.wait_for_selector("#account-name:not([hidden])")
+    return account_app(runtime, store)
 
 
 def test_sign_up_post_approve_and_the_event_appears(
@@ -53,7 +45,7 @@ def test_sign_up_post_approve_and_the_event_appears(
 ) -> None:
     page, log = open_page(browser, base_url, DESKTOP_VIEWPORT)
     assert page.locator("#tab-workspace").is_hidden()
-    _sign_up(page, "Conteurs de Luzy", "conteurs@example.org")
+    sign_up(page, "Conteurs de Luzy", "conteurs@example.org")
     assert page.locator("#tab-workspace").is_visible()
     page.click("#tab-propose")
     page.select_option("#propose-kind", "event")
@@ -73,7 +65,7 @@ def test_sign_up_post_approve_and_the_event_appears(
     page.wait_for_selector("#open-sign-in:not([hidden])")
     assert page.locator("#tab-workspace").is_hidden()
 
-    _sign_up(page, "Modération Nièvre", "moderation@example.org")
+    sign_up(page, "Modération Nièvre", "moderation@example.org")
     with store.write() as session:
         session.execute(
             update(User).where(User.name == "Modération Nièvre").values(role="moderator")

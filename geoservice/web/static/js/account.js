@@ -1,5 +1,5 @@
-// "Se connecter" and "Créer un compte": minimal account forms in a dialog (the full account
-// screens come later). The session lives in an HttpOnly cookie the page cannot read; the page
+// "Se connecter" and "Créer un compte": account forms in a dialog ("Mon espace" is
+// workspace.js). The session lives in an HttpOnly cookie the page cannot read; the page
 // keeps the session's CSRF token in memory (api.js sends it with every write) and remembers in
 // localStorage only *that* someone signed in, so that it asks /accounts/me on the next visit.
 

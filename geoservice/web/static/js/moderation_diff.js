@@ -31,7 +31,7 @@ const FIELD_LABELS = {
   image_url: "Image",
 };
 const ATTENDANCE = { on_site: "sur place", online: "en ligne", mixed: "sur place et en ligne" };
-const PLACEMENT = { point: "point exact", commune: "centre de la commune" };
+const PLACEMENT = { point: "point exact", commune: "commune seule (placée à sa mairie ou, à défaut, dans la commune)" };
 const coordinate = new Intl.NumberFormat("fr-FR", { maximumFractionDigits: 5 });
 const EMPTY = "non renseigné";
 
