@@ -15,7 +15,13 @@ workers; short requests no longer wait behind a car isochrone (offers p95 93 ms 
 319 ms). On a quiet machine (2026-12-07, integrated code) the same run gave 151 req/s,
 p95 146 ms with 16 threads and 146 req/s, p95 96 ms with ``sync``: both within the target;
 threads stay for the slow-client protection above. See docs/benchmarks.md, "Load, heavy mix".
+
+Each worker starts a band helper process once its app is loaded (``[isochrones] band_helper``
+of ``config/limits.toml``, ``geoservice/io/band_helper.py``): a large isochrone's bands are
+unioned on two cores; the helper stops with its worker.
 """
+
+from typing import Any
 
 worker_class = "gthread"
 workers = 2
@@ -30,3 +36,20 @@ keepalive = 5
 limit_request_line = 4094
 limit_request_fields = 100
 limit_request_field_size = 8190
+
+
+# The hooks import the app's module when they run, in a worker: importing it at the top of
+# this file would load the whole package (≈ 400 MB) into the master, which serves nothing.
+
+
+def post_worker_init(worker: Any) -> None:
+    from geoservice.web.band_helpers import start_band_helper
+
+    start_band_helper(worker.wsgi)
+
+
+def worker_exit(server: Any, worker: Any) -> None:
+    from geoservice.web.band_helpers import stop_band_helper
+
+    if getattr(worker, "wsgi", None) is not None:
+        stop_band_helper(worker.wsgi)

@@ -23,6 +23,7 @@ from typing import Any
 import shapely
 
 from geoservice.core.band_contours import DEFAULT_CELLS_ACROSS
+from geoservice.core.band_offload import BandOffload
 from geoservice.core.band_pieces import DEFAULT_QUAD_SEGS
 from geoservice.core.band_polygons import IsochroneBand, isochrone_bands
 from geoservice.core.deadline import Deadline
@@ -181,6 +182,7 @@ def _bands(
     deadline: Deadline | None,
     construction: str,
     limits: IsochroneLimits | None,
+    offload: BandOffload | None,
 ) -> list[IsochroneBand]:
     if transit is None:
         return isochrone_bands(
@@ -194,6 +196,7 @@ def _bands(
             raster_min_nodes=None if limits is None else limits.raster_min_nodes,
             raster_min_overlap=None if limits is None else limits.raster_min_overlap,
             cells_across=DEFAULT_CELLS_ACROSS if limits is None else limits.raster_cells_across,
+            offload=offload,
         )
     try:
         access_net = network.mode(transit.access_mode)
@@ -226,6 +229,7 @@ def compute_isochrones(
     quad_segs: int = DEFAULT_QUAD_SEGS,
     deadline: Deadline | None = None,
     construction: str = "auto",
+    offload: BandOffload | None = None,
 ) -> list[IsochroneFeature]:
     """Isochrone bands for several origins (lon, lat in EPSG:4326) and budgets (s).
 
@@ -256,6 +260,9 @@ def compute_isochrones(
         bound of :mod:`geoservice.core.band_contours`) or ``"auto"`` (raster from
         ``limits.raster_min_nodes`` nodes or ``limits.raster_min_overlap`` overlap on; exact
         without `limits`).
+    offload
+        Road modes, exact union: a helper process that unions some bands meanwhile
+        (:mod:`geoservice.core.band_offload`; the same polygons without it).
 
     Raises
     ------
@@ -294,6 +301,7 @@ def compute_isochrones(
                 deadline,
                 construction,
                 limits,
+                offload,
             )
         except OutsideCoverageError as e:
             e.field = f"locations.{i}"

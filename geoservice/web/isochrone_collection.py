@@ -32,6 +32,7 @@ from geoservice.core.transit_access import road_access_s
 from geoservice.core.transit_isochrones import TransitDeparture
 from geoservice.errors import InvalidParameterError
 from geoservice.runtime import Runtime
+from geoservice.web.band_helpers import band_offload
 from geoservice.web.context import get_runtime, road_network_or_error
 from geoservice.web.isochrone_schemas import AREA_FACTOR_FROM_M2
 from geoservice.web.problems import request_fields
@@ -184,6 +185,7 @@ def isochrone_collection(
             limits=limits,
             population=population,
             deadline=limits.deadline(),
+            offload=band_offload(),
         )
     document = _collection(features, network, attributes, area_units, query, population)
     if transit is not None:
