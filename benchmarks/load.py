@@ -230,13 +230,17 @@ def summarise(label: str, load: Load, wall_s: float) -> dict:
 
 
 def worker_model_args(worker_model: str) -> list[str]:
-    """gunicorn arguments of ``sync`` or ``gthread:N``."""
-    kind, _, threads = worker_model.partition(":")
+    """gunicorn arguments of ``sync`` or ``gthread:N``, each maybe with ``+helper``: then
+    with ``config/gunicorn.conf.py`` too (its hooks start a band helper per worker,
+    ``geoservice/io/band_helper.py``; the command line's settings win over the file's)."""
+    model = worker_model.removesuffix("+helper")
+    extra = ["--config", str(ROOT / "config" / "gunicorn.conf.py")] if model != worker_model else []
+    kind, _, threads = model.partition(":")
     if kind == "sync":
-        return ["--worker-class", "sync"]
+        return [*extra, "--worker-class", "sync"]
     if kind == "gthread":
-        return ["--worker-class", "gthread", "--threads", str(int(threads or "4"))]
-    raise SystemExit(f"unknown worker model {worker_model!r}: sync or gthread:N")
+        return [*extra, "--worker-class", "gthread", "--threads", str(int(threads or "4"))]
+    raise SystemExit(f"unknown worker model {worker_model!r}: sync or gthread:N [+helper]")
 
 
 def start_server(

@@ -97,7 +97,8 @@ def main() -> int:
     parser.add_argument(
         "--worker-models",
         default="sync,gthread:4",
-        help="gunicorn worker models to run in turn, comma-separated: sync, gthread:N",
+        help="gunicorn worker models to run in turn, comma-separated: sync, gthread:N, "
+        "each maybe with +helper (a band helper per worker, as config/gunicorn.conf.py)",
     )
     parser.add_argument(
         "--rounds", type=int, default=3, help="interleaved rounds over the worker models"
@@ -172,7 +173,8 @@ def main() -> int:
         f"{args.rounds}`; gunicorn on 127.0.0.1, {args.workers} workers, one server per "
         f"worker model, run in turn in {args.rounds} interleaved rounds (`sync`: one "
         "request at a time per worker; `gthread:N`: N threads per worker, the model of "
-        "`config/gunicorn.conf.py`), "
+        "`config/gunicorn.conf.py`; `+helper`: with that file's hooks, a band helper process "
+        "per worker as deployed), "
         f"{args.concurrency} client threads on the same machine (a new connection per "
         f"request; the client's own CPU time is taken from the same {os.cpu_count()} cores, "
         f"shared with other work), Python "

@@ -62,9 +62,11 @@ def install_middleware(app: Flask, *, cors_origins: Sequence[str], tile_url: str
             response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
             response.headers["Access-Control-Allow-Methods"] = "GET, POST, PATCH, DELETE, OPTIONS"
             response.headers["Vary"] = "Origin"
+        started = g.get("request_started")
+        duration_ms = (time.perf_counter() - started) * 1000 if started else None
+        if duration_ms is not None:  # the application's own time (W3C Server Timing)
+            response.headers["Server-Timing"] = f"app;dur={duration_ms:.2f}"
         if logger.isEnabledFor(logging.INFO):  # the JSON line is built only when written
-            started = g.get("request_started")
-            duration_ms = (time.perf_counter() - started) * 1000 if started else None
             logger.info(
                 json.dumps(
                     {

@@ -62,6 +62,17 @@ def test_security_headers_on_every_response(client: FlaskClient) -> None:
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
 
 
+def test_server_timing_gives_the_application_time(client: FlaskClient) -> None:
+    """Every answer says how long the application took (W3C Server Timing, ms), so that a
+    client can tell the service's time from the network's; errors too."""
+    for path, status in (("/health", 200), ("/api/v1/no-such-thing", 404)):
+        response = client.get(path)
+        assert response.status_code == status
+        name, _, duration = response.headers["Server-Timing"].partition(";dur=")
+        assert name == "app"
+        assert 0.0 <= float(duration) < 60_000
+
+
 def test_cors_only_for_configured_origins_on_the_api(runtime: Runtime) -> None:
     settings = runtime.settings.with_overrides({"api.cors_origins": ["https://front.example"]})
     app = create_app(runtime=replace(runtime, settings=settings))
