@@ -14,6 +14,8 @@ import numpy.typing as npt
 import shapely
 from pyproj import Transformer
 
+from geoservice.core.projection_fit import TOLERANCE_DEG, ProjectionFit
+
 FloatArray = npt.NDArray[np.float64]
 
 #: Computation CRS (Lambert-93, metres).
@@ -52,9 +54,19 @@ def transform_geometry(geom: shapely.Geometry, src: str, dst: str) -> shapely.Ge
     return shapely.transform(geom, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
 
 
-def geometry_to_wgs84(geom: shapely.Geometry) -> shapely.Geometry:
-    """A shapely geometry in EPSG:2154 → the same in EPSG:4326."""
-    return transform_geometry(geom, METRIC_CRS, SERVICE_CRS)
+def wgs84_fit(box: tuple[float, float, float, float]) -> ProjectionFit:
+    """EPSG:2154 → EPSG:4326 over `box` (EPSG:2154) as fitted polynomials, checked against
+    pyproj when built (:class:`~geoservice.core.projection_fit.ProjectionFit`; within
+    1e-8°, ≈ 1 mm, or not used). ≈ 8× faster than pyproj for a band's vertices."""
+    return ProjectionFit(transformer(METRIC_CRS, SERVICE_CRS), box, tolerance=TOLERANCE_DEG)
+
+
+def geometry_to_wgs84(geom: shapely.Geometry, fit: ProjectionFit | None = None) -> shapely.Geometry:
+    """A shapely geometry in EPSG:2154 → the same in EPSG:4326 (through `fit`, a
+    :func:`wgs84_fit`, when given: pyproj for any point outside its box)."""
+    if fit is None:
+        return transform_geometry(geom, METRIC_CRS, SERVICE_CRS)
+    return shapely.transform(geom, lambda xy: np.column_stack(fit.transform(xy[:, 0], xy[:, 1])))
 
 
 def geometry_to_lambert93(geom: shapely.Geometry) -> shapely.Geometry:

@@ -314,7 +314,7 @@ def compute_isochrones(
                     value_s=band.value_s,
                     mode=mode,
                     center=(float(lon), float(lat)),
-                    geometry=geometry_to_wgs84(band.geometry),
+                    geometry=geometry_to_wgs84(band.geometry, network.wgs84_output),
                     area_km2=band.area_km2,
                     population=None if count is None else count.total,
                     population_by_age=None if count is None else count.by_age(),
@@ -325,10 +325,12 @@ def compute_isochrones(
 
 
 def warm_kernels(network: RoadNetwork, population: PopulationEstimate | None) -> float:
-    """Load the compiled kernels of the isochrones (exact union, raster, population) now,
+    """Load the compiled kernels of the isochrones (exact union, raster, population) and fit
+    the EPSG:4326 output (:attr:`~geoservice.core.network.RoadNetwork.wgs84_output`) now,
     from numba's cache, not in the first request: one 15-min band of each construction at
     the first node of the first mode. Returns the time taken, seconds."""
     t0 = time.perf_counter()
+    network.wgs84_output  # noqa: B018 - fitted now, not in the first request
     net = next(iter(network.modes.values()))
     if net.router.node_count:
         x, y = float(net.x_m[0]), float(net.y_m[0])

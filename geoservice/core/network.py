@@ -9,6 +9,7 @@ mode come from ``[network.modes.*]`` in ``config/network.toml``.
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,8 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
+from geoservice.core.crs import wgs84_fit
+from geoservice.core.projection_fit import ProjectionFit
 from geoservice.core.routing import FloatArray, Router
 from geoservice.core.snapping import NodeIndex, Snap, lambert93_from_wgs84, node_coordinates_m
 from geoservice.errors import InvalidParameterError, MissingColumnError
@@ -261,6 +264,12 @@ def _reverse_weights(router: Router) -> FloatArray:
     return result
 
 
+#: Margin (m) around the nodes of the box where isochrone vertices are reprojected by the
+#: fitted polynomials (:attr:`RoadNetwork.wgs84_output`): the largest off-network disk, a
+#: 120-min budget at 30 km/h ÷ 1.3, is 46 km. Vertices beyond it go through pyproj.
+WGS84_FIT_MARGIN_M = 50_000.0
+
+
 class RoadNetwork:
     """A loaded road graph with one :class:`ModeNetwork` per travel mode.
 
@@ -297,6 +306,19 @@ class RoadNetwork:
         if name not in self.modes:
             raise InvalidParameterError("mode", f"unknown mode {name!r}", allowed=self.modes)
         return self.modes[name]
+
+    @functools.cached_property
+    def wgs84_output(self) -> ProjectionFit:
+        """EPSG:2154 → EPSG:4326 fitted over the nodes' box grown by
+        :data:`WGS84_FIT_MARGIN_M` (:func:`~geoservice.core.crs.wgs84_fit`): the isochrones'
+        output. Built on first use (≈ 0.1–0.3 s; `warm_kernels` does it at start-up)."""
+        xs = np.concatenate([m.x_m for m in self.modes.values()] + [np.zeros(0)])
+        ys = np.concatenate([m.y_m for m in self.modes.values()] + [np.zeros(0)])
+        if len(xs) == 0:
+            xs, ys = np.zeros(1), np.zeros(1)
+        grow = WGS84_FIT_MARGIN_M
+        box = (xs.min() - grow, ys.min() - grow, xs.max() + grow, ys.max() + grow)
+        return wgs84_fit((float(box[0]), float(box[1]), float(box[2]), float(box[3])))
 
     @property
     def main_roads_only(self) -> bool:

@@ -26,6 +26,8 @@ FIT_SIDE = 60
 CHECK_POINTS = 20_000
 #: Largest error (m) accepted; above it every point goes through pyproj.
 TOLERANCE_M = 0.001
+#: The same for a geographic target (degrees): 1e-8° is ≈ 1.1 mm of latitude.
+TOLERANCE_DEG = 1e-8
 
 
 @njit(cache=True)
@@ -68,13 +70,20 @@ class ProjectionFit:
     Attributes
     ----------
     max_error_m
-        Largest distance (target CRS units, metres) between the polynomial and pyproj on
-        :data:`CHECK_POINTS` random points of the box (fixed seed).
+        Largest distance (target CRS units: metres, or degrees for a geographic target)
+        between the polynomial and pyproj on :data:`CHECK_POINTS` random points of the box
+        (fixed seed).
     exact
-        True when the fit is not used (error above :data:`TOLERANCE_M`).
+        True when the fit is not used (error above `tolerance`, :data:`TOLERANCE_M` unless
+        given, in the target's units).
     """
 
-    def __init__(self, transformer: Transformer, box: tuple[float, float, float, float]) -> None:
+    def __init__(
+        self,
+        transformer: Transformer,
+        box: tuple[float, float, float, float],
+        tolerance: float = TOLERANCE_M,
+    ) -> None:
         self.transformer = transformer
         self.box = box
         xmin, ymin, xmax, ymax = box
@@ -90,7 +99,7 @@ class ProjectionFit:
         ex, ey = self._exact(cx, cy)
         px, py = self._polynomial(cx, cy)
         self.max_error_m = float(np.max(np.hypot(px - ex, py - ey)))
-        self.exact = not self.max_error_m <= TOLERANCE_M
+        self.exact = not self.max_error_m <= tolerance
 
     def _exact(self, x: FloatArray, y: FloatArray) -> tuple[FloatArray, FloatArray]:
         gx, gy = self.transformer.transform(x, y)

@@ -8,7 +8,9 @@ import shapely
 from pyproj import Transformer
 
 from geoservice.core.cell_areas import CellGrid, cell_cover, oriented_rings
+from geoservice.core.crs import geometry_to_wgs84
 from geoservice.core.projection_fit import ProjectionFit
+from geoservice.runtime import Runtime
 
 GRID = CellGrid(x0_m=1000.0, y0_m=-500.0, cell_m=100.0, nx=12, ny=9)
 
@@ -85,3 +87,29 @@ def test_projection_fit_stays_within_its_stated_error() -> None:
     gx, gy = fit.transform(x, y)
     ex, ey = to_grid.transform(x, y)
     assert np.hypot(gx - ex, gy - ey).max() <= fit.max_error_m + 1e-9
+
+
+def test_wgs84_output_of_the_isochrones_is_pyproj_within_a_millimetre(runtime: Runtime) -> None:
+    """The isochrones' EPSG:4326 vertices come from the network's fitted polynomials: within
+    1e-8° (≈ 1 mm) of pyproj everywhere, exactly pyproj outside the fitted box, and a served
+    band's coordinates (6 decimals) differ from pyproj's by at most one unit of the last."""
+    assert runtime.network is not None
+    fit = runtime.network.wgs84_output
+    assert not fit.exact
+    assert fit.max_error_m <= 1e-8
+    to_wgs84 = Transformer.from_crs("EPSG:2154", "EPSG:4326", always_xy=True)
+    xmin, ymin, xmax, ymax = fit.box
+    rng = np.random.default_rng(4326)
+    x = rng.uniform(xmin - 100_000, xmax + 100_000, 2000)  # a quarter of them outside
+    y = rng.uniform(ymin - 100_000, ymax + 100_000, 2000)
+    lon, lat = fit.transform(x, y)
+    elon, elat = to_wgs84.transform(x, y)
+    assert np.abs(lon - elon).max() <= 1e-8
+    assert np.abs(lat - elat).max() <= 1e-8
+    outside = (x < xmin) | (x > xmax) | (y < ymin) | (y > ymax)
+    assert outside.sum() > 100
+    assert np.array_equal(lon[outside], np.asarray(elon)[outside])
+    band = shapely.buffer(shapely.Point(727_000.0, 6_655_000.0), 20_000.0)  # around Nevers
+    fast = shapely.get_coordinates(geometry_to_wgs84(band, fit)).round(6)
+    exact = shapely.get_coordinates(geometry_to_wgs84(band)).round(6)
+    assert np.abs(fast - exact).max() <= 1.0000001e-6
