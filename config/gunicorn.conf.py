@@ -16,9 +16,11 @@ workers; short requests no longer wait behind a car isochrone (offers p95 93 ms 
 p95 146 ms with 16 threads and 146 req/s, p95 96 ms with ``sync``: both within the target;
 threads stay for the slow-client protection above. See docs/benchmarks.md, "Load, heavy mix".
 
-Each worker starts a band helper process once its app is loaded (``[isochrones] band_helper``
-of ``config/limits.toml``, ``geoservice/io/band_helper.py``): a large isochrone's bands are
-unioned on two cores; the helper stops with its worker.
+Once its app is loaded, each worker freezes the loaded objects out of Python's garbage
+collections (a full collection walked them in ≈ 240 ms) and starts a band helper process
+(``[isochrones] band_helper`` of ``config/limits.toml``, ``geoservice/io/band_helper.py``): a
+large isochrone's bands are unioned on two cores; the helper stops with its worker
+(``geoservice/web/worker.py``).
 """
 
 from typing import Any
@@ -43,13 +45,13 @@ limit_request_field_size = 8190
 
 
 def post_worker_init(worker: Any) -> None:
-    from geoservice.web.band_helpers import start_band_helper
+    from geoservice.web.worker import worker_ready
 
-    start_band_helper(worker.wsgi)
+    worker_ready(worker.wsgi)
 
 
 def worker_exit(server: Any, worker: Any) -> None:
-    from geoservice.web.band_helpers import stop_band_helper
+    from geoservice.web.worker import worker_stopping
 
     if getattr(worker, "wsgi", None) is not None:
-        stop_band_helper(worker.wsgi)
+        worker_stopping(worker.wsgi)
