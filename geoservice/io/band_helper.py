@@ -14,8 +14,10 @@ body. A request: ``n_bands, quad_segs, cells`` (3 × int64), then per band its p
 answer: one status byte (``0`` ok, ``1`` failed, with the error's text), then per band the
 length (int64) and WKB of its polygon (EPSG:2154, the same polygon
 :func:`~geoservice.core.band_polygons.culled_union` gives in the worker). The helper's own
-standard output is moved to standard error before anything is imported, so no stray print
-can break a frame. It exits when its input closes (its worker is gone).
+standard output is moved to standard error as it starts, so no stray print of the union
+code can break a frame (anything printed while its modules import, which print nothing,
+would spoil its ready frame: it would be stopped, never used). It exits when its input
+closes (its worker is gone).
 
 The worker never waits for a helper that is busy (another thread of the worker uses it),
 still starting, or broken: :meth:`BandHelper.start` answers None and the request unions
