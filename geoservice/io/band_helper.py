@@ -16,7 +16,7 @@ length (int64) and WKB of its polygon (EPSG:2154, the same polygon
 :func:`~geoservice.core.band_polygons.culled_union` gives in the worker). The helper's own
 standard output is moved to standard error as it starts, so no stray print of the union
 code can break a frame (anything printed while its modules import, which print nothing,
-would spoil its ready frame: it would be stopped, never used). It exits when its input
+would spoil its ready frame: it would be stopped at once, never used). It exits when its input
 closes (its worker is gone).
 
 The worker never waits for a helper that is busy (another thread of the worker uses it),
@@ -221,10 +221,14 @@ class BandHelper:
             return False
         if not self._ready and proc.stdout is not None:
             fd = proc.stdout.fileno()
+            expected = LENGTH.pack(len(READY)) + READY  # written at once by the helper
             try:
                 if select.select([fd], [], [], 0)[0]:
-                    self._ready = _read_frame(fd, time.monotonic() + self.timeout_s) == READY
-            except (OSError, EOFError, TimeoutError, struct.error) as e:
+                    got = _read_exactly(fd, len(expected), time.monotonic() + 1.0)
+                    if got != expected:
+                        raise OSError(f"no ready frame, got {got!r}")
+                    self._ready = True
+            except (OSError, EOFError, TimeoutError) as e:
                 self.fail(f"while starting: {type(e).__name__}: {e}")
         return self._ready
 

@@ -4,6 +4,8 @@ answer when it is busy, slow, broken or killed."""
 from __future__ import annotations
 
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 
@@ -239,3 +241,28 @@ def test_deadline_in_the_request_still_frees_the_helper(
         band_geometries(drive, reach, BUDGETS_S, offload=helper, deadline=Deadline(0.0))
     assert not helper.lock.locked()
     assert helper.answered == before + 1  # its answer was read, the pipe is in step
+
+
+def test_helper_that_prints_instead_of_its_ready_frame_is_never_used(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Nothing waits for it either: the request asking goes on at once."""
+    helper = BandHelper(min_pieces=1, timeout_s=30.0)
+    monkeypatch.setattr(band_helper, "RESTART_AFTER_S", 3600.0)
+    # A "helper" whose first output is not the ready frame (a stray print).
+    helper.process = subprocess.Popen(
+        [sys.executable, "-c", "print('hello from an import'); import time; time.sleep(30)"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while helper.process is not None:
+            assert time.monotonic() < deadline
+            t0 = time.monotonic()
+            assert helper.start([], 3, 64) is None
+            assert time.monotonic() - t0 < 2.0
+            time.sleep(0.05)
+        assert helper.failures == 1
+    finally:
+        helper.close()
