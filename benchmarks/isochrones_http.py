@@ -21,7 +21,6 @@ import argparse
 import http.client
 import os
 import platform
-import re
 import socket
 import statistics
 import subprocess
@@ -36,12 +35,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from doc_section import write_section  # noqa: E402
+
 from geoservice.runtime import load_runtime  # noqa: E402
 from geoservice.settings import load_settings  # noqa: E402
 
 MINUTES = (15, 30, 45, 60)
 MODES = ("drive", "bike", "walk")
-DOC = ROOT / "docs" / "benchmarks.md"
 START, END = "<!-- isochrones-http:start -->", "<!-- isochrones-http:end -->"
 
 
@@ -210,10 +210,7 @@ def main() -> int:
             END,
         ]
     )
-    text = DOC.read_text(encoding="utf-8")
-    pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.DOTALL)
-    text = pattern.sub(lambda _: section, text) if pattern.search(text) else text + "\n" + section
-    DOC.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    write_section(section, START, END)
     return 0
 
 

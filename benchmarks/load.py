@@ -229,6 +229,16 @@ def summarise(label: str, load: Load, wall_s: float) -> dict:
     }
 
 
+def stop_server(server: subprocess.Popen[bytes], tmp: Path) -> None:
+    """Stop a gunicorn of :func:`start_server` (killed after 30 s) and remove its folder."""
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
 def worker_model_args(worker_model: str) -> list[str]:
     """gunicorn arguments of ``sync`` or ``gthread:N``, each maybe with ``+helper``: then
     with ``config/gunicorn.conf.py`` too (its hooks start a band helper per worker,
@@ -369,12 +379,7 @@ def main() -> int:
             )
             summaries.append(summarise("read + post mix (20 % posts)", writes, writes_s))
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        shutil.rmtree(tmp, ignore_errors=True)
+        stop_server(server, tmp)
     load_after = os.getloadavg()
 
     lines = [

@@ -15,8 +15,6 @@ import os
 import platform
 import random
 import re
-import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -32,6 +30,7 @@ from load import (
     free_port,
     run_load,
     start_server,
+    stop_server,
     summarise,
 )
 
@@ -148,12 +147,7 @@ def main() -> int:
                 heavy_s[model] += wall
     finally:
         for _, server, tmp in servers.values():
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-            shutil.rmtree(tmp, ignore_errors=True)
+            stop_server(server, tmp)
     runs = [
         (
             m,

@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import os
 import platform
-import re
 import statistics
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import shapely
+from doc_section import write_section
 
 from geoservice.core.band_polygons import isochrone_bands
 from geoservice.core.census_population import CensusGridPopulation
@@ -36,7 +35,6 @@ ORIGINS = {"58194": "Nevers", "58149": "Luzy", "58079": "Clamecy", "58062": "Ch√
 BUDGETS_MIN = (15, 30, 60)
 MODES = ("drive", "walk")
 REPEAT = 7
-DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 START, END = "<!-- population:start -->", "<!-- population:end -->"
 
 
@@ -156,10 +154,7 @@ def main() -> int:
             END,
         ]
     )
-    text = DOC.read_text(encoding="utf-8")
-    pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.DOTALL)
-    text = pattern.sub(lambda _: section, text) if pattern.search(text) else text + "\n" + section
-    DOC.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    write_section(section, START, END)
     print(section)
     return 0
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import importlib.resources
 import os
 import platform
-import re
 import statistics
 import sys
 import time
@@ -32,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from doc_section import write_section  # noqa: E402
 from isochrones import commune_origins, drive_only, grid_graph, node_origins  # noqa: E402
 
 from geoservice.core.band_pieces import BandPieces  # noqa: E402
@@ -43,7 +43,6 @@ from geoservice.runtime import load_runtime  # noqa: E402
 from geoservice.settings import load_settings  # noqa: E402
 
 BUDGETS_S = (900.0, 1800.0, 2700.0, 3600.0)
-DOC = ROOT / "docs" / "benchmarks.md"
 START, END = "<!-- streets:start -->", "<!-- streets:end -->"
 
 
@@ -212,10 +211,7 @@ def main() -> int:
             END,
         ]
     )
-    text = DOC.read_text(encoding="utf-8")
-    pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.DOTALL)
-    text = pattern.sub(lambda _: section, text) if pattern.search(text) else text + "\n" + section
-    DOC.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    write_section(section, START, END)
     return 0
 
 

@@ -96,20 +96,14 @@ def _flat_hull_rings(
         for j in range(n_e):
             prev = wins[j - 1] if j > 0 else wins[n_e - 1]
             nxt = wins[j]
-            if prev:
-                coords[k, 0] = x0[i] + r0[i] * cos_t[q, j]
-                coords[k, 1] = y0[i] + r0[i] * sin_t[q, j]
-            else:
-                coords[k, 0] = x1[i] + r1[i] * cos_t[q, j]
-                coords[k, 1] = y1[i] + r1[i] * sin_t[q, j]
+            cx, cy, r = (x0[i], y0[i], r0[i]) if prev else (x1[i], y1[i], r1[i])
+            coords[k, 0] = cx + r * cos_t[q, j]
+            coords[k, 1] = cy + r * sin_t[q, j]
             k += 1
-            if prev != nxt:
-                if nxt:
-                    coords[k, 0] = x0[i] + r0[i] * cos_t[q, j]
-                    coords[k, 1] = y0[i] + r0[i] * sin_t[q, j]
-                else:
-                    coords[k, 0] = x1[i] + r1[i] * cos_t[q, j]
-                    coords[k, 1] = y1[i] + r1[i] * sin_t[q, j]
+            if prev != nxt:  # the winner changes at j: a bridge to the next winner's vertex
+                cx, cy, r = (x0[i], y0[i], r0[i]) if nxt else (x1[i], y1[i], r1[i])
+                coords[k, 0] = cx + r * cos_t[q, j]
+                coords[k, 1] = cy + r * sin_t[q, j]
                 k += 1
     offsets[n] = k
     return coords[:k], offsets

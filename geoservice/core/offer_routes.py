@@ -286,7 +286,7 @@ def _paths_wgs84(
     lines: list[list[tuple[float, float]]] = []
     for k in range(len(u)):
         if not via[k]:
-            lines.append(_dedupe([(ox, oy), (float(px[k]), float(py[k]))], keep_two=False))
+            lines.append([(ox, oy), (float(px[k]), float(py[k]))])  # the straight leg, as given
             continue
         path = [int(u[k])]
         while pred[path[-1]] >= 0:
@@ -294,7 +294,7 @@ def _paths_wgs84(
         path.reverse()
         coords = [(ox, oy)] + [(float(net.x_m[p]), float(net.y_m[p])) for p in path]
         coords += [(float(qx[k]), float(qy[k])), (float(px[k]), float(py[k]))]
-        lines.append(_dedupe(coords))
+        lines.append(path_points(coords))
     counts = np.array([len(c) for c in lines], dtype=np.int64)
     flat = np.array([xy for c in lines for xy in c], dtype=float).reshape(-1, 2)
     lon, lat = transformer(METRIC_CRS, SERVICE_CRS).transform(flat[:, 0], flat[:, 1])
@@ -303,15 +303,9 @@ def _paths_wgs84(
     return tuple(np.asarray(geoms, dtype=object).tolist())
 
 
-def _dedupe(
-    coords: Sequence[tuple[float, float]], *, keep_two: bool = True
-) -> list[tuple[float, float]]:
-    """Drop consecutive repeated points (within 1e-6 m); a line keeps at least two points.
-
-    ``keep_two=False`` is the straight leg, which is drawn as given.
-    """
-    if not keep_two:
-        return list(coords)
+def path_points(coords: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The points of a path without consecutive repeats (within 1e-6 m); at least two, so
+    that it stays a line."""
     out = [coords[0]]
     for c in coords[1:]:
         if abs(c[0] - out[-1][0]) > 1e-6 or abs(c[1] - out[-1][1]) > 1e-6:

@@ -35,7 +35,13 @@ import numpy.typing as npt
 import shapely
 
 from geoservice.core.egress import EdgeTable, OfferEgress, egress_costs_s
-from geoservice.core.offer_routes import OfferRoutes, OfferTimes, Route, routes_to_offers
+from geoservice.core.offer_routes import (
+    OfferRoutes,
+    OfferTimes,
+    Route,
+    path_points,
+    routes_to_offers,
+)
 from geoservice.core.reachable_offers import ReachableOffers
 from geoservice.core.routing import IntArray
 from geoservice.core.snapping import geometry_to_wgs84
@@ -174,7 +180,7 @@ def route_to_offer(times: OfferTimes, i: int, *, with_geometry: bool = False) ->
     if with_geometry:
         coords = [(ox, oy)] + [(float(net.x_m[p]), float(net.y_m[p])) for p in path]
         coords += [(qx, qy), (px, py)]
-        geometry = geometry_to_wgs84(shapely.LineString(_dedupe(coords)))
+        geometry = geometry_to_wgs84(shapely.LineString(path_points(coords)))
     return Route(
         travel_time_s=access_s + network_s + egress_s,
         distance_m=access_straight * detour + network_m + egress_straight * detour,
@@ -184,16 +190,6 @@ def route_to_offer(times: OfferTimes, i: int, *, with_geometry: bool = False) ->
         route_refs=tuple(refs),
         geometry=geometry,
     )
-
-
-def _dedupe(coords: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
-    out = [coords[0]]
-    for c in coords[1:]:
-        if abs(c[0] - out[-1][0]) > 1e-6 or abs(c[1] - out[-1][1]) > 1e-6:
-            out.append(c)
-    if len(out) == 1:
-        out.append(out[0])
-    return out
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ from datetime import date
 import networkx as nx
 import numpy as np
 import pytest
-import shapely
 
 from geoservice.analytics.od_matrix import targets_from_xy
 from geoservice.core.matrix import road_matrix
@@ -22,21 +21,9 @@ from geoservice.core.transit_reachable import transit_offer_times
 from geoservice.errors import InvalidParameterError
 from geoservice.runtime import Runtime
 from geoservice.settings import Settings
+from tests.core.points import random_points
 
 TUESDAY = date(2025, 2, 4)
-
-
-def _random_points(runtime: Runtime, n: int, seed: int) -> list[tuple[float, float]]:
-    """`n` random points of the département (EPSG:2154), seeded."""
-    dept = runtime.zones["departement"].to_crs("EPSG:2154").geometry.iloc[0]
-    rng = np.random.default_rng(seed)
-    minx, miny, maxx, maxy = dept.bounds
-    out: list[tuple[float, float]] = []
-    while len(out) < n:
-        x, y = rng.uniform(minx, maxx), rng.uniform(miny, maxy)
-        if shapely.contains_xy(dept, x, y):
-            out.append((float(x), float(y)))
-    return out
 
 
 def _networkx_door_to_door(
@@ -67,8 +54,8 @@ def _networkx_door_to_door(
 @pytest.mark.parametrize("mode", ["drive", "walk"])
 def test_road_times_equal_networkx_on_random_pairs(runtime: Runtime, mode: str) -> None:
     assert runtime.network is not None
-    origins = _random_points(runtime, 4, seed=22)
-    dests = _random_points(runtime, 5, seed=23)
+    origins = random_points(runtime, 4, seed=22)
+    dests = random_points(runtime, 5, seed=23)
     targets = targets_from_xy(runtime.network, dests, [f"d{i}" for i in range(len(dests))])
     forward = road_matrix(targets, mode, origins, direction="forward")
     reverse = road_matrix(targets, mode, origins, direction="reverse")
@@ -81,7 +68,7 @@ def test_road_times_equal_networkx_on_random_pairs(runtime: Runtime, mode: str) 
 
 def test_both_directions_and_the_ranking_agree_on_times_and_distances(runtime: Runtime) -> None:
     assert runtime.reachable is not None
-    origins = _random_points(runtime, 12, seed=5)
+    origins = random_points(runtime, 12, seed=5)
     forward = road_matrix(runtime.reachable, "bike", origins, direction="forward")
     reverse = road_matrix(runtime.reachable, "bike", origins, direction="reverse")
     assert forward.direction == "forward"
@@ -101,7 +88,7 @@ def test_both_directions_and_the_ranking_agree_on_times_and_distances(runtime: R
 
 def test_pairs_beyond_the_limit_are_inf_not_a_number(runtime: Runtime) -> None:
     assert runtime.reachable is not None
-    origins = _random_points(runtime, 3, seed=8)
+    origins = random_points(runtime, 3, seed=8)
     m = road_matrix(runtime.reachable, "walk", origins, limit_s=600.0, direction="reverse")
     full = road_matrix(runtime.reachable, "walk", origins)
     beyond = full.travel_time_s > 600
@@ -115,7 +102,7 @@ def test_window_of_one_minute_equals_the_transit_ranking(runtime: Runtime) -> No
     tt, reachable = runtime.transit, runtime.reachable
     assert tt is not None
     assert reachable is not None
-    origins = _random_points(runtime, 6, seed=11)
+    origins = random_points(runtime, 6, seed=11)
     found = transit_matrix(
         tt, reachable, "bike", origins, 8 * 3600, TUESDAY, statistics=("best",), limit_s=5400
     )
@@ -134,7 +121,7 @@ def test_window_statistics_are_the_per_minute_order_statistics(runtime: Runtime)
     tt, reachable = runtime.transit, runtime.reachable
     assert tt is not None
     assert reachable is not None
-    origins = _random_points(runtime, 2, seed=3)
+    origins = random_points(runtime, 2, seed=3)
     start, window = 7 * 3600, 30
     stats = ("best", "median", "p90", "p100")
     found = transit_matrix(
@@ -182,8 +169,8 @@ def test_reverse_searches_follow_one_way_roads(runtime: Runtime, settings: Setti
     assert (
         network.mode("drive").router.edge_u.size < runtime.network.mode("drive").router.edge_u.size
     )
-    origins = _random_points(runtime, 3, seed=31)
-    dests = _random_points(runtime, 4, seed=32)
+    origins = random_points(runtime, 3, seed=31)
+    dests = random_points(runtime, 4, seed=32)
     targets = targets_from_xy(network, dests, [f"d{i}" for i in range(len(dests))])
     forward = road_matrix(targets, "drive", origins, direction="forward")
     reverse = road_matrix(targets, "drive", origins, direction="reverse")

@@ -10,20 +10,7 @@ from geoservice.core.offer_routes import routes_to_offers
 from geoservice.core.reachable import offer_travel_times, rank_reachable_offers, route_to_offer
 from geoservice.core.reachable_offers import ReachableOffers
 from geoservice.runtime import Runtime
-
-
-def _origins(runtime: Runtime, n: int, seed: int) -> list[tuple[float, float]]:
-    """`n` random points of the département, EPSG:2154 (seeded)."""
-    dept = runtime.zones["departement"].to_crs("EPSG:2154").geometry.iloc[0]
-    rng = np.random.default_rng(seed)
-    minx, miny, maxx, maxy = dept.bounds
-    out: list[tuple[float, float]] = []
-    while len(out) < n:
-        x, y = rng.uniform(minx, maxx), rng.uniform(miny, maxy)
-        if shapely.contains_xy(dept, x, y):
-            out.append((float(x), float(y)))
-    return out
-
+from tests.core.points import random_points
 
 #: Budgets that reach many offers in each mode.
 LIMIT_S = {"drive": 3600.0, "bike": 4 * 3600.0, "walk": 8 * 3600.0}
@@ -34,7 +21,7 @@ def test_routes_of_all_offers_equal_the_reference_walk(
     runtime: Runtime, reachable: ReachableOffers, mode: str
 ) -> None:
     checked = mid_edge = direct = 0
-    for x, y in _origins(runtime, 6, seed=18 + len(mode)):
+    for x, y in random_points(runtime, 6, seed=18 + len(mode)):
         times = offer_travel_times(reachable, mode, x, y, limit_s=LIMIT_S[mode])
         reached = np.flatnonzero(np.isfinite(times.travel_time_s))
         routes = routes_to_offers(times, reached, with_geometry=True)
@@ -76,7 +63,7 @@ def test_a_direct_trip_and_an_empty_ranking(reachable: ReachableOffers, runtime:
 
 
 def test_the_ranking_carries_the_same_routes(runtime: Runtime, reachable: ReachableOffers) -> None:
-    x, y = _origins(runtime, 1, seed=7)[0]
+    x, y = random_points(runtime, 1, seed=7)[0]
     ranked = rank_reachable_offers(reachable, "drive", (x, y), max_minutes=60, limit=200)
     times = offer_travel_times(reachable, "drive", x, y, limit_s=3600.0)
     position = {int(r): k for k, r in enumerate(times.rows.tolist())}

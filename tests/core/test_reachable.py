@@ -22,6 +22,7 @@ from geoservice.core.reachable_offers import ReachableOffers
 from geoservice.core.snapping import lambert93_from_wgs84, wgs84_from_lambert93
 from geoservice.errors import InvalidParameterError, OutsideCoverageError
 from geoservice.runtime import Runtime
+from tests.core.points import random_points
 
 CLAMECY, LUZY, NEVERS = "58079", "58149", "58194"
 #: Coulanges-lès-Nevers: no library of its own, next to Nevers.
@@ -33,19 +34,6 @@ def commune_xy(runtime: Runtime) -> dict[str, tuple[float, float]]:
     """Representative point of each commune, EPSG:2154 (the API's commune origin)."""
     points = runtime.communes.geometry.to_crs("EPSG:2154").representative_point()
     return {c: (p.x, p.y) for c, p in zip(runtime.communes["code"], points, strict=True)}
-
-
-def _random_origins(runtime: Runtime, n: int, seed: int) -> list[tuple[float, float]]:
-    """`n` random points of the département (EPSG:2154), seeded."""
-    dept = runtime.zones["departement"].to_crs("EPSG:2154").geometry.iloc[0]
-    rng = np.random.default_rng(seed)
-    minx, miny, maxx, maxy = dept.bounds
-    out: list[tuple[float, float]] = []
-    while len(out) < n:
-        x, y = rng.uniform(minx, maxx), rng.uniform(miny, maxy)
-        if shapely.contains_xy(dept, x, y):
-            out.append((float(x), float(y)))
-    return out
 
 
 # --- dates -----------------------------------------------------------------------------------
@@ -74,7 +62,7 @@ def test_egress_nodes_give_the_exact_times(
 ) -> None:
     limit_s = 7200.0
     reached = 0
-    for x, y in _random_origins(runtime, 8, seed=5):
+    for x, y in random_points(runtime, 8, seed=5):
         fast = offer_travel_times(reachable, mode, x, y, limit_s=limit_s).travel_time_s
         exact = _brute_force_times(reachable, mode, x, y, limit_s)
         assert np.array_equal(np.isfinite(fast), np.isfinite(exact))
@@ -102,7 +90,7 @@ def test_ranking_agrees_with_the_isochrones(
     quad_segs = 16
     budgets_s = (900.0, 1800.0)
     checked = disagree = inside_total = 0
-    for x, y in _random_origins(runtime, 25, seed=42):
+    for x, y in random_points(runtime, 25, seed=42):
         lon, lat = (float(v) for v in wgs84_from_lambert93(x, y))
         for mode in MODES:
             net = network.modes[mode]
@@ -319,7 +307,7 @@ def test_nearest_table_matches_a_search_per_request(
     categories = ("museum", "cinema", "library", "festival")
     members = reachable.members(themes, categories)
     found = 0
-    for x, y in _random_origins(runtime, 15, seed=9):
+    for x, y in random_points(runtime, 15, seed=9):
         nearest = nearest_offer_per_kind(
             reachable, mode, (x, y), themes=themes, categories=categories
         )
