@@ -127,6 +127,19 @@ def sign_up(page: Any, name: str, email: str) -> None:
     page.wait_for_selector("#account-name:not([hidden])")
 
 
+def post_event(page: Any, title: str) -> None:
+    """Post an event at Luzy on 12 December 2026, 15:00–17:00, from the "Proposer" tab
+    (signed in), and wait for the thank-you."""
+    page.click("#tab-propose")
+    page.select_option("#propose-kind", "event")
+    page.fill("#propose-title", title)
+    page.fill("#propose-commune", "Luzy")
+    page.fill("#propose-begin", "2026-12-12T15:00")
+    page.fill("#propose-end", "2026-12-12T17:00")
+    page.click("#propose-form button[type=submit]")
+    page.wait_for_selector("#propose-result:has-text('Merci')")
+
+
 def serious_axe_violations(page: Any) -> list[str]:
     """axe-core's serious and critical violations on the page as shown: "rule: targets"."""
     if not page.evaluate("() => typeof window.axe === 'object'"):

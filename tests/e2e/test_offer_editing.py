@@ -23,6 +23,7 @@ from tests.e2e.browser import (
     TIMEOUT_MS,
     PageLog,
     account_app,
+    post_event,
     serious_axe_violations,
     sign_up,
     wait_for_citizen_results,
@@ -59,17 +60,6 @@ def open_person(browser: Any, base_url: str) -> tuple[Any, Any, PageLog]:
     return context, page, log
 
 
-def post_event(page: Any) -> None:
-    page.click("#tab-propose")
-    page.select_option("#propose-kind", "event")
-    page.fill("#propose-title", TITLE)
-    page.fill("#propose-commune", "Luzy")
-    page.fill("#propose-begin", "2026-12-12T15:00")
-    page.fill("#propose-end", "2026-12-12T17:00")
-    page.click("#propose-form button[type=submit]")
-    page.wait_for_selector("#propose-result:has-text('Merci')")
-
-
 def queue_item(page: Any, title: str) -> Any:
     page.click("#tab-citizen")
     page.click("#tab-workspace")
@@ -99,7 +89,7 @@ def test_edit_from_my_offers_diff_in_the_queue_then_public(
         pytest.fail("node_modules/axe-core is missing: run make install (npm ci)")
     owner_ctx, owner, owner_log = open_person(browser, base_url)
     sign_up(owner, "Conteurs de Luzy", "conteurs-edit@example.org")
-    post_event(owner)
+    post_event(owner, TITLE)
 
     mod_ctx, mod, mod_log = open_person(browser, base_url)
     sign_up(mod, "Modération Nièvre", "moderation-edit@example.org")

@@ -18,6 +18,7 @@ from tests.e2e.browser import (
     DESKTOP_VIEWPORT,
     account_app,
     open_page,
+    post_event,
     sign_up,
     wait_for_citizen_results,
 )
@@ -47,14 +48,7 @@ def test_sign_up_post_approve_and_the_event_appears(
     assert page.locator("#tab-workspace").is_hidden()
     sign_up(page, "Conteurs de Luzy", "conteurs@example.org")
     assert page.locator("#tab-workspace").is_visible()
-    page.click("#tab-propose")
-    page.select_option("#propose-kind", "event")
-    page.fill("#propose-title", TITLE)
-    page.fill("#propose-commune", "Luzy")
-    page.fill("#propose-begin", "2026-12-12T15:00")
-    page.fill("#propose-end", "2026-12-12T17:00")
-    page.click("#propose-form button[type=submit]")
-    page.wait_for_selector("#propose-result:has-text('Merci')")
+    post_event(page, TITLE)
 
     page.click("#tab-workspace")
     mine = page.locator("#my-offers .my-offer", has_text=TITLE)
