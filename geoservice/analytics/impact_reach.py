@@ -32,7 +32,7 @@ def commune_age_bands(grid: CensusGridPopulation, communes: gpd.GeoDataFrame) ->
     outline (areal weighting of the 1 km cells, see
     :class:`~geoservice.core.census_population.CensusGridPopulation`)."""
     outlines = communes.to_crs(METRIC_CRS).geometry.to_numpy()
-    counts = [grid.count_within(g) for g in outlines]
+    counts = grid.counts_within(outlines)
     return pd.DataFrame(
         {
             "code": communes["code"].astype(str).to_numpy(),

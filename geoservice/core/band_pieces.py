@@ -23,9 +23,11 @@ The union of the pieces is :mod:`geoservice.core.band_polygons`'s. Geometry is E
 from __future__ import annotations
 
 import itertools
+from functools import cache
 
 import numpy as np
 import shapely
+from numba import njit
 
 from geoservice.core.network import ModeNetwork, Reach
 
@@ -92,11 +94,37 @@ def hull_rings(
 
 def segments_for(r0: np.ndarray, r1: np.ndarray, quad_segs: int, gap_m: float) -> np.ndarray:
     """Segments per quarter circle for each piece: the fewest (1 … `quad_segs`) that keep
-    both its inscribed polygons within `gap_m` of their circles, ``r·(1 − cos(π/4q)) ≤ gap``."""
-    radius = np.maximum(r0, r1)
-    q = np.full(len(radius), quad_segs, dtype=np.int64)
-    for fewer in range(quad_segs - 1, 0, -1):
-        q[radius * (1.0 - np.cos(np.pi / (4 * fewer))) <= gap_m] = fewer
+    both its inscribed polygons within `gap_m` of their circles, ``r·(1 − cos(π/4q)) ≤ gap``
+    (compiled: one pass over the pieces)."""
+    return _segments(
+        np.asarray(r0, dtype=np.float64),
+        np.asarray(r1, dtype=np.float64),
+        quad_segs,
+        _sag_factors(quad_segs),
+        float(gap_m),
+    )
+
+
+@cache
+def _sag_factors(quad_segs: int) -> np.ndarray:
+    """``1 − cos(π/4q)`` for q = 0 … `quad_segs` (0 unused): how far inside its circle a
+    polygon of q segments per quarter circle lies, per metre of radius."""
+    factors = np.zeros(quad_segs + 1)
+    for q in range(1, quad_segs + 1):
+        factors[q] = 1.0 - np.cos(np.pi / (4 * q))
+    return factors
+
+
+@njit(cache=True)
+def _segments(
+    r0: np.ndarray, r1: np.ndarray, quad_segs: int, sag: np.ndarray, gap_m: float
+) -> np.ndarray:
+    q = np.full(len(r0), quad_segs, dtype=np.int64)
+    for i in range(len(r0)):
+        radius = max(r0[i], r1[i])
+        for fewer in range(quad_segs - 1, 0, -1):
+            if radius * sag[fewer] <= gap_m:
+                q[i] = fewer
     return q
 
 
@@ -176,37 +204,60 @@ class BandPieces:
         rem = budget_s - self.t_u[self.t_u < budget_s]
         return float(np.sum((rem / budget_s) ** 2))
 
-    def ends(
-        self, mask: np.ndarray, budget_s: float
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """End disks ``(x0, y0, r0, x1, y1, r1)`` (m) of the pieces in `mask` at `budget_s`.
-
-        A piece is the whole edge, or the part reached at `budget_s` (cut by linear
-        interpolation); radii are the off-network distances still coverable at its ends,
-        at least :data:`MIN_RADIUS_M`.
-        """
-        rem = budget_s - self.t_u[mask]
-        w = self.w[mask]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            frac = np.where(w > 0, np.minimum(1.0, rem / np.where(w > 0, w, 1.0)), 1.0)
-        x0, y0 = self.x0[mask], self.y0[mask]
-        x1, y1 = x0 + frac * self.dx[mask], y0 + frac * self.dy[mask]
-        r0 = np.maximum(rem * self.k, MIN_RADIUS_M)
-        r1 = np.maximum((rem - frac * w) * self.k, MIN_RADIUS_M)
-        return x0, y0, r0, x1, y1, r1
-
 
 def band_ends(pieces: BandPieces, reach: Reach, budget_s: float) -> Ends:
     """End disks ``(x0, y0, r0, x1, y1, r1)`` (m) of every piece of the band at `budget_s`:
-    the origin's disk first (a piece with both ends at the origin), then the edges'."""
-    x0, y0, r0, x1, y1, r1 = pieces.ends(pieces.t_u < budget_s, budget_s)
+    the origin's disk first (a piece with both ends at the origin), then the edges'.
+
+    A piece is the whole edge, or the part reached at `budget_s` (cut by linear
+    interpolation); radii are the off-network distances still coverable at its ends, at
+    least :data:`MIN_RADIUS_M` (compiled: one pass over the live edges)."""
     ox, oy = reach.origin_m
     radius = max(budget_s * pieces.k, MIN_RADIUS_M)
-    return (
-        np.concatenate([[ox], x0]),
-        np.concatenate([[oy], y0]),
-        np.concatenate([[radius], r0]),
-        np.concatenate([[ox], x1]),
-        np.concatenate([[oy], y1]),
-        np.concatenate([[radius], r1]),
+    return _band_ends(
+        pieces.t_u,
+        pieces.w,
+        pieces.x0,
+        pieces.y0,
+        pieces.dx,
+        pieces.dy,
+        float(pieces.k),
+        float(budget_s),
+        float(ox),
+        float(oy),
+        float(radius),
     )
+
+
+@njit(cache=True)
+def _band_ends(
+    t_u: np.ndarray,
+    w: np.ndarray,
+    x0: np.ndarray,
+    y0: np.ndarray,
+    dx: np.ndarray,
+    dy: np.ndarray,
+    k: float,
+    budget_s: float,
+    ox: float,
+    oy: float,
+    origin_r: float,
+) -> Ends:
+    n = 1
+    for i in range(len(t_u)):
+        if t_u[i] < budget_s:
+            n += 1
+    ax, ay, ar = np.empty(n), np.empty(n), np.empty(n)
+    bx, by, br = np.empty(n), np.empty(n), np.empty(n)
+    ax[0], ay[0], ar[0], bx[0], by[0], br[0] = ox, oy, origin_r, ox, oy, origin_r
+    j = 1
+    for i in range(len(t_u)):
+        if t_u[i] < budget_s:
+            rem = budget_s - t_u[i]
+            frac = min(1.0, rem / w[i]) if w[i] > 0 else 1.0
+            ax[j], ay[j] = x0[i], y0[i]
+            bx[j], by[j] = x0[i] + frac * dx[i], y0[i] + frac * dy[i]
+            ar[j] = max(rem * k, MIN_RADIUS_M)
+            br[j] = max((rem - frac * w[i]) * k, MIN_RADIUS_M)
+            j += 1
+    return ax, ay, ar, bx, by, br

@@ -107,14 +107,13 @@ def covered_boxes(
     )
 
 
-def _union_rings(rings: list[np.ndarray], order: np.ndarray) -> CrossSection:
+def _union_rings(ordered: list[np.ndarray]) -> CrossSection:
     """Union of simple polygons (rings of vertices, m) with Clipper2 (through manifold3d).
 
-    Rings are taken in `order` (spatially sorted), unioned by leaves of
-    :data:`UNION_LEAF` in one sweep each (non-zero fill), then pairwise-ish up a tree of fan
-    :data:`UNION_FAN`: each union meets only nearby, already merged outlines.
+    Rings come spatially sorted; they are unioned by leaves of :data:`UNION_LEAF` in one
+    sweep each (non-zero fill), then pairwise-ish up a tree of fan :data:`UNION_FAN`: each
+    union meets only nearby, already merged outlines.
     """
-    ordered = [rings[i] for i in order]
     level = [
         CrossSection(ordered[i : i + UNION_LEAF], FillRule.NonZero)
         for i in range(0, len(ordered), UNION_LEAF)
@@ -129,34 +128,62 @@ def _union_rings(rings: list[np.ndarray], order: np.ndarray) -> CrossSection:
     return level[0] if level else CrossSection()
 
 
-def _polygon_from_cross_section(cs: CrossSection) -> shapely.Geometry:
-    """A shapely (Multi)Polygon from a Clipper2 cross-section.
+def polygons_from_sections(sections: Sequence[CrossSection]) -> list[shapely.Geometry]:
+    """Shapely (Multi)Polygons from Clipper2 cross-sections, built together (one shapely
+    call for the rings of all of them, one validity check).
 
     Outer contours run counter-clockwise (positive area), holes clockwise. With one outer
     contour (the usual band) every hole is its own; otherwise the cross-section is split
-    into its connected parts, each one outer contour and its holes.
+    into its connected parts, each one outer contour and its holes
+    (:func:`_multipolygon_from_cross_section`).
     """
-    contours = [c for c in cs.to_polygons() if len(c) >= 3]
-    if not contours:
-        return shapely.Polygon()
-    signed = np.array([_signed_area(c) for c in contours])
-    outer = np.flatnonzero(signed > 0)
-    if len(outer) == 1:
-        shell = int(outer[0])
-        geometry: shapely.Geometry = shapely.Polygon(
-            contours[shell], contours[:shell] + contours[shell + 1 :]
+    out: list[shapely.Geometry] = [shapely.Polygon()] * len(sections)
+    rings: list[np.ndarray] = []
+    ring_of: list[int] = []  # the polygon (index in `built`) each ring belongs to
+    built: list[int] = []  # the section of each polygon built together
+    for i, cs in enumerate(sections):
+        contours = [c for c in cs.to_polygons() if len(c) >= 3]
+        if not contours:
+            continue
+        if len(contours) == 1 and cs.area() > 0:
+            ordered = contours
+        else:
+            signed = np.array([_signed_area(c) for c in contours])
+            outer = np.flatnonzero(signed > 0)
+            if len(outer) != 1:
+                out[i] = _multipolygon_from_cross_section(cs)
+                continue
+            shell = int(outer[0])
+            ordered = [contours[shell], *contours[:shell], *contours[shell + 1 :]]
+        rings += ordered
+        ring_of += [len(built)] * len(ordered)
+        built.append(i)
+    if built:
+        lengths = [len(r) for r in rings]
+        closed = np.asarray(
+            shapely.linearrings(
+                np.concatenate(rings), indices=np.repeat(np.arange(len(rings)), lengths)
+            ),
+            dtype=object,
         )
-    else:
-        parts = []
-        for part in cs.decompose():
-            rings = [c for c in part.to_polygons() if len(c) >= 3]
-            areas = [_signed_area(c) for c in rings]
-            shell = int(np.argmax(areas))
-            parts.append(shapely.Polygon(rings[shell], rings[:shell] + rings[shell + 1 :]))
-        geometry = shapely.MultiPolygon(parts)
-    if not shapely.is_valid(geometry):  # vertices touching after rounding: rare
-        geometry = shapely.make_valid(geometry, method="structure", keep_collapsed=False)
-    return geometry
+        polygons = np.asarray(shapely.polygons(closed, indices=np.asarray(ring_of)), dtype=object)
+        for i, polygon in zip(built, polygons.tolist(), strict=True):
+            out[i] = polygon
+    for i in np.flatnonzero(~shapely.is_valid(np.asarray(out, dtype=object))).tolist():
+        # vertices touching after rounding: rare
+        out[i] = shapely.make_valid(out[i], method="structure", keep_collapsed=False)
+    return out
+
+
+def _multipolygon_from_cross_section(cs: CrossSection) -> shapely.Geometry:
+    """A cross-section of several outer contours: one polygon per connected part."""
+    parts = []
+    for part in cs.decompose():
+        rings = [c for c in part.to_polygons() if len(c) >= 3]
+        areas = [_signed_area(c) for c in rings]
+        shell = int(np.argmax(areas))
+        parts.append(shapely.Polygon(rings[shell], rings[:shell] + rings[shell + 1 :]))
+    return shapely.MultiPolygon(parts)
 
 
 def _signed_area(ring: np.ndarray) -> float:
@@ -179,7 +206,13 @@ def cull_grid(ends: Ends, cells: int) -> Grid:
 
 def culled_union(ends: Ends, quad_segs: int, cells: int = DEFAULT_CELLS) -> shapely.Geometry:
     """The union of the pieces with these `ends`, exactly, without drawing the pieces deep
-    inside it.
+    inside it (:func:`union_section` as a shapely polygon)."""
+    return polygons_from_sections([union_section(ends, quad_segs, cells)])[0]
+
+
+def union_section(ends: Ends, quad_segs: int, cells: int = DEFAULT_CELLS) -> CrossSection:
+    """The union of the pieces with these `ends`, exactly, without drawing the pieces deep
+    inside it, as a Clipper2 cross-section.
 
     A grid of cells known to lie in the union is built from the pieces themselves
     (:func:`~geoservice.core.band_cover.piece_cover`); a piece lying in such cells adds
@@ -191,24 +224,24 @@ def culled_union(ends: Ends, quad_segs: int, cells: int = DEFAULT_CELLS) -> shap
     x0, y0, r0, x1, y1, _ = ends
     segs = band_segments(ends, quad_segs)
     coords, offsets = flat_hull_rings(ends, segs, ring_templates(quad_segs))
-    drawn = np.ones(len(x0), dtype=bool)
     cx, cy = 0.5 * (x0 + x1), 0.5 * (y0 + y1)
-    boxes = np.zeros((0, 4, 2))
+    bounds = offsets.tolist()
+    covered = None
     if len(x0) >= MIN_PIECES_TO_CULL:
         grid = cull_grid(ends, cells)
         covered = piece_cover(coords, offsets, x0, y0, r0, grid)
-        if covered.any():
-            drawn = ~culled(ends, covered, grid)
-            bx0, by0, bx1, by1 = covered_boxes(covered, grid)
-            boxes = np.stack([bx0, by0, bx1, by0, bx1, by1, bx0, by1], axis=1).reshape(-1, 4, 2)
-            cx = np.concatenate([cx[drawn], 0.5 * (bx0 + bx1)])
-            cy = np.concatenate([cy[drawn], 0.5 * (by0 + by1)])
-    kept = np.flatnonzero(drawn)
-    bounds = offsets.tolist()
-    rings = [coords[bounds[i] : bounds[i + 1]] for i in kept.tolist()]
+    if covered is None or not covered.any():  # every piece drawn
+        order = np.argsort(morton_codes(cx, cy), kind="stable").tolist()
+        return _union_rings([coords[bounds[i] : bounds[i + 1]] for i in order])
+    drawn = ~culled(ends, covered, grid)
+    bx0, by0, bx1, by1 = covered_boxes(covered, grid)
+    boxes = np.stack([bx0, by0, bx1, by0, bx1, by1, bx0, by1], axis=1).reshape(-1, 4, 2)
+    rings = [coords[bounds[i] : bounds[i + 1]] for i in np.flatnonzero(drawn).tolist()]
     rings += list(boxes)
-    order = np.argsort(morton_codes(cx, cy), kind="stable")
-    return _polygon_from_cross_section(_union_rings(rings, order))
+    cx = np.concatenate([cx[drawn], 0.5 * (bx0 + bx1)])
+    cy = np.concatenate([cy[drawn], 0.5 * (by0 + by1)])
+    order = np.argsort(morton_codes(cx, cy), kind="stable").tolist()
+    return _union_rings([rings[i] for i in order])
 
 
 def warm_union() -> None:
@@ -277,12 +310,13 @@ def band_geometries(
         pending = offload.start([ends[i] for i in away], quad_segs, cells)
         away = away if pending is not None else []
     out: dict[int, shapely.Geometry] = {}
+    here: dict[int, CrossSection] = {}
     try:
         for i in range(len(budgets)):
             if i not in away:
                 if deadline is not None:
                     deadline.check("isochrone computation")
-                out[i] = culled_union(ends[i], quad_segs, cells)
+                here[i] = union_section(ends[i], quad_segs, cells)
     finally:
         if pending is not None:  # always collected: the helper is then free again
             with contextlib.suppress(OffloadError):  # unioned here below, the same way
@@ -291,7 +325,8 @@ def band_geometries(
         if i not in out:
             if deadline is not None:
                 deadline.check("isochrone computation")
-            out[i] = culled_union(ends[i], quad_segs, cells)
+            here[i] = union_section(ends[i], quad_segs, cells)
+    out.update(zip(here, polygons_from_sections(list(here.values())), strict=True))
     return [out[i] for i in range(len(budgets))]
 
 

@@ -84,6 +84,30 @@ def oriented_rings(polygon: shapely.Geometry) -> tuple[FloatArray, FloatArray, I
     return coords[:, 0], coords[:, 1], offsets
 
 
+def oriented_rings_of(
+    polygons: npt.NDArray[np.object_],
+) -> tuple[FloatArray, FloatArray, IntArray, IntArray]:
+    """:func:`oriented_rings` of several (Multi)Polygons at once (one pass of each shapely
+    call over all of them): ``x``, ``y``, the ring offsets, and each polygon's rings
+    ``ring_range[i] … ring_range[i + 1]`` (``len(polygons) + 1``; none for None, empty or
+    non-polygonal geometries). The rings of polygon ``i`` are those :func:`oriented_rings`
+    gives for it alone, vertex for vertex."""
+    n = len(polygons)
+    parts, part_of = shapely.get_parts(polygons, return_index=True)
+    polygonal = shapely.get_type_id(parts) == shapely.GeometryType.POLYGON
+    parts, part_of = (
+        shapely.orient_polygons(parts[polygonal], exterior_cw=False),
+        part_of[polygonal],
+    )
+    rings, ring_of = shapely.get_rings(parts, return_index=True)
+    coords, vertex_of = shapely.get_coordinates(rings, return_index=True)
+    offsets = np.zeros(len(rings) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(vertex_of, minlength=len(rings)), out=offsets[1:])
+    ring_range = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(part_of[ring_of], minlength=n), out=ring_range[1:])
+    return coords[:, 0], coords[:, 1], offsets, ring_range
+
+
 def cell_cover(
     x_m: FloatArray, y_m: FloatArray, ring_offsets: IntArray, grid: CellGrid
 ) -> CellCover:
@@ -99,19 +123,28 @@ def cell_cover(
     # it except above the whole grid.
     u = (np.asarray(x_m, dtype=np.float64) - grid.x0_m) / grid.cell_m
     v = (np.asarray(y_m, dtype=np.float64) - grid.y0_m) / grid.cell_m
-    c0 = max(int(np.floor(u.min())), 0)
-    c1 = min(int(np.floor(u.max())) + 1, grid.nx)
-    r0 = max(int(np.floor(v.min())), 0)
-    r1 = min(int(np.floor(v.max())) + 1, grid.ny)
+    r0, c0, r1, c1 = window_of(u, v, grid.nx, grid.ny)
     if c0 >= c1 or r0 >= r1:
         return nothing
     offsets = np.ascontiguousarray(ring_offsets, dtype=np.int64)
-    own, fill, hit = _window_cover(u - c0, v - r0, offsets, c1 - c0, r1 - r0)
+    own, fill, hit = window_cover(u - c0, v - r0, offsets, c1 - c0, r1 - r0)
     return CellCover(r0, c0, own + fill, hit)
 
 
 @njit(cache=True)
-def _window_cover(
+def window_of(u: FloatArray, v: FloatArray, nx: int, ny: int) -> tuple[int, int, int, int]:
+    """Rows ``r0 … r1`` and columns ``c0 … c1`` (ends excluded) of the cells of an
+    ``nx × ny`` grid the box of the points (grid units) overlaps: no piece of their outline
+    lies above it except above the whole grid. Empty when ``r0 >= r1`` or ``c0 >= c1``."""
+    c0 = max(int(np.floor(u.min())), 0)
+    c1 = min(int(np.floor(u.max())) + 1, nx)
+    r0 = max(int(np.floor(v.min())), 0)
+    r1 = min(int(np.floor(v.max())) + 1, ny)
+    return r0, c0, r1, c1
+
+
+@njit(cache=True)
+def window_cover(
     u: FloatArray, v: FloatArray, ring_offsets: IntArray, nx: int, ny: int
 ) -> tuple[FloatArray, FloatArray, npt.NDArray[np.bool_]]:
     """:func:`cell_cover` in grid units on a window of ``nx × ny`` cells from (0, 0): each

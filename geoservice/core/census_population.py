@@ -17,6 +17,7 @@ Pure computation: the cells come from :func:`geoservice.io.census_grid.load_cens
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -26,7 +27,14 @@ import shapely
 from numba import njit
 from pyproj import Transformer
 
-from geoservice.core.cell_areas import CellGrid, cell_cover, oriented_rings
+from geoservice.core.cell_areas import (
+    CellGrid,
+    cell_cover,
+    oriented_rings,
+    oriented_rings_of,
+    window_cover,
+    window_of,
+)
 from geoservice.core.clipped_areas import areas_in_parts, triangles_of
 from geoservice.core.population import AGE_BANDS, PopulationCount, PopulationPieces
 from geoservice.core.projection_fit import ProjectionFit
@@ -211,44 +219,55 @@ class CensusGridPopulation:
         """The cells meeting `polygon` (EPSG:2154) — indices in the order of the cells
         given — and the share of each one's area inside both `polygon` and the territory,
         in [0, 1]."""
-        none = (np.zeros(0, dtype=np.int64), np.zeros(0))
-        if polygon is None or shapely.is_empty(polygon):
-            return none
-        x_m, y_m, offsets = oriented_rings(polygon)
-        if len(x_m) == 0:
-            return none
+        cells, shares, _ = self.cell_shares_of([polygon])
+        return cells, shares
+
+    def cell_shares_of(
+        self, polygons: Sequence[shapely.Geometry | None]
+    ) -> tuple[IntArray, FloatArray, IntArray]:
+        """:meth:`cell_shares` of several polygons at once (e.g. the bands of an isochrone:
+        one pass of each step over all of them): the cells and shares of polygon ``i`` are
+        ``cells[starts[i]:starts[i + 1]]``, ``shares[…]``."""
+        geoms = np.empty(len(polygons), dtype=object)
+        geoms[:] = list(polygons)
+        x_m, y_m, offsets, ring_range = oriented_rings_of(geoms)
         gx, gy = self.projection.transform(x_m, y_m)
         # Keep every ring closed exactly (its last vertex its first), whatever the rounding.
         gx[offsets[1:] - 1], gy[offsets[1:] - 1] = gx[offsets[:-1]], gy[offsets[:-1]]
-        cover = cell_cover(gx, gy, offsets, self.grid)
-        cells, shares, cut = _cell_shares(
-            cover.fraction,
-            cover.crossed,
+        grid = self.grid
+        return _shares_of_polygons(
+            np.ascontiguousarray(gx),
+            np.ascontiguousarray(gy),
+            offsets,
+            ring_range,
+            grid.x0_m,
+            grid.y0_m,
+            grid.cell_m,
+            grid.nx,
+            grid.ny,
             self.cell_at,
-            cover.row0,
-            cover.col0,
             self.in_territory,
             self.border_slot,
+            self.border_boxes,
+            self.border_triangles,
+            self.border_tri_lo,
+            self.border_tri_hi,
         )
-        if len(cut):
-            parts = self.border_slot[cells[cut]]
-            areas = areas_in_parts(
-                np.ascontiguousarray(gx),
-                np.ascontiguousarray(gy),
-                np.asarray(offsets, dtype=np.int64),
-                self.border_boxes[parts],
-                self.border_triangles,
-                self.border_tri_lo[parts],
-                self.border_tri_hi[parts],
-            )
-            shares[cut] = np.clip(areas / CELL_SIZE_M**2, 0.0, 1.0)
-        return cells, shares
 
     def count_within(self, polygon: shapely.Geometry) -> PopulationCount:
         """Inhabitants inside `polygon` (EPSG:2154) and inside the territory, by age band."""
-        cells, shares = self.cell_shares(polygon)
-        sums = shares @ self.weights[cells]
-        return PopulationCount(*(float(v) for v in sums))
+        return self.counts_within([polygon])[0]
+
+    def counts_within(self, polygons: Sequence[shapely.Geometry | None]) -> list[PopulationCount]:
+        """:meth:`count_within` of each of `polygons` (EPSG:2154), counted together: the same
+        figures, with the fixed costs of a count paid once (≈ 0.1 ms a band alone)."""
+        cells, shares, starts = self.cell_shares_of(polygons)
+        bounds = starts.tolist()
+        counts = []
+        for a, b in itertools.pairwise(bounds):
+            sums = shares[a:b] @ self.weights[cells[a:b]]
+            counts.append(PopulationCount(*(float(v) for v in sums)))
+        return counts
 
     def population_within(self, polygon: shapely.Geometry) -> float:
         """Inhabitants inside `polygon` (EPSG:2154) and inside the territory."""
@@ -262,6 +281,79 @@ class CensusGridPopulation:
             "15_64": count.age_15_64,
             "65_plus": count.age_65_plus,
         }
+
+
+@njit(cache=True)
+def _shares_of_polygons(
+    gx: FloatArray,
+    gy: FloatArray,
+    ring_offsets: IntArray,
+    ring_range: IntArray,
+    x0: float,
+    y0: float,
+    cell: float,
+    nx: int,
+    ny: int,
+    cell_at: IntArray,
+    in_territory: FloatArray,
+    border_slot: IntArray,
+    border_boxes: FloatArray,
+    border_triangles: FloatArray,
+    tri_lo: IntArray,
+    tri_hi: IntArray,
+) -> tuple[IntArray, FloatArray, IntArray]:
+    """Per polygon (rings ``ring_range[i] … ring_range[i + 1]`` of the closed, oriented rings
+    in grid coordinates): the cells it meets and their shares inside it and the territory,
+    concatenated, with each polygon's start (compiled: :func:`cell_cover` on the window of
+    the polygon's box, :func:`_cell_shares`, then the border cells its outline crosses cut
+    by :func:`areas_in_parts`, as one call for all the polygons)."""
+    n = len(ring_range) - 1
+    u_all = (gx - x0) / cell
+    v_all = (gy - y0) / cell
+    window = np.zeros((n, 4), dtype=np.int64)  # r0, c0, r1, c1; empty: all 0
+    size = 0
+    for p in range(n):
+        a, b = ring_offsets[ring_range[p]], ring_offsets[ring_range[p + 1]]
+        if b - a < 2:
+            continue
+        r0, c0, r1, c1 = window_of(u_all[a:b], v_all[a:b], nx, ny)
+        if c0 < c1 and r0 < r1:
+            window[p, 0], window[p, 1], window[p, 2], window[p, 3] = r0, c0, r1, c1
+            size += (r1 - r0) * (c1 - c0)
+    cells = np.empty(size, dtype=np.int64)
+    shares = np.empty(size)
+    starts = np.zeros(n + 1, dtype=np.int64)
+    k = 0
+    for p in range(n):
+        r0, c0, r1, c1 = window[p, 0], window[p, 1], window[p, 2], window[p, 3]
+        if r1 > r0:
+            a, b = ring_offsets[ring_range[p]], ring_offsets[ring_range[p + 1]]
+            offsets = ring_offsets[ring_range[p] : ring_range[p + 1] + 1] - a
+            own, fill, hit = window_cover(
+                u_all[a:b] - c0, v_all[a:b] - r0, offsets, c1 - c0, r1 - r0
+            )
+            found, found_shares, cut = _cell_shares(
+                own + fill, hit, cell_at, r0, c0, in_territory, border_slot
+            )
+            if len(cut):
+                parts = border_slot[found[cut]]
+                areas = areas_in_parts(
+                    gx[a:b],
+                    gy[a:b],
+                    offsets,
+                    border_boxes[parts],
+                    border_triangles,
+                    tri_lo[parts],
+                    tri_hi[parts],
+                )
+                for j in range(len(cut)):
+                    found_shares[cut[j]] = min(max(areas[j] / CELL_SIZE_M**2, 0.0), 1.0)
+            m = len(found)
+            cells[k : k + m] = found
+            shares[k : k + m] = found_shares
+            k += m
+        starts[p + 1] = k
+    return cells[:k], shares[:k], starts
 
 
 @njit(cache=True)

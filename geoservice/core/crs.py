@@ -7,6 +7,7 @@ keeps it. A pyproj (≥ 3.1) :class:`~pyproj.Transformer` may be shared between 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from functools import cache
 
 import numpy as np
@@ -64,9 +65,25 @@ def wgs84_fit(box: tuple[float, float, float, float]) -> ProjectionFit:
 def geometry_to_wgs84(geom: shapely.Geometry, fit: ProjectionFit | None = None) -> shapely.Geometry:
     """A shapely geometry in EPSG:2154 → the same in EPSG:4326 (through `fit`, a
     :func:`wgs84_fit`, when given: pyproj for any point outside its box)."""
+    return shapely.transform(geom, _to_wgs84(fit))
+
+
+def geometries_to_wgs84(
+    geoms: Sequence[shapely.Geometry], fit: ProjectionFit | None = None
+) -> list[shapely.Geometry]:
+    """:func:`geometry_to_wgs84` of each of `geoms`, their vertices reprojected in one call
+    (the same coordinates: each point is reprojected on its own)."""
+    array = np.empty(len(geoms), dtype=object)
+    array[:] = list(geoms)
+    return list(shapely.transform(array, _to_wgs84(fit)))
+
+
+def _to_wgs84(fit: ProjectionFit | None) -> Callable[[FloatArray], FloatArray]:
+    """Vertices ``(n, 2)`` of EPSG:2154 → EPSG:4326, through `fit` or pyproj."""
     if fit is None:
-        return transform_geometry(geom, METRIC_CRS, SERVICE_CRS)
-    return shapely.transform(geom, lambda xy: np.column_stack(fit.transform(xy[:, 0], xy[:, 1])))
+        tr = transformer(METRIC_CRS, SERVICE_CRS)
+        return lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1]))
+    return lambda xy: np.column_stack(fit.transform(xy[:, 0], xy[:, 1]))
 
 
 def geometry_to_lambert93(geom: shapely.Geometry) -> shapely.Geometry:

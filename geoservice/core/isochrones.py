@@ -26,10 +26,10 @@ from geoservice.core.band_contours import DEFAULT_CELLS_ACROSS
 from geoservice.core.band_offload import BandOffload
 from geoservice.core.band_pieces import DEFAULT_QUAD_SEGS
 from geoservice.core.band_polygons import IsochroneBand, isochrone_bands
+from geoservice.core.crs import geometries_to_wgs84, lambert93_from_wgs84
 from geoservice.core.deadline import Deadline
 from geoservice.core.network import RoadNetwork
 from geoservice.core.population import PopulationEstimate
-from geoservice.core.snapping import geometry_to_wgs84, lambert93_from_wgs84
 from geoservice.core.transit_isochrones import (
     TransitDeparture,
     transit_isochrone_bands,
@@ -306,15 +306,20 @@ def compute_isochrones(
         except OutsideCoverageError as e:
             e.field = f"locations.{i}"
             raise
-        for band in bands:
-            count = None if population is None else population.count_within(band.geometry)
+        counts = (
+            [None] * len(bands)
+            if population is None
+            else population.counts_within([b.geometry for b in bands])
+        )
+        outlines = geometries_to_wgs84([b.geometry for b in bands], network.wgs84_output)
+        for band, count, outline in zip(bands, counts, outlines, strict=True):
             features.append(
                 IsochroneFeature(
                     group_index=i,
                     value_s=band.value_s,
                     mode=mode,
                     center=(float(lon), float(lat)),
-                    geometry=geometry_to_wgs84(band.geometry, network.wgs84_output),
+                    geometry=outline,
                     area_km2=band.area_km2,
                     population=None if count is None else count.total,
                     population_by_age=None if count is None else count.by_age(),

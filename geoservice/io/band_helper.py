@@ -13,7 +13,7 @@ body. A request: ``n_bands, quad_segs, cells`` (3 × int64), then per band its p
 ``m`` (int64) and the ``6 × m`` float64 of its end disks ``x0, y0, r0, x1, y1, r1``. An
 answer: one status byte (``0`` ok, ``1`` failed, with the error's text), then per band the
 length (int64) and WKB of its polygon (EPSG:2154, the same polygon
-:func:`~geoservice.core.band_polygons.culled_union` gives in the worker). The helper's own
+:func:`~geoservice.core.band_polygons.band_geometries` gives in the worker). The helper's own
 standard output is moved to standard error as it starts, so no stray print of the union
 code can break a frame (anything printed while its modules import, which print nothing,
 would spoil its ready frame: it would be stopped at once, never used). It exits when its input
@@ -45,7 +45,7 @@ import shapely
 
 from geoservice.core.band_offload import OffloadError
 from geoservice.core.band_pieces import Ends
-from geoservice.core.band_polygons import culled_union, warm_union
+from geoservice.core.band_polygons import polygons_from_sections, union_section, warm_union
 
 logger = logging.getLogger(__name__)
 
@@ -280,7 +280,8 @@ def serve(source: BinaryIO, sink: BinaryIO) -> int:
             return 0
         try:
             bands, quad_segs, cells = decode_request(body)
-            answer = encode_answer([culled_union(e, quad_segs, cells) for e in bands])
+            sections = [union_section(e, quad_segs, cells) for e in bands]
+            answer = encode_answer(polygons_from_sections(sections))
         except Exception as e:  # reported to the worker, which unions the bands itself
             answer = FAILED + f"{type(e).__name__}: {e}".encode()
         _write_frame(fd_out, answer)

@@ -83,33 +83,52 @@ def transit_departure(args: Mapping[str, Any]) -> TransitDeparture:
     )
 
 
-def polygon_geojson(geom: shapely.Geometry) -> dict[str, Any]:
-    """A band (EPSG:4326 Polygon or MultiPolygon, maybe empty) as a GeoJSON geometry,
+def polygons_geojson(geoms: Sequence[shapely.Geometry]) -> list[dict[str, Any]]:
+    """Bands (EPSG:4326 Polygons or MultiPolygons, maybe empty) as GeoJSON geometries,
     coordinates rounded to :data:`~geoservice.core.geojson.COORDINATE_DECIMALS` decimals
-    (≈ 0.1 m): every vertex rounded at once, rings cut from one list (no GeoJSON text
-    parsed back). Empty bands and other geometry types go through ``shapely.to_geojson``."""
-    kind = shapely.get_type_id(geom)
-    polygonal = kind in (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
-    if not polygonal or shapely.is_empty(geom):
-        rounded = shapely.transform(geom, lambda xy: np.round(xy, COORDINATE_DECIMALS))
-        document: dict[str, Any] = json.loads(shapely.to_geojson(rounded))
-        return document
-    parts = shapely.get_parts(geom)
-    rings, part_of = shapely.get_rings(parts, return_index=True)
-    coords, ring_of = shapely.get_coordinates(rings, return_index=True)
+    (≈ 0.1 m): every vertex of every band rounded at once, rings cut from one list (no
+    GeoJSON text parsed back). Empty bands and other geometry types go through
+    ``shapely.to_geojson``."""
+    array = np.empty(len(geoms), dtype=object)
+    array[:] = list(geoms)
+    kinds = shapely.get_type_id(array)
+    polygonal = (
+        (kinds == shapely.GeometryType.POLYGON) | (kinds == shapely.GeometryType.MULTIPOLYGON)
+    ) & ~shapely.is_empty(array)
+    documents: list[dict[str, Any]] = [{} for _ in range(len(array))]
+    for i in np.flatnonzero(~polygonal).tolist():
+        rounded = shapely.transform(array[i], lambda xy: np.round(xy, COORDINATE_DECIMALS))
+        documents[i] = json.loads(shapely.to_geojson(rounded))
+    shown = np.flatnonzero(polygonal)
+    parts, part_of = shapely.get_parts(array[shown], return_index=True)
+    rings, ring_of = shapely.get_rings(parts, return_index=True)
+    coords, vertex_of = shapely.get_coordinates(rings, return_index=True)
     flat = np.round(coords, COORDINATE_DECIMALS).tolist()
-    ends = np.cumsum(np.bincount(ring_of, minlength=len(rings))).tolist()
+    ends = np.cumsum(np.bincount(vertex_of, minlength=len(rings))).tolist()
     polygons: list[list[list[list[float]]]] = [[] for _ in range(len(parts))]
     start = 0
-    for part, end in zip(part_of.tolist(), ends, strict=True):
+    for part, end in zip(ring_of.tolist(), ends, strict=True):
         polygons[part].append(flat[start:end])
         start = end
-    if kind == shapely.GeometryType.POLYGON:
-        return {"type": "Polygon", "coordinates": polygons[0]}
-    return {"type": "MultiPolygon", "coordinates": polygons}
+    grouped: list[list[list[list[list[float]]]]] = [[] for _ in range(len(shown))]
+    for k, polygon in zip(part_of.tolist(), polygons, strict=True):
+        grouped[k].append(polygon)
+    for i, group in zip(shown.tolist(), grouped, strict=True):
+        if kinds[i] == shapely.GeometryType.POLYGON:
+            documents[i] = {"type": "Polygon", "coordinates": group[0]}
+        else:
+            documents[i] = {"type": "MultiPolygon", "coordinates": group}
+    return documents
 
 
-def _feature(f: IsochroneFeature, attributes: Sequence[str], area_units: str) -> dict[str, Any]:
+def polygon_geojson(geom: shapely.Geometry) -> dict[str, Any]:
+    """One band as a GeoJSON geometry (:func:`polygons_geojson`)."""
+    return polygons_geojson([geom])[0]
+
+
+def _feature(
+    f: IsochroneFeature, geometry: dict[str, Any], attributes: Sequence[str], area_units: str
+) -> dict[str, Any]:
     props: dict[str, Any] = {
         "group_index": f.group_index,
         "value": f.value_s,
@@ -133,7 +152,7 @@ def _feature(f: IsochroneFeature, attributes: Sequence[str], area_units: str) ->
     return {
         "type": "Feature",
         "properties": props,
-        "geometry": polygon_geojson(f.geometry),
+        "geometry": geometry,
     }
 
 
@@ -237,8 +256,12 @@ def _collection(
     query: Mapping[str, Any] | None,
     population: PopulationEstimate | None,
 ) -> dict[str, Any]:
-    geoms = [f.geometry for f in features if not shapely.is_empty(f.geometry)]
-    bbox = [round(float(v), 6) for v in shapely.total_bounds(geoms)] if geoms else None
+    vertices = shapely.get_coordinates(np.asarray([f.geometry for f in features], dtype=object))
+    bbox = (
+        [round(float(v), 6) for v in (*vertices.min(axis=0), *vertices.max(axis=0))]
+        if len(vertices)
+        else None
+    )
     info = {
         "network": network.name,
         "network_limits": network.limits,
@@ -261,7 +284,10 @@ def _collection(
     return {
         "type": "FeatureCollection",
         "bbox": bbox,
-        "features": [_feature(f, attributes, area_units) for f in features],
+        "features": [
+            _feature(f, g, attributes, area_units)
+            for f, g in zip(features, polygons_geojson([f.geometry for f in features]), strict=True)
+        ],
         "info": info,
         "metadata": metadata,
     }

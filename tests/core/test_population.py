@@ -150,6 +150,37 @@ def test_raster_count_equals_cell_by_cell_clipping(
             np.testing.assert_allclose(got, previous_count(grid, band.geometry), rtol=1e-7)
 
 
+def test_bands_counted_together_are_counted_as_alone(
+    runtime: Runtime, grid: CensusGridPopulation, departement_m: gpd.GeoDataFrame
+) -> None:
+    """An answer's bands are counted in one call (`counts_within`): each figure is the one
+    of its polygon alone, bit for bit, whatever sits between (None, empty, outside the
+    département, across its border, multipolygons, holes, the whole département)."""
+    assert runtime.network is not None
+    x, y = (float(v) for v in lambert93_from_wgs84(3.1597, 46.9897))
+    bands = [b.geometry for b in isochrone_bands(runtime.network.mode("bike"), x, y, [900, 3600])]
+    px, py = (float(v) for v in lambert93_from_wgs84(2.35, 48.85))
+    holed = shapely.Point(x, y).buffer(8_000).difference(shapely.Point(x, y).buffer(2_000))
+    far = shapely.Point(px, py).buffer(5_000)
+    polygons = [
+        bands[0],
+        None,
+        shapely.Polygon(),
+        holed,
+        shapely.MultiPolygon([holed, shapely.Point(x + 30_000, y).buffer(3_000)]),
+        far,
+        bands[1],
+        departement_m.geometry.iloc[0],
+        bands[0],
+    ]
+    together = grid.counts_within(polygons)
+    assert together == [grid.count_within(p) for p in polygons]
+    assert together[1].total == together[2].total == together[5].total == 0
+    assert together[0] == together[8]
+    assert 0 < together[0].total < together[6].total
+    assert grid.counts_within([]) == []
+
+
 def test_outside_and_empty_polygons_hold_nobody(grid: CensusGridPopulation) -> None:
     x, y = lambert93_from_wgs84(2.35, 48.85)  # Paris
     assert grid.population_within(shapely.Point(float(x), float(y)).buffer(5_000)) == 0

@@ -86,3 +86,30 @@ def test_no_start_reaches_nothing(runtime: Runtime) -> None:
     assert runtime.network is not None
     router = runtime.network.modes["walk"].router
     assert np.isinf(router.travel_times([])).all()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_compiled_times_equal_scipy_search_bit_for_bit(runtime: Runtime, mode: str) -> None:
+    """The compiled search of :meth:`Router.travel_times` gives exactly the times of scipy's
+    Dijkstra from the virtual source (kept for the predecessors), starts, offsets and limits
+    drawn at random, times exactly at the limit included."""
+    assert runtime.network is not None
+    router = runtime.network.modes[mode].router
+    rng = np.random.default_rng(7)
+    for _ in range(150):
+        k = int(rng.integers(1, 6))
+        starts = rng.integers(0, router.node_count, k)
+        offsets = rng.uniform(0.0, 600.0, k)
+        limit = float(rng.choice([np.inf, rng.uniform(0.0, 7200.0)]))
+        fast = router.travel_times(starts, offsets, limit_s=limit)
+        slow, _ = router.travel_times_and_predecessors(starts, offsets, limit_s=limit)
+        assert np.array_equal(fast, slow)
+        reached = fast[np.isfinite(fast)]
+        if np.isfinite(limit) and len(reached) > 1:
+            at_limit = float(np.sort(reached)[len(reached) // 2])
+            exact = router.travel_times(starts, offsets, limit_s=at_limit)
+            assert np.array_equal(exact, np.where(fast <= at_limit, fast, np.inf))
+    # An offset above the limit starts nothing; the same start twice keeps its earliest time.
+    assert np.isinf(router.travel_times([0], [100.0], limit_s=50.0)).all()
+    twice = router.travel_times([3, 3], [80.0, 20.0], limit_s=600.0)
+    assert twice[3] == 20.0
