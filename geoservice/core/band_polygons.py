@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 from manifold3d import CrossSection, FillRule, OpType
+from numba import njit
 
 from geoservice.core.band_contours import DEFAULT_CELLS_ACROSS, contoured_bands
 from geoservice.core.band_cover import (
@@ -224,33 +225,69 @@ def union_section(ends: Ends, quad_segs: int, cells: int = DEFAULT_CELLS) -> Cro
     x0, y0, r0, x1, y1, _ = ends
     segs = band_segments(ends, quad_segs)
     coords, offsets = flat_hull_rings(ends, segs, ring_templates(quad_segs))
-    cx, cy = 0.5 * (x0 + x1), 0.5 * (y0 + y1)
+    drawn = ~inside_first_disk(ends, segs)
     bounds = offsets.tolist()
-    covered = None
-    if len(x0) >= MIN_PIECES_TO_CULL:
+    rings = [coords[bounds[i] : bounds[i + 1]] for i in np.flatnonzero(drawn).tolist()]
+    cx, cy = 0.5 * (x0[drawn] + x1[drawn]), 0.5 * (y0[drawn] + y1[drawn])
+    if len(rings) >= MIN_PIECES_TO_CULL:
         grid = cull_grid(ends, cells)
         covered = piece_cover(coords, offsets, x0, y0, r0, grid)
-    if covered is None or not covered.any():  # every piece drawn
-        order = np.argsort(morton_codes(cx, cy), kind="stable").tolist()
-        return _union_rings([coords[bounds[i] : bounds[i + 1]] for i in order])
-    drawn = ~culled(ends, covered, grid)
-    bx0, by0, bx1, by1 = covered_boxes(covered, grid)
-    boxes = np.stack([bx0, by0, bx1, by0, bx1, by1, bx0, by1], axis=1).reshape(-1, 4, 2)
-    rings = [coords[bounds[i] : bounds[i + 1]] for i in np.flatnonzero(drawn).tolist()]
-    rings += list(boxes)
-    cx = np.concatenate([cx[drawn], 0.5 * (bx0 + bx1)])
-    cy = np.concatenate([cy[drawn], 0.5 * (by0 + by1)])
+        if covered.any():
+            drawn &= ~culled(ends, covered, grid)
+            bx0, by0, bx1, by1 = covered_boxes(covered, grid)
+            boxes = np.stack([bx0, by0, bx1, by0, bx1, by1, bx0, by1], axis=1).reshape(-1, 4, 2)
+            rings = [coords[bounds[i] : bounds[i + 1]] for i in np.flatnonzero(drawn).tolist()]
+            rings += list(boxes)
+            cx = np.concatenate([0.5 * (x0[drawn] + x1[drawn]), 0.5 * (bx0 + bx1)])
+            cy = np.concatenate([0.5 * (y0[drawn] + y1[drawn]), 0.5 * (by0 + by1)])
     order = np.argsort(morton_codes(cx, cy), kind="stable").tolist()
     return _union_rings([rings[i] for i in order])
 
 
+def inside_first_disk(ends: Ends, segs: np.ndarray) -> np.ndarray:
+    """The pieces that lie inside the first piece when it is a disk (the origin's, the
+    largest of a band): their end disks inside the circle inscribed in its drawn polygon
+    (radius × cos(π/4q), less a relative 10⁻⁹ for rounding). A piece is drawn inside its
+    end disks, so it adds nothing to the union: it is not drawn (≈ 15 % of a walk band's
+    pieces)."""
+    x0, y0, r0, x1, y1, r1 = ends
+    if len(x0) < 2 or x0[0] != x1[0] or y0[0] != y1[0] or r0[0] != r1[0]:
+        return np.zeros(len(x0), dtype=bool)
+    inner = float(r0[0] * np.cos(np.pi / (4 * int(segs[0]))) * (1.0 - 1e-9))
+    return _inside_disk(x0, y0, r0, x1, y1, r1, float(x0[0]), float(y0[0]), inner)
+
+
+@njit(cache=True)
+def _inside_disk(
+    x0: np.ndarray,
+    y0: np.ndarray,
+    r0: np.ndarray,
+    x1: np.ndarray,
+    y1: np.ndarray,
+    r1: np.ndarray,
+    cx: float,
+    cy: float,
+    radius: float,
+) -> np.ndarray:
+    inside = np.zeros(len(x0), dtype=np.bool_)
+    for i in range(1, len(x0)):
+        inside[i] = (
+            np.hypot(x0[i] - cx, y0[i] - cy) + r0[i] <= radius
+            and np.hypot(x1[i] - cx, y1[i] - cy) + r1[i] <= radius
+        )
+    return inside
+
+
 def warm_union() -> None:
     """Load the compiled kernels of :func:`culled_union` (numba's cache) now: one union of
-    a small made-up band (pieces from one point, enough of them to be culled)."""
+    a small made-up band (pieces from one point, enough of them to be culled), and one
+    whose first piece is a disk (:func:`inside_first_disk`)."""
     n = MIN_PIECES_TO_CULL
     angle = np.linspace(0.0, 2 * np.pi, n, endpoint=False)
     zero, radius = np.zeros(n), np.full(n, 500.0)
     culled_union((zero, zero, radius, 1e3 * np.cos(angle), 1e3 * np.sin(angle), radius / 2), 3)
+    disk = (zero[:2], zero[:2], radius[:2], np.array([0.0, 10.0]), zero[:2], radius[:2] / 2)
+    culled_union(disk, 3)
 
 
 def band_geometries(
