@@ -215,7 +215,9 @@ def union_section(ends: Ends, quad_segs: int, cells: int = DEFAULT_CELLS) -> Cro
     """The union of the pieces with these `ends`, exactly, without drawing the pieces deep
     inside it, as a Clipper2 cross-section.
 
-    A grid of cells known to lie in the union is built from the pieces themselves
+    A piece inside the origin's disk is not drawn (:func:`inside_first_disk`). From
+    :data:`MIN_PIECES_TO_CULL` pieces on, a grid of cells known to lie in the union is built
+    from the pieces themselves
     (:func:`~geoservice.core.band_cover.piece_cover`); a piece lying in such cells adds
     nothing and is not drawn (:func:`~geoservice.core.band_cover.culled`). The remaining
     pieces and the covered cells (as disjoint boxes) are unioned by Clipper2
@@ -286,7 +288,7 @@ def warm_union() -> None:
     angle = np.linspace(0.0, 2 * np.pi, n, endpoint=False)
     zero, radius = np.zeros(n), np.full(n, 500.0)
     culled_union((zero, zero, radius, 1e3 * np.cos(angle), 1e3 * np.sin(angle), radius / 2), 3)
-    disk = (zero[:2], zero[:2], radius[:2], np.array([0.0, 10.0]), zero[:2], radius[:2] / 2)
+    disk = (zero[:2], zero[:2], radius[:2], np.array([0.0, 10.0]), zero[:2], np.array([500.0, 9.0]))
     culled_union(disk, 3)
 
 
