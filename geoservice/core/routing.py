@@ -7,12 +7,14 @@ searched with :func:`scipy.sparse.csgraph.dijkstra`, bounded by ``limit=``. A te
 both agree to the second for many sources and every mode.
 
 Several start nodes with different initial times (an origin joined to its nearest nodes by
-access legs of different durations) are searched in one Dijkstra run. Times alone (the
-isochrones', the matrices') come from a compiled Dijkstra over the same CSR arrays
+access legs of different durations, or the stops a transit trip leaves from) are searched
+in one Dijkstra run. Times alone (isochrones, ``/reachable``, transit legs) come from a
+compiled Dijkstra over the same CSR arrays, whatever the number of start nodes
 (:func:`_bounded_dijkstra`: numba, binary heap, no GIL held, no matrix built per query:
-≈ 10 µs against ≈ 70 µs for an hour's walk on the embedded network); with the predecessors,
-scipy searches from a virtual source node: the matrix has one extra row whose few entries
-are rewritten per query. Both give the same times bit for bit (tested).
+≈ 10 µs against ≈ 70 µs for an hour's walk on the embedded network). With the
+predecessors, scipy searches from a virtual source node: the matrix has one extra row whose
+few entries are rewritten per query (more start nodes than its slots: one run per start).
+Both give the same times bit for bit (tested).
 """
 
 from __future__ import annotations
@@ -192,6 +194,17 @@ class Router:
         if len(starts) == 0:
             return np.full(self._n, np.inf), no_pred
         limit = float(limit_s)
+        if not predecessors:  # any number of starts in one compiled run
+            e = int(self._indptr[self._n])
+            dist = _bounded_dijkstra(
+                self._indptr[: self._n + 1],
+                self._indices[:e],
+                self._data[:e],
+                starts,
+                offsets,
+                limit,
+            )
+            return dist, None
         if len(starts) > self.max_sources:
             best = np.full(self._n, np.inf)
             best_pred = no_pred
@@ -217,17 +230,6 @@ class Router:
         data = np.full(k, _UNUSED)
         indices[: len(chosen)] = starts[chosen]
         data[: len(chosen)] = offsets[chosen]
-        if not predecessors:
-            e = int(self._indptr[self._n])
-            dist = _bounded_dijkstra(
-                self._indptr[: self._n + 1],
-                self._indices[:e],
-                self._data[:e],
-                starts[chosen],
-                offsets[chosen],
-                limit,
-            )
-            return dist, None
         with self._lock:
             self._indices[-k:] = indices
             self._data[-k:] = data
