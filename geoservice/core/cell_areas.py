@@ -93,19 +93,34 @@ def oriented_rings_of(
     non-polygonal geometries). The rings of polygon ``i`` are those :func:`oriented_rings`
     gives for it alone, vertex for vertex."""
     n = len(polygons)
-    parts, part_of = shapely.get_parts(polygons, return_index=True)
-    polygonal = shapely.get_type_id(parts) == shapely.GeometryType.POLYGON
-    parts, part_of = (
-        shapely.orient_polygons(parts[polygonal], exterior_cw=False),
-        part_of[polygonal],
-    )
-    rings, ring_of = shapely.get_rings(parts, return_index=True)
-    coords, vertex_of = shapely.get_coordinates(rings, return_index=True)
-    offsets = np.zeros(len(rings) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(vertex_of, minlength=len(rings)), out=offsets[1:])
+    parts, part_of = polygon_parts(polygons)
+    parts = shapely.orient_polygons(parts, exterior_cw=False)
+    if shapely.get_num_interior_rings(parts).any():
+        rings, ring_of = shapely.get_rings(parts, return_index=True)
+        coords, vertex_of = shapely.get_coordinates(rings, return_index=True)
+    else:  # one ring a part (the usual band): no rings to split off
+        coords, vertex_of = shapely.get_coordinates(parts, return_index=True)
+        ring_of = np.arange(len(parts))
+    offsets = np.zeros(len(ring_of) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(vertex_of, minlength=len(ring_of)), out=offsets[1:])
     ring_range = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(part_of[ring_of], minlength=n), out=ring_range[1:])
     return coords[:, 0], coords[:, 1], offsets, ring_range
+
+
+def polygon_parts(
+    geoms: npt.NDArray[np.object_],
+) -> tuple[npt.NDArray[np.object_], IntArray]:
+    """The non-empty Polygons of `geoms` (a MultiPolygon's parts in order; other types, None
+    and empty geometries give none) and the index in `geoms` of each; when every geometry is
+    a non-empty Polygon, `geoms` itself (no parts to take apart)."""
+    kinds = shapely.get_type_id(geoms)
+    polygons = len(geoms) > 0 and bool((kinds == shapely.GeometryType.POLYGON).all())
+    if polygons and not shapely.is_empty(geoms).any():
+        return geoms, np.arange(len(geoms))
+    parts, part_of = shapely.get_parts(geoms, return_index=True)
+    keep = (shapely.get_type_id(parts) == shapely.GeometryType.POLYGON) & ~shapely.is_empty(parts)
+    return parts[keep], part_of[keep]
 
 
 def cell_cover(

@@ -100,6 +100,17 @@ def polygons_geojson(geoms: Sequence[shapely.Geometry]) -> list[dict[str, Any]]:
         rounded = shapely.transform(array[i], lambda xy: np.round(xy, COORDINATE_DECIMALS))
         documents[i] = json.loads(shapely.to_geojson(rounded))
     shown = np.flatnonzero(polygonal)
+    simple = (kinds[shown] == shapely.GeometryType.POLYGON).all()
+    if simple and not shapely.get_num_interior_rings(array[shown]).any():
+        # Polygons without holes (the usual bands): one ring each, no parts or rings to split
+        coords, vertex_of = shapely.get_coordinates(array[shown], return_index=True)
+        flat = np.round(coords, COORDINATE_DECIMALS).tolist()
+        ends = np.cumsum(np.bincount(vertex_of, minlength=len(shown))).tolist()
+        start = 0
+        for i, end in zip(shown.tolist(), ends, strict=True):
+            documents[i] = {"type": "Polygon", "coordinates": [flat[start:end]]}
+            start = end
+        return documents
     parts, part_of = shapely.get_parts(array[shown], return_index=True)
     rings, ring_of = shapely.get_rings(parts, return_index=True)
     coords, vertex_of = shapely.get_coordinates(rings, return_index=True)

@@ -51,3 +51,6 @@ def test_bands_written_together_are_each_band_alone() -> None:
     bands = [*_GEOMETRIES, _DISK, shapely.MultiPolygon([_OTHER, _DISK]), _HOLED]
     assert polygons_geojson(bands) == [_reference(g) for g in bands]
     assert polygons_geojson([]) == []
+    # Only polygons without holes (the usual bands): the short way, the same documents.
+    plain = [_DISK, shapely.Point(4.5, 47.0).buffer(0.2), _DISK]
+    assert polygons_geojson(plain) == [_reference(g) for g in plain]
