@@ -51,8 +51,7 @@ def wgs84_from_lambert93(x: npt.ArrayLike, y: npt.ArrayLike) -> tuple[FloatArray
 
 def transform_geometry(geom: shapely.Geometry, src: str, dst: str) -> shapely.Geometry:
     """A shapely geometry in `src` → the same geometry in `dst`."""
-    tr = transformer(src, dst)
-    return shapely.transform(geom, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
+    return shapely.transform(geom, _vertices_by(transformer(src, dst)))
 
 
 def wgs84_fit(box: tuple[float, float, float, float]) -> ProjectionFit:
@@ -80,10 +79,13 @@ def geometries_to_wgs84(
 
 def _to_wgs84(fit: ProjectionFit | None) -> Callable[[FloatArray], FloatArray]:
     """Vertices ``(n, 2)`` of EPSG:2154 → EPSG:4326, through `fit` or pyproj."""
-    if fit is None:
-        tr = transformer(METRIC_CRS, SERVICE_CRS)
-        return lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1]))
-    return lambda xy: np.column_stack(fit.transform(xy[:, 0], xy[:, 1]))
+    return _vertices_by(transformer(METRIC_CRS, SERVICE_CRS) if fit is None else fit)
+
+
+def _vertices_by(tr: Transformer | ProjectionFit) -> Callable[[FloatArray], FloatArray]:
+    """Vertices ``(n, 2)`` → the same through `tr` (pyproj, or a fit of it), for
+    ``shapely.transform``."""
+    return lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1]))
 
 
 def geometry_to_lambert93(geom: shapely.Geometry) -> shapely.Geometry:

